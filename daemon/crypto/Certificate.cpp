@@ -1,0 +1,185 @@
+#include "crypto/Certificate.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace peertrust::crypto {
+
+namespace {
+
+// Length of the DER element at the start of `data` (tag + length + content), or 0 when
+// it is not one complete definite-length element. Only used to split concatenated DER
+// certificates; GnuTLS parses each one.
+std::size_t derElementLength(std::span<const std::uint8_t> data) {
+    if (data.size() < 2 || data[0] != 0x30) {
+        return 0;
+    }
+    std::size_t header = 2;
+    std::size_t length = data[1];
+    if (length & 0x80) {
+        std::size_t octets = length & 0x7f;
+        if (octets == 0 || octets > 3 || data.size() < 2 + octets) {
+            return 0;
+        }
+        length = 0;
+        for (std::size_t i = 0; i < octets; ++i) {
+            length = (length << 8) | data[2 + i];
+        }
+        header += octets;
+    }
+    if (length > data.size() - header) {
+        return 0;
+    }
+    return header + length;
+}
+
+Result<Certificate> importOne(std::span<const std::uint8_t> der) {
+    PEERTRUST_TRY_ASSIGN(UniqueCrt crt, makeCrt());
+    gnutls_datum_t datum = datumOf(der);
+    int rc = gnutls_x509_crt_import(crt.get(), &datum, GNUTLS_X509_FMT_DER);
+    if (rc < 0) {
+        return gnutlsError(ErrorCategory::InvalidInput, "not a valid X.509 certificate", rc);
+    }
+    return describeCertificate(std::move(crt));
+}
+
+}  // namespace
+
+bool looksLikePem(std::span<const std::uint8_t> data) {
+    std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+    return text.find("-----BEGIN ") != std::string_view::npos;
+}
+
+Result<Bytes> exportSpki(gnutls_pubkey_t key) {
+    OwnedDatum der;
+    int rc = gnutls_pubkey_export2(key, GNUTLS_X509_FMT_DER, der.out());
+    if (rc < 0) {
+        return gnutlsError(ErrorCategory::InvalidInput, "cannot encode the public key", rc);
+    }
+    return Bytes(der.bytes().begin(), der.bytes().end());
+}
+
+Result<Certificate> describeCertificate(UniqueCrt crt) {
+    Certificate cert;
+    OwnedDatum der;
+    int rc = gnutls_x509_crt_export2(crt.get(), GNUTLS_X509_FMT_DER, der.out());
+    if (rc < 0) {
+        return gnutlsError(ErrorCategory::InvalidInput, "cannot encode the certificate", rc);
+    }
+    cert.der.assign(der.bytes().begin(), der.bytes().end());
+    cert.certSha256 = sha256(cert.der);
+
+    PEERTRUST_TRY_ASSIGN(UniquePubkey key, makePubkey());
+    rc = gnutls_pubkey_import_x509(key.get(), crt.get(), 0);
+    if (rc < 0) {
+        return gnutlsError(ErrorCategory::InvalidInput,
+                           "the certificate's public key is not usable", rc);
+    }
+    PEERTRUST_TRY_ASSIGN(cert.spkiDer, exportSpki(key.get()));
+    cert.spkiSha256 = sha256(cert.spkiDer);
+    cert.notBefore = gnutls_x509_crt_get_activation_time(crt.get());
+    cert.notAfter = gnutls_x509_crt_get_expiration_time(crt.get());
+    cert.crt = std::move(crt);
+    return cert;
+}
+
+std::string Certificate::subject() const {
+    OwnedDatum dn;
+    if (gnutls_x509_crt_get_dn3(crt.get(), dn.out(), 0) < 0) {
+        return {};
+    }
+    return dn.str();
+}
+
+Result<Certificate> parseCertificate(std::span<const std::uint8_t> data) {
+    PEERTRUST_TRY_ASSIGN(std::vector<Certificate> chain, parseChain(data));
+    if (chain.size() != 1) {
+        return invalidInput("expected one certificate, found " + std::to_string(chain.size()));
+    }
+    return std::move(chain.front());
+}
+
+Result<std::vector<Certificate>> parseChain(std::span<const std::uint8_t> data) {
+    if (data.empty()) {
+        return invalidInput("the certificate chain is empty");
+    }
+    if (data.size() > kMaxChainBytes) {
+        return invalidInput("the certificate chain is " + std::to_string(data.size()) +
+                            " bytes; the limit is " + std::to_string(kMaxChainBytes));
+    }
+    std::vector<Certificate> chain;
+    if (looksLikePem(data)) {
+        std::array<gnutls_x509_crt_t, kMaxChainCertificates + 1> raw{};
+        unsigned count = raw.size();
+        gnutls_datum_t datum = datumOf(data);
+        int rc = gnutls_x509_crt_list_import(raw.data(), &count, &datum, GNUTLS_X509_FMT_PEM,
+                                             GNUTLS_X509_CRT_LIST_IMPORT_FAIL_IF_EXCEED);
+        if (rc == GNUTLS_E_SHORT_MEMORY_BUFFER) {
+            return invalidInput("the chain has more than " +
+                                std::to_string(kMaxChainCertificates) + " certificates");
+        }
+        if (rc < 0) {
+            return gnutlsError(ErrorCategory::InvalidInput, "cannot read the PEM certificates", rc);
+        }
+        // Own every certificate before anything can fail.
+        std::vector<UniqueCrt> owned;
+        for (unsigned i = 0; i < static_cast<unsigned>(rc); ++i) {
+            owned.emplace_back(raw[i]);
+        }
+        if (owned.size() > kMaxChainCertificates) {
+            return invalidInput("the chain has more than " +
+                                std::to_string(kMaxChainCertificates) + " certificates");
+        }
+        for (auto& crt : owned) {
+            PEERTRUST_TRY_ASSIGN(Certificate cert, describeCertificate(std::move(crt)));
+            chain.push_back(std::move(cert));
+        }
+    } else {
+        std::span<const std::uint8_t> rest = data;
+        while (!rest.empty()) {
+            std::size_t length = derElementLength(rest);
+            if (length == 0) {
+                return invalidInput("certificate " + std::to_string(chain.size() + 1) +
+                                    " of the chain is not complete DER (truncated or not "
+                                    "a certificate)");
+            }
+            if (chain.size() == kMaxChainCertificates) {
+                return invalidInput("the chain has more than " +
+                                    std::to_string(kMaxChainCertificates) + " certificates");
+            }
+            auto parsed = importOne(rest.first(length));
+            if (!parsed) {
+                return parsed.error().withContext("certificate " +
+                                                  std::to_string(chain.size() + 1));
+            }
+            chain.push_back(std::move(parsed).value());
+            rest = rest.subspan(length);
+        }
+    }
+    if (chain.empty()) {
+        return invalidInput("no certificate found in the input");
+    }
+    return chain;
+}
+
+Result<UniquePubkey> parseSpki(std::span<const std::uint8_t> data) {
+    if (data.empty()) {
+        return invalidInput("the public key is empty");
+    }
+    if (data.size() > kMaxKeyBytes) {
+        return invalidInput("the public key is " + std::to_string(data.size()) +
+                            " bytes; the limit is " + std::to_string(kMaxKeyBytes));
+    }
+    PEERTRUST_TRY_ASSIGN(UniquePubkey key, makePubkey());
+    gnutls_datum_t datum = datumOf(data);
+    int rc = gnutls_pubkey_import(key.get(), &datum,
+                                  looksLikePem(data) ? GNUTLS_X509_FMT_PEM : GNUTLS_X509_FMT_DER);
+    if (rc < 0) {
+        return gnutlsError(ErrorCategory::InvalidInput,
+                           "not a valid SubjectPublicKeyInfo (DER or PEM \"PUBLIC KEY\")", rc);
+    }
+    return key;
+}
+
+}  // namespace peertrust::crypto

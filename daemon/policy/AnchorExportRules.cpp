@@ -1,0 +1,89 @@
+#include "policy/AnchorExportRules.h"
+
+#include <algorithm>
+
+namespace peertrust::policy {
+
+namespace {
+
+ClientExport nothing(std::string why) { return {ExportLevel::None, {}, std::move(why)}; }
+
+bool permitsType(const AnchorScope& scope, NameSubtree::Type type) {
+    return std::any_of(scope.permitted.begin(), scope.permitted.end(),
+                       [&](const NameSubtree& t) { return t.type == type; });
+}
+
+}  // namespace
+
+AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
+                                 const ProtocolRegistry& registry) {
+    AnchorExport out;
+    if (distrusted) {
+        out.gnutls = out.nss = out.pemFile = nothing("distrusted");
+        return out;
+    }
+    if (scope.notAfter) {
+        out.gnutls = out.nss = out.pemFile =
+            nothing("has a not-after override, which no client can enforce");
+        return out;
+    }
+
+    // A purpose is exported only when the scope admits every protocol of its family: no
+    // client can tell SMTP from HTTPS, so an smtp-only anchor is nobody's serverAuth anchor.
+    std::vector<std::string> purposes;
+    std::vector<std::string> families;
+    for (const ProtocolInfo& info : registry.list()) {
+        if (info.name != info.family || info.purposeOid.empty()) {
+            continue;
+        }
+        if (scope.admitsEveryProtocol() ||
+            std::find(scope.protocols.begin(), scope.protocols.end(), info.family) !=
+                scope.protocols.end()) {
+            purposes.push_back(info.purposeOid);
+            families.push_back(info.family);
+        }
+    }
+    if (purposes.empty()) {
+        out.gnutls = out.nss = out.pemFile =
+            nothing("its protocol scope admits no whole family (tls, tls-client, email, "
+                    "code-signing), and clients cannot tell one protocol of a family from another");
+        return out;
+    }
+
+    std::string familyList;
+    for (const auto& family : families) {
+        familyList += (familyList.empty() ? "" : ", ") + family;
+    }
+    if (!scope.hasNameScope()) {
+        out.gnutls = {ExportLevel::Anchor, purposes, "anchor for " + familyList};
+        out.nss = out.gnutls;
+        out.pemFile = {ExportLevel::Anchor, purposes,
+                       "anchor for " + familyList + " (a PEM file carries no purposes)"};
+        return out;
+    }
+
+    // A name scope travels only as stapled NameConstraints, which GnuTLS enforces and NSS and
+    // PEM readers ignore. Stapling covers host names (DNS, IP); not e-mail or code signing.
+    out.nss = {ExportLevel::MustVerify, {}, "name-scoped: NSS ignores stapled NameConstraints"};
+    out.pemFile = nothing("name-scoped: a PEM file cannot carry the name scope");
+    std::vector<std::string> hostPurposes;
+    for (const auto& oid : purposes) {
+        if (oid == kPurposeServerAuth || oid == kPurposeClientAuth) {
+            hostPurposes.push_back(oid);
+        }
+    }
+    bool expressible = permitsType(scope, NameSubtree::Type::Dns) || scope.permitted.empty();
+    if (hostPurposes.empty() || !expressible) {
+        out.gnutls = nothing(hostPurposes.empty()
+                                 ? "name-scoped, and its purposes have no host names to constrain"
+                                 : "name scope permits only IP ranges, which stapled "
+                                   "NameConstraints cannot express without also admitting "
+                                   "every DNS name");
+        return out;
+    }
+    out.gnutls = {ExportLevel::AnchorWithNameConstraints, hostPurposes,
+                  "anchor with stapled NameConstraints (" + formatNameScope(scope) + ")"};
+    return out;
+}
+
+}  // namespace peertrust::policy

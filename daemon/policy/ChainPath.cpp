@@ -1,0 +1,185 @@
+#include "policy/ChainPath.h"
+
+#include <algorithm>
+#include <array>
+
+#include "peertrust/Types.h"
+
+namespace peertrust::policy {
+
+namespace {
+
+const CompiledAnchor* identify(const PolicySnapshot& snapshot, gnutls_x509_crt_t issuer,
+                               std::vector<const CompiledAnchor*>& out) {
+    crypto::OwnedDatum der;
+    if (gnutls_x509_crt_export2(issuer, GNUTLS_X509_FMT_DER, der.out()) < 0) {
+        return nullptr;
+    }
+    out = snapshot.anchorsFor(crypto::sha256({der.bytes().data(), der.bytes().size()}));
+    return out.empty() ? nullptr : out.front();
+}
+
+// True when a CA certificate on the path carries NameConstraints that the leaf violates.
+bool violatesChainNameConstraints(const std::vector<crypto::Certificate>& chain,
+                                  const PolicySnapshot& snapshot) {
+    ChainPath path = buildChainPath(snapshot, chain);
+    std::vector<gnutls_x509_crt_t> issuers;
+    for (std::size_t i = 1; i < path.presented.size(); ++i) {
+        issuers.push_back(path.presented[i]->crt.get());
+    }
+    if (path.anchorCert() != nullptr && path.anchorCert() != path.presented.front()) {
+        issuers.push_back(path.anchorCert()->crt.get());
+    }
+    gnutls_x509_crt_t leaf = chain.front().crt.get();
+    for (gnutls_x509_crt_t issuer : issuers) {
+        auto nc = crypto::makeNameConstraints();
+        if (!nc) {
+            continue;
+        }
+        unsigned critical = 0;
+        if (gnutls_x509_crt_get_name_constraints(issuer, nc->get(), 0, &critical) < 0) {
+            continue;
+        }
+        for (auto type : {GNUTLS_SAN_DNSNAME, GNUTLS_SAN_RFC822NAME, GNUTLS_SAN_IPADDRESS}) {
+            if (gnutls_x509_name_constraints_check_crt(nc->get(), type, leaf) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+ChainPath buildChainPath(const PolicySnapshot& snapshot,
+                         const std::vector<crypto::Certificate>& chain) {
+    ChainPath path;
+    std::vector<bool> used(chain.size(), false);
+    const crypto::Certificate* current = &chain.front();
+    used[0] = true;
+    for (std::size_t depth = 0; depth <= chain.size(); ++depth) {
+        if (auto entries = snapshot.anchorsFor(current->certSha256); !entries.empty()) {
+            path.anchors = std::move(entries);
+            if (path.presented.empty()) {
+                path.presented.push_back(current);  // the leaf itself is an anchor
+            }
+            return path;
+        }
+        path.presented.push_back(current);
+        gnutls_x509_crt_t issuer = nullptr;  // owned by the trust list
+        if (gnutls_x509_trust_list_get_issuer(snapshot.trustList(), current->crt.get(), &issuer,
+                                              0) >= 0 &&
+            identify(snapshot, issuer, path.anchors) != nullptr) {
+            return path;
+        }
+        const crypto::Certificate* next = nullptr;
+        for (std::size_t i = 0; i < chain.size(); ++i) {
+            if (!used[i] && gnutls_x509_crt_check_issuer(current->crt.get(), chain[i].crt.get())) {
+                used[i] = true;
+                next = &chain[i];
+                break;
+            }
+        }
+        if (next == nullptr) {
+            return path;
+        }
+        current = next;
+    }
+    return path;
+}
+
+std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
+                                     const std::vector<crypto::Certificate>& chain,
+                                     const PeerName& peer, const std::string& purposeOid) {
+    std::vector<gnutls_x509_crt_t> certs;
+    certs.reserve(chain.size());
+    for (const auto& cert : chain) {
+        certs.push_back(cert.crt.get());
+    }
+    std::string name = peer.certificateName();
+    std::array<gnutls_typed_vdata_st, 2> data{};
+    unsigned count = 0;
+    data[count++] = {peer.kind == PeerName::Kind::Email ? GNUTLS_DT_RFC822NAME
+                                                        : GNUTLS_DT_DNS_HOSTNAME,
+                     reinterpret_cast<unsigned char*>(name.data()), 0};
+    if (!purposeOid.empty()) {
+        data[count++] = {GNUTLS_DT_KEY_PURPOSE_OID,
+                         reinterpret_cast<unsigned char*>(const_cast<char*>(purposeOid.c_str())),
+                         0};
+    }
+    unsigned status = 0;
+    int rc = gnutls_x509_trust_list_verify_crt2(
+        snapshot.trustList(), certs.data(), static_cast<unsigned>(certs.size()), data.data(),
+        count, GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS,
+        &status, nullptr);
+    std::vector<Failure> failures;
+    if (rc < 0) {
+        failures.push_back({reason::UntrustedIssuer,
+                            std::string("GnuTLS could not verify the chain (") +
+                                gnutls_strerror(rc) + ")"});
+        return failures;
+    }
+    if (status == 0) {
+        return failures;
+    }
+    if (status & GNUTLS_CERT_REVOKED) {
+        failures.push_back({reason::Revoked, "a certificate in the chain is revoked"});
+    }
+    if (status & GNUTLS_CERT_SIGNATURE_FAILURE) {
+        failures.push_back({reason::BadSignature, "a signature in the chain does not verify"});
+    }
+    if (status & GNUTLS_CERT_INSECURE_ALGORITHM) {
+        failures.push_back({reason::InsecureAlgorithm,
+                            "a certificate in the chain is signed with an algorithm that is no "
+                            "longer considered secure"});
+    }
+    if (status & GNUTLS_CERT_SIGNER_NOT_FOUND) {
+        failures.push_back({reason::UntrustedIssuer, "GnuTLS found no valid path to the anchor"});
+    }
+    if (status & GNUTLS_CERT_SIGNER_NOT_CA) {
+        failures.push_back(
+            {reason::BadIssuer, "a certificate in the chain was issued by a certificate that is "
+                                "not a certificate authority"});
+    }
+    if (status & GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE) {
+        // GnuTLS uses one bit for name constraints and for path or key-usage constraints.
+        if (violatesChainNameConstraints(chain, snapshot)) {
+            failures.push_back({reason::NameConstraint,
+                                "the certificate names something its issuer's name "
+                                "constraints do not permit"});
+        } else if (!(status & GNUTLS_CERT_SIGNER_NOT_CA)) {
+            failures.push_back({reason::BadIssuer,
+                                "an issuer in the chain exceeds its path length or may not "
+                                "sign certificates"});
+        }
+    }
+    if (status & GNUTLS_CERT_PURPOSE_MISMATCH) {
+        failures.push_back({reason::BadPurpose, "the certificate is not valid for the key "
+                                                "purpose " + purposeOid});
+    }
+    if (status & GNUTLS_CERT_UNEXPECTED_OWNER) {
+        failures.push_back({reason::NameMismatch, "the certificate does not name " + name});
+    }
+    if (failures.empty()) {
+        crypto::OwnedDatum text;
+        gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, text.out(), 0);
+        failures.push_back({reason::UntrustedIssuer, "GnuTLS: " + text.str()});
+    }
+    return failures;
+}
+
+void sortByPrecedence(std::vector<Failure>& failures) {
+    static constexpr std::array<std::string_view, 12> order = {
+        reason::Distrusted,     reason::Revoked,     reason::BadSignature,
+        reason::InsecureAlgorithm, reason::UntrustedIssuer, reason::BadIssuer,
+        reason::OutOfScope,     reason::NameConstraint, reason::BadPurpose,
+        reason::Expired,        reason::NotYetValid, reason::NameMismatch};
+    auto rank = [](std::string_view reasonCode) {
+        return std::find(order.begin(), order.end(), reasonCode) - order.begin();
+    };
+    std::stable_sort(failures.begin(), failures.end(), [&](const Failure& a, const Failure& b) {
+        return rank(a.reason) < rank(b.reason);
+    });
+}
+
+}  // namespace peertrust::policy

@@ -1,0 +1,417 @@
+// The management half of PolicyEngine: pins, anchors, distrust and protocols. Every write
+// goes to the one layer this process may write; what lies in a lower layer is read-only.
+#include <algorithm>
+
+#include "crypto/OpenSshKey.h"
+#include "policy/AnchorExportRules.h"
+#include "policy/AnchorScope.h"
+#include "policy/PeerName.h"
+#include "policy/PolicyEngine.h"
+#include "policy/StableIds.h"
+#include "store/AnchorStore.h"
+#include "store/DistrustStore.h"
+#include "store/PinStore.h"
+#include "store/ProtocolStore.h"
+
+namespace peertrust::policy {
+
+namespace {
+
+constexpr std::size_t kMaxBundleBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxLabelBytes = 256;
+
+std::string certificateLabel(const crypto::Certificate& cert) {
+    for (const char* oid : {GNUTLS_OID_X520_COMMON_NAME, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME,
+                            GNUTLS_OID_X520_ORGANIZATION_NAME}) {
+        char buffer[256];
+        std::size_t size = sizeof buffer;
+        if (gnutls_x509_crt_get_dn_by_oid(cert.crt.get(), oid, 0, 0, buffer, &size) == 0 &&
+            size > 0) {
+            return std::string(buffer, size);
+        }
+    }
+    return cert.subject();
+}
+
+Result<std::string> checkedLabel(const std::string& label, const crypto::Certificate* cert) {
+    if (label.size() > kMaxLabelBytes) {
+        return invalidInput("the label is longer than " + std::to_string(kMaxLabelBytes) +
+                            " bytes");
+    }
+    if (std::any_of(label.begin(), label.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+        return invalidInput("the label contains control characters");
+    }
+    if (label.empty() && cert != nullptr) {
+        return certificateLabel(*cert);
+    }
+    return label;
+}
+
+Result<void> checkScopeProtocols(const AnchorScope& scope, const ProtocolRegistry& registry) {
+    for (const auto& name : scope.protocols) {
+        PEERTRUST_TRY(registry.find(name));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<store::Layer*> PolicyEngine::writableLayerLocked() {
+    store::Layer* layer = m_store->writableLayer();
+    if (layer == nullptr) {
+        return notAuthorized("this process has only read access to the store");
+    }
+    return layer;
+}
+
+Result<PolicyEngine::ResolvedId> PolicyEngine::resolveIdLocked(std::string_view table,
+                                                               std::string_view what,
+                                                               const std::string& idOrPrefix) {
+    if (!isIdOrPrefix(idOrPrefix)) {
+        return invalidInput("\"" + idOrPrefix.substr(0, 40) + "\" is not a " + std::string(what) +
+                            " id (1-16 lower-case hex digits)");
+    }
+    std::vector<ResolvedId> found;
+    for (store::Layer& layer : m_store->layers()) {
+        PEERTRUST_TRY_ASSIGN(auto ids, store::findIdsByPrefix(*layer.db, table, idOrPrefix));
+        for (auto& id : ids) {
+            found.push_back({&layer, std::move(id)});
+        }
+    }
+    // The same entry may exist in both layers; prefer the writable one.
+    std::sort(found.begin(), found.end(), [](const ResolvedId& a, const ResolvedId& b) {
+        return a.layer->writable > b.layer->writable;
+    });
+    if (found.empty()) {
+        return notFound("no " + std::string(what) + " with id " + idOrPrefix);
+    }
+    for (const auto& other : found) {
+        if (other.id != found.front().id) {
+            return invalidInput("the id prefix " + idOrPrefix + " is ambiguous (" +
+                                found.front().id + ", " + other.id + ", ...)");
+        }
+    }
+    if (!found.front().layer->writable) {
+        return notAuthorized("the " + std::string(what) + " " + found.front().id + " is in the " +
+                             std::string(toString(found.front().layer->which)) +
+                             " store, which this process may not change");
+    }
+    return found.front();
+}
+
+// ---- pins ----
+
+Result<AddOutcome> PolicyEngine::addPin(const PinAddRequest& request) {
+    PEERTRUST_TRY_ASSIGN(auto current, snapshot());
+    PEERTRUST_TRY_ASSIGN(const Protocol* protocol, current->protocols().find(request.protocol));
+    PEERTRUST_TRY_ASSIGN(PeerName peer, parsePeerName(request.peer, protocol->defaultPorts));
+    PEERTRUST_TRY_ASSIGN(PresentedKey key, parsePresentedKey(request.keyFormat, request.key));
+    if (auto match = current->distrustOfKey(key.spkiSha256)) {
+        return invalidInput("the key " + key.fingerprint + " is distrusted (distrust entry " +
+                            match->id + " in the " + std::string(toString(match->layer)) +
+                            " store); pinning it would contradict that");
+    }
+    store::PinRow row;
+    row.peer = peer.canonical();
+    row.protocol = protocol->name;
+    row.keyFormat = std::string(toString(key.format));
+    row.spkiSha256 = key.spkiSha256;
+    row.keyData = key.storedForm;
+    row.firstSeen = m_clock();
+    row.origin = std::string(toString(request.origin));
+    row.id = pinIdFor(row.peer, row.protocol, key.spkiSha256);
+
+    std::lock_guard lock(m_storeMutex);
+    PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
+    store::PinStore pins(*layer->db);
+    PEERTRUST_TRY_ASSIGN(AddOutcome outcome, pins.add(row, request.replace));
+    pinsChangedLocked();
+    return outcome;
+}
+
+Result<void> PolicyEngine::removePin(const std::string& id) {
+    std::lock_guard lock(m_storeMutex);
+    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveIdLocked("pins", "pin", id));
+    store::PinStore pins(*resolved.layer->db);
+    PEERTRUST_TRY(pins.remove(resolved.id));
+    pinsChangedLocked();
+    return {};
+}
+
+Result<std::vector<PinInfo>> PolicyEngine::listPins() {
+    std::lock_guard lock(m_storeMutex);
+    std::vector<PinInfo> out;
+    for (store::Layer& layer : m_store->layers()) {
+        store::PinStore pins(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto rows, pins.list());
+        for (const auto& row : rows) {
+            PinInfo info;
+            info.id = row.id;
+            info.peer = row.peer;
+            info.protocol = row.protocol;
+            PEERTRUST_TRY_ASSIGN(info.keyFormat, parseKeyFormat(row.keyFormat));
+            info.fingerprint = fingerprintOf(row.keyFormat, row.keyData, row.spkiSha256);
+            info.spkiSha256 = crypto::toHex(row.spkiSha256);
+            info.firstSeen = row.firstSeen;
+            info.lastSeen = row.lastSeen;
+            info.seenCount = row.seenCount;
+            PEERTRUST_TRY_ASSIGN(info.origin, parsePinOrigin(row.origin));
+            info.layer = layer.which;
+            out.push_back(std::move(info));
+        }
+    }
+    return out;
+}
+
+Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
+    if (request.peer.has_value() == request.seenBefore.has_value()) {
+        return invalidInput("forget takes either a peer or an age, not both and not neither");
+    }
+    std::optional<std::string> peer;
+    if (request.peer) {
+        // No protocol here, so no default port is dropped: "host" also forgets "host:PORT".
+        PEERTRUST_TRY_ASSIGN(PeerName parsed, parsePeerName(*request.peer, {}));
+        peer = parsed.canonical();
+    }
+    std::lock_guard lock(m_storeMutex);
+    PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
+    PEERTRUST_TRY(m_statistics.flush(*m_store));  // the age test reads last_seen
+    store::PinStore pins(*layer->db);
+    PEERTRUST_TRY_ASSIGN(std::size_t removed,
+                         peer ? pins.forgetPeer(*peer) : pins.forgetSeenBefore(*request.seenBefore));
+    pinsChangedLocked();
+    return removed;
+}
+
+// ---- anchors ----
+
+Result<AddOutcome> PolicyEngine::addAnchor(const AnchorAddRequest& request) {
+    PEERTRUST_TRY_ASSIGN(auto current, snapshot());
+    PEERTRUST_TRY_ASSIGN(crypto::Certificate cert, crypto::parseCertificate(request.certificate));
+    if (auto match = current->distrustOfCertificate(cert.certSha256, cert.spkiSha256)) {
+        return invalidInput("the certificate \"" + cert.subject() +
+                            "\" is distrusted (distrust entry " + match->id + " in the " +
+                            std::string(toString(match->layer)) +
+                            " store); anchoring it would contradict that");
+    }
+    PEERTRUST_TRY_ASSIGN(AnchorScope scope, canonicalScope(request.scope));
+    PEERTRUST_TRY(checkScopeProtocols(scope, current->protocols()));
+    store::AnchorRow row;
+    row.id = anchorIdFor(cert.der);
+    PEERTRUST_TRY_ASSIGN(row.label, checkedLabel(request.label, &cert));
+    row.subject = cert.subject();
+    row.certDer = cert.der;
+    row.spkiSha256 = cert.spkiSha256;
+    row.source = "manual";
+    row.created = m_clock();
+    row.scope = std::move(scope);
+
+    std::lock_guard lock(m_storeMutex);
+    PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
+    store::AnchorStore anchors(*layer->db);
+    PEERTRUST_TRY_ASSIGN(AddOutcome outcome, anchors.add(row));
+    policyChangedLocked();
+    return outcome;
+}
+
+Result<void> PolicyEngine::setAnchorScope(const std::string& id, const AnchorScope& scope) {
+    PEERTRUST_TRY_ASSIGN(auto current, snapshot());
+    PEERTRUST_TRY_ASSIGN(AnchorScope canonical, canonicalScope(scope));
+    PEERTRUST_TRY(checkScopeProtocols(canonical, current->protocols()));
+    std::lock_guard lock(m_storeMutex);
+    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveIdLocked("anchors", "anchor", id));
+    store::AnchorStore anchors(*resolved.layer->db);
+    PEERTRUST_TRY(anchors.setScope(resolved.id, canonical));
+    policyChangedLocked();
+    return {};
+}
+
+Result<void> PolicyEngine::removeAnchor(const std::string& id) {
+    std::lock_guard lock(m_storeMutex);
+    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveIdLocked("anchors", "anchor", id));
+    store::AnchorStore anchors(*resolved.layer->db);
+    PEERTRUST_TRY(anchors.remove(resolved.id));
+    policyChangedLocked();
+    return {};
+}
+
+Result<std::vector<AnchorInfo>> PolicyEngine::listAnchors() {
+    PEERTRUST_TRY_ASSIGN(auto current, snapshot());
+    std::vector<AnchorInfo> out;
+    for (const CompiledAnchor& anchor : current->anchors()) {
+        AnchorInfo info;
+        info.id = anchor.row.id;
+        info.label = anchor.row.label;
+        info.subject = anchor.row.subject;
+        info.source = anchor.row.source;
+        info.layer = anchor.layer;
+        info.fingerprint = crypto::sha256Fingerprint(anchor.cert.spkiSha256);
+        info.spkiSha256 = crypto::toHex(anchor.cert.spkiSha256);
+        info.created = anchor.row.created;
+        info.certificateNotAfter = anchor.cert.notAfter;
+        info.scope = anchor.row.scope;
+        info.distrusted =
+            current->distrustOfCertificate(anchor.cert.certSha256, anchor.cert.spkiSha256)
+                .has_value();
+        info.exports = computeAnchorExport(info.scope, info.distrusted, current->protocols());
+        out.push_back(std::move(info));
+    }
+    return out;
+}
+
+Result<ImportSummary> PolicyEngine::importSystemAnchors(const Bytes& pemBundle) {
+    if (pemBundle.size() > kMaxBundleBytes) {
+        return invalidInput("the bundle is larger than " + std::to_string(kMaxBundleBytes) +
+                            " bytes");
+    }
+    PEERTRUST_TRY_ASSIGN(auto current, snapshot());
+    gnutls_x509_crt_t* raw = nullptr;
+    unsigned count = 0;
+    gnutls_datum_t datum = crypto::datumOf(pemBundle);
+    int rc = gnutls_x509_crt_list_import2(&raw, &count, &datum, GNUTLS_X509_FMT_PEM, 0);
+    if (rc < 0) {
+        return crypto::gnutlsError(ErrorCategory::InvalidInput, "cannot read the PEM bundle", rc);
+    }
+    std::vector<crypto::UniqueCrt> owned;
+    for (unsigned i = 0; i < count; ++i) {
+        owned.emplace_back(raw[i]);
+    }
+    gnutls_free(raw);
+
+    ImportSummary summary;
+    std::vector<store::AnchorRow> rows;
+    for (auto& crt : owned) {
+        auto cert = crypto::describeCertificate(std::move(crt));
+        if (!cert) {
+            ++summary.skipped;
+            summary.skippedReasons.push_back(cert.error().message());
+            continue;
+        }
+        if (current->distrustOfCertificate(cert->certSha256, cert->spkiSha256)) {
+            ++summary.skipped;
+            summary.skippedReasons.push_back("distrusted: " + cert->subject());
+            continue;
+        }
+        store::AnchorRow row;
+        row.id = anchorIdFor(cert->der);
+        row.label = certificateLabel(*cert);
+        row.subject = cert->subject();
+        row.certDer = cert->der;
+        row.spkiSha256 = cert->spkiSha256;
+        row.source = "system";
+        row.created = m_clock();
+        // Mozilla's bundle holds server-authentication roots: the tls family only.
+        row.scope.protocols = {"tls"};
+        rows.push_back(std::move(row));
+    }
+    std::lock_guard lock(m_storeMutex);
+    PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
+    store::AnchorStore anchors(*layer->db);
+    PEERTRUST_TRY_ASSIGN(auto outcomes, anchors.addMany(rows));
+    for (const auto& outcome : outcomes) {
+        ++(outcome.created ? summary.imported : summary.alreadyPresent);
+    }
+    policyChangedLocked();
+    return summary;
+}
+
+// ---- distrust ----
+
+Result<AddOutcome> PolicyEngine::addDistrust(const DistrustAddRequest& request) {
+    store::DistrustRow row;
+    row.kind = std::string(toString(request.kind));
+    const crypto::Certificate* certForLabel = nullptr;
+    std::optional<crypto::Certificate> cert;
+    if (request.kind == DistrustKind::Certificate) {
+        PEERTRUST_TRY_ASSIGN(cert, crypto::parseCertificate(request.data));
+        row.certSha256 = cert->certSha256;
+        row.spkiSha256 = cert->spkiSha256;
+        row.data = cert->der;
+        row.id = distrustIdFor(row.kind, cert->certSha256);
+        certForLabel = &*cert;
+    } else {
+        // A key as SPKI (DER/PEM) or as an OpenSSH public key line.
+        std::string_view text(reinterpret_cast<const char*>(request.data.data()),
+                              request.data.size());
+        bool sshLine = text.starts_with("ssh-") || text.starts_with("ecdsa-sha2-");
+        PEERTRUST_TRY_ASSIGN(PresentedKey key,
+                             parsePresentedKey(sshLine ? KeyFormat::OpenSsh : KeyFormat::Spki,
+                                               request.data));
+        row.spkiSha256 = key.spkiSha256;
+        row.data = key.spkiDer;
+        row.id = distrustIdFor(row.kind, key.spkiSha256);
+        if (request.label.empty()) {
+            row.label = "key " + key.fingerprint;
+        }
+    }
+    if (row.label.empty()) {
+        PEERTRUST_TRY_ASSIGN(row.label, checkedLabel(request.label, certForLabel));
+    }
+    row.created = m_clock();
+    std::lock_guard lock(m_storeMutex);
+    PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
+    store::DistrustStore distrust(*layer->db);
+    PEERTRUST_TRY_ASSIGN(AddOutcome outcome, distrust.add(row));
+    policyChangedLocked();
+    return outcome;
+}
+
+Result<void> PolicyEngine::removeDistrust(const std::string& id) {
+    std::lock_guard lock(m_storeMutex);
+    auto resolved = resolveIdLocked("distrust", "distrust entry", id);
+    if (!resolved) {
+        if (resolved.error().category() == ErrorCategory::NotAuthorized) {
+            return notAuthorized(resolved.error().message() +
+                                 "; the administrator's distrust cannot be lifted by a user");
+        }
+        return resolved.error();
+    }
+    store::DistrustStore distrust(*resolved->layer->db);
+    PEERTRUST_TRY(distrust.remove(resolved->id));
+    policyChangedLocked();
+    return {};
+}
+
+Result<std::vector<DistrustInfo>> PolicyEngine::listDistrust() {
+    std::lock_guard lock(m_storeMutex);
+    std::vector<DistrustInfo> out;
+    for (store::Layer& layer : m_store->layers()) {
+        store::DistrustStore distrust(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto rows, distrust.list());
+        for (const auto& row : rows) {
+            DistrustInfo info;
+            info.id = row.id;
+            info.kind = row.kind == "spki" ? DistrustKind::Spki : DistrustKind::Certificate;
+            info.label = row.label;
+            info.fingerprint = crypto::sha256Fingerprint(row.spkiSha256);
+            info.spkiSha256 = crypto::toHex(row.spkiSha256);
+            info.layer = layer.which;
+            info.created = row.created;
+            out.push_back(std::move(info));
+        }
+    }
+    return out;
+}
+
+// ---- protocols ----
+
+Result<std::vector<ProtocolInfo>> PolicyEngine::listProtocols() {
+    PEERTRUST_TRY_ASSIGN(auto current, snapshot());
+    return current->protocols().list();
+}
+
+Result<AddOutcome> PolicyEngine::addProtocol(const ProtocolAddRequest& request) {
+    PEERTRUST_TRY_ASSIGN(auto current, snapshot());
+    PEERTRUST_TRY_ASSIGN(Protocol protocol, current->protocols().validateAddition(request));
+    std::lock_guard lock(m_storeMutex);
+    PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
+    store::ProtocolStore protocols(*layer->db);
+    PEERTRUST_TRY_ASSIGN(AddOutcome outcome,
+                         protocols.add({protocol.name, protocol.family,
+                                        std::string(toString(protocol.policy)), m_clock()}));
+    policyChangedLocked();
+    return outcome;
+}
+
+}  // namespace peertrust::policy

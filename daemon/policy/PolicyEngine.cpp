@@ -1,0 +1,402 @@
+#include "policy/PolicyEngine.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "policy/AnchorScope.h"
+#include "policy/ChainPath.h"
+#include "policy/PeerName.h"
+#include "policy/StableIds.h"
+#include "policy/TimeFormat.h"
+#include "store/PinStore.h"
+
+namespace peertrust::policy {
+
+namespace {
+
+std::string anchorName(const CompiledAnchor& anchor) {
+    return "the anchor \"" + anchor.row.label + "\" (id " + anchor.row.id + ")";
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        out += (out.empty() ? "" : ", ") + item;
+    }
+    return out;
+}
+
+// Validity edges of everything a chain verdict depends on: the verdict cannot change between
+// two consecutive edges, so a cached verdict is valid exactly that long.
+void narrowValidity(UnixTime now, UnixTime edge, UnixTime& from, UnixTime& until) {
+    if (edge <= now) {
+        from = std::max(from, edge);
+    } else {
+        until = std::min(until, edge);
+    }
+}
+
+}  // namespace
+
+UnixTime systemClock() { return static_cast<UnixTime>(std::time(nullptr)); }
+
+struct PolicyEngine::Decision {
+    Verdict verdict;
+    UnixTime validFrom = std::numeric_limits<UnixTime>::min();
+    UnixTime validUntil = std::numeric_limits<UnixTime>::max();
+    std::optional<std::string> pinId;
+    StoreLayer pinLayer = StoreLayer::User;
+    bool cacheable = true;
+};
+
+PolicyEngine::PolicyEngine(std::unique_ptr<store::TrustStore> store, EngineOptions options,
+                           Clock clock)
+    : m_options(options),
+      m_clock(std::move(clock)),
+      m_store(std::move(store)),
+      m_cache(options.verdictCacheCapacity) {}
+
+Result<std::unique_ptr<PolicyEngine>> PolicyEngine::create(
+    std::unique_ptr<store::TrustStore> store, EngineOptions options, Clock clock) {
+    std::unique_ptr<PolicyEngine> engine(new PolicyEngine(std::move(store), options, std::move(clock)));
+    PEERTRUST_TRY(engine->snapshot());
+    if (options.statisticsInterval.count() > 0) {
+        engine->m_flusher = std::thread([raw = engine.get()] { raw->runStatisticsFlusher(); });
+    }
+    return engine;
+}
+
+PolicyEngine::~PolicyEngine() {
+    {
+        std::lock_guard lock(m_flusherMutex);
+        m_stopping = true;
+    }
+    m_flusherWake.notify_all();
+    if (m_flusher.joinable()) {
+        m_flusher.join();
+    }
+    (void)flushPinStatistics();
+}
+
+void PolicyEngine::runStatisticsFlusher() {
+    std::unique_lock lock(m_flusherMutex);
+    while (!m_stopping) {
+        m_flusherWake.wait_for(lock, m_options.statisticsInterval);
+        if (m_stopping) {
+            break;
+        }
+        lock.unlock();
+        (void)flushPinStatistics();
+        lock.lock();
+    }
+}
+
+Result<void> PolicyEngine::flushPinStatistics() {
+    std::lock_guard lock(m_storeMutex);
+    return m_statistics.flush(*m_store);
+}
+
+Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshot() {
+    std::lock_guard lock(m_storeMutex);
+    return snapshotLocked();
+}
+
+Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshotLocked() {
+    PEERTRUST_TRY_ASSIGN(bool changed, m_store->changedElsewhere());
+    if (changed) {
+        // Another process wrote a layer: pins or policy, we cannot tell which.
+        policyChangedLocked();
+    }
+    if (!m_snapshot) {
+        PEERTRUST_TRY_ASSIGN(m_snapshot, PolicySnapshot::load(*m_store));
+    }
+    return m_snapshot;
+}
+
+void PolicyEngine::policyChangedLocked() {
+    m_snapshot.reset();
+    m_cache.clear();
+}
+
+void PolicyEngine::pinsChangedLocked() { m_cache.clear(); }
+
+Result<Verdict> PolicyEngine::verify(const VerifyRequest& request) { return verifyAs(request, 0); }
+
+Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32_t uid) {
+    UnixTime now = request.at.value_or(m_clock());
+    PEERTRUST_TRY_ASSIGN(std::shared_ptr<const PolicySnapshot> current, snapshot());
+
+    std::optional<VerdictCacheKey> cacheKey;
+    std::uint64_t generation = m_cache.generation();
+    if (m_options.verdictCache) {
+        cacheKey = VerdictCacheKey{request.protocol, request.peer, request.keyFormat, request.key,
+                                   request.pinOnFirstUse, uid};
+        if (auto hit = m_cache.find(*cacheKey, now)) {
+            if (hit->pinId) {
+                m_statistics.record(hit->pinLayer, *hit->pinId, now);
+            }
+            return std::move(hit->verdict);
+        }
+    }
+
+    PEERTRUST_TRY_ASSIGN(const Protocol* protocol, current->protocols().find(request.protocol));
+    PEERTRUST_TRY_ASSIGN(PeerName peer, parsePeerName(request.peer, protocol->defaultPorts));
+    PEERTRUST_TRY_ASSIGN(PresentedKey key, parsePresentedKey(request.keyFormat, request.key));
+    PEERTRUST_TRY_ASSIGN(Decision decision,
+                         decide(*current, *protocol, peer, key, now, request.pinOnFirstUse));
+
+    if (decision.pinId) {
+        m_statistics.record(decision.pinLayer, *decision.pinId, now);
+    }
+    if (cacheKey && decision.cacheable) {
+        m_cache.insert(std::move(*cacheKey),
+                       CachedVerdict{decision.verdict, decision.validFrom, decision.validUntil,
+                                     decision.pinId, decision.pinLayer},
+                       generation);
+    }
+    return std::move(decision.verdict);
+}
+
+Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapshot,
+                                                    const Protocol& protocol, const PeerName& peer,
+                                                    const PresentedKey& key, UnixTime now,
+                                                    bool pinOnFirstUse) {
+    Decision decision;
+    Verdict& verdict = decision.verdict;
+    VerdictDetails& details = verdict.details;
+    details.protocol = protocol.name;
+    details.peer = peer.canonical();
+    details.keyFormat = std::string(toString(key.format));
+    details.fingerprint = key.fingerprint;
+    details.spkiSha256 = crypto::toHex(key.spkiSha256);
+    const std::string peerText = details.peer;
+
+    auto finish = [&](VerdictKind kind, std::string_view reasonCode, std::string explanation) {
+        verdict.kind = kind;
+        verdict.reason = std::string(reasonCode);
+        verdict.explanation = std::move(explanation);
+        if (details.failures.empty() && kind == VerdictKind::Rejected) {
+            details.failures.push_back(verdict.reason);
+        }
+        return decision;
+    };
+
+    ChainPath path;
+    if (key.format == KeyFormat::X509Chain) {
+        path = buildChainPath(snapshot, key.chain);
+        for (const crypto::Certificate* cert : path.presented) {
+            narrowValidity(now, cert->notBefore, decision.validFrom, decision.validUntil);
+            narrowValidity(now, cert->notAfter + 1, decision.validFrom, decision.validUntil);
+        }
+        if (const crypto::Certificate* anchor = path.anchorCert()) {
+            narrowValidity(now, anchor->notBefore, decision.validFrom, decision.validUntil);
+            narrowValidity(now, anchor->notAfter + 1, decision.validFrom, decision.validUntil);
+            for (const CompiledAnchor* entry : path.anchors) {
+                if (entry->row.scope.notAfter) {
+                    narrowValidity(now, *entry->row.scope.notAfter + 1, decision.validFrom,
+                                   decision.validUntil);
+                }
+            }
+        }
+    }
+
+    // 1. Distrust: the presented key, every certificate of the path, and the anchor.
+    auto distrusted = [&](const DistrustMatch& match, const std::string& what) {
+        details.failures = {std::string(reason::Distrusted)};
+        return finish(VerdictKind::Rejected, reason::Distrusted,
+                      "Rejected: " + what + " is distrusted (" +
+                          std::string(toString(match.layer)) + " distrust entry " + match.id +
+                          (match.label.empty() ? "" : ", \"" + match.label + "\"") +
+                          "). Distrust overrides every pin and anchor.");
+    };
+    if (auto match = snapshot.distrustOfKey(key.spkiSha256)) {
+        return distrusted(*match, "the presented key " + key.fingerprint);
+    }
+    for (const crypto::Certificate* cert : path.presented) {
+        if (auto match = snapshot.distrustOfCertificate(cert->certSha256, cert->spkiSha256)) {
+            return distrusted(*match, "the certificate \"" + cert->subject() + "\" in the chain");
+        }
+    }
+    if (const crypto::Certificate* anchor = path.anchorCert()) {
+        if (auto match = snapshot.distrustOfCertificate(anchor->certSha256, anchor->spkiSha256)) {
+            return distrusted(*match, anchorName(*path.anchors.front()));
+        }
+    }
+
+    // 2. Pins for (peer, protocol) and (peer, family of protocol), in every layer.
+    std::vector<std::pair<StoreLayer, store::PinRow>> pins;
+    {
+        std::lock_guard lock(m_storeMutex);
+        for (store::Layer& layer : m_store->layers()) {
+            store::PinStore pinStore(*layer.db);
+            PEERTRUST_TRY_ASSIGN(auto rows, pinStore.find(peerText, protocol.name, protocol.family));
+            for (auto& row : rows) {
+                pins.emplace_back(layer.which, std::move(row));
+            }
+        }
+    }
+    if (!pins.empty()) {
+        auto pinned = [&](const store::PinRow& row) {
+            return PinnedKey{row.id, row.protocol,
+                             fingerprintOf(row.keyFormat, row.keyData, row.spkiSha256),
+                             crypto::toHex(row.spkiSha256), row.firstSeen};
+        };
+        for (const auto& [layer, row] : pins) {
+            if (row.spkiSha256 == key.spkiSha256) {
+                details.pins = {pinned(row)};
+                decision.pinId = row.id;
+                decision.pinLayer = layer;
+                return finish(VerdictKind::Accepted, reason::Pinned,
+                              "Accepted: the key " + key.fingerprint + " is pinned for " +
+                                  peerText + " over " + row.protocol + " (pin " + row.id +
+                                  ", first seen " + formatIsoTime(row.firstSeen) + ").");
+            }
+        }
+        std::string pinnedList;
+        for (const auto& [layer, row] : pins) {
+            details.pins.push_back(pinned(row));
+            const PinnedKey& p = details.pins.back();
+            pinnedList += (pinnedList.empty() ? "" : "; ") + p.fingerprint + " (pin " + p.pinId +
+                          " for " + p.protocol + ", first seen " + formatIsoTime(p.firstSeen) +
+                          ")";
+        }
+        return finish(VerdictKind::Rejected, reason::PinMismatch,
+                      "Rejected: " + peerText + " presented the key " + key.fingerprint +
+                          ", but the keys pinned for it over " + protocol.name + " are: " +
+                          pinnedList +
+                          ". A pinned key is replaced only explicitly (peertrust pin add "
+                          "--replace), or another key added with peertrust pin add.");
+    }
+
+    // 3. Anchors: a chain that reaches one is accepted or rejected here, never pinned on
+    // first use.
+    if (path.reachesAnchor()) {
+        std::vector<Failure> failures =
+            checkWithGnutls(snapshot, key.chain, peer, protocol.purposeOid);
+        std::vector<const crypto::Certificate*> onPath = path.presented;
+        if (path.anchorCert() != nullptr &&
+            path.anchorCert()->certSha256 != path.presented.back()->certSha256) {
+            onPath.push_back(path.anchorCert());
+        }
+        for (const crypto::Certificate* cert : onPath) {
+            if (now < cert->notBefore) {
+                failures.push_back({reason::NotYetValid, "the certificate \"" + cert->subject() +
+                                                             "\" is not valid before " +
+                                                             formatIsoTime(cert->notBefore)});
+            } else if (now > cert->notAfter) {
+                failures.push_back({reason::Expired, "the certificate \"" + cert->subject() +
+                                                         "\" expired on " +
+                                                         formatIsoTime(cert->notAfter)});
+            }
+        }
+        // The anchor's scope: any one entry (one per layer holding it) that admits suffices.
+        const CompiledAnchor* chosen = nullptr;
+        std::vector<Failure> scopeFailures;
+        for (const CompiledAnchor* entry : path.anchors) {
+            std::vector<Failure> entryFailures;
+            const AnchorScope& scope = entry->row.scope;
+            if (!snapshot.protocols().scopeAdmits(scope.protocols, protocol)) {
+                entryFailures.push_back({reason::OutOfScope,
+                                         "its scope does not admit the protocol " + protocol.name +
+                                             " (it is limited to " + joined(scope.protocols) +
+                                             ")"});
+            } else if (!scopeAdmitsName(scope, peer)) {
+                entryFailures.push_back({reason::OutOfScope,
+                                         "its scope does not admit the name " + peerText + " (" +
+                                             formatNameScope(scope) + ")"});
+            } else if (entry->scopeConstraints) {
+                gnutls_x509_crt_t leaf = key.chain.front().crt.get();
+                for (auto type : {GNUTLS_SAN_DNSNAME, GNUTLS_SAN_RFC822NAME, GNUTLS_SAN_IPADDRESS}) {
+                    if (gnutls_x509_name_constraints_check_crt(entry->scopeConstraints.get(), type,
+                                                               leaf) == 0) {
+                        entryFailures.push_back(
+                            {reason::OutOfScope, "the certificate also names something outside "
+                                                 "the anchor's scope (" +
+                                                     formatNameScope(scope) + ")"});
+                        break;
+                    }
+                }
+            }
+            if (scope.notAfter && now > *scope.notAfter) {
+                entryFailures.push_back({reason::Expired,
+                                         "the anchor's not-after override ended its trust on " +
+                                             formatIsoTime(*scope.notAfter)});
+            }
+            if (entryFailures.empty()) {
+                chosen = entry;
+                scopeFailures.clear();
+                break;
+            }
+            if (chosen == nullptr && scopeFailures.empty()) {
+                scopeFailures = std::move(entryFailures);
+            }
+        }
+        const CompiledAnchor& anchor = chosen ? *chosen : *path.anchors.front();
+        details.anchorId = anchor.row.id;
+        details.anchorLabel = anchor.row.label;
+        failures.insert(failures.end(), scopeFailures.begin(), scopeFailures.end());
+        if (failures.empty()) {
+            return finish(VerdictKind::Accepted, reason::Anchor,
+                          "Accepted: the chain for " + peerText + " leads to " +
+                              anchorName(anchor) + ", whose scope admits " + protocol.name +
+                              " and " + peerText +
+                              "; the certificate names the peer, is valid for the protocol's "
+                              "key purpose and every certificate is within its validity period.");
+        }
+        sortByPrecedence(failures);
+        for (const Failure& failure : failures) {
+            details.failures.emplace_back(failure.reason);
+        }
+        return finish(VerdictKind::Rejected, failures.front().reason,
+                      "Rejected: the chain for " + peerText + " leads to " + anchorName(anchor) +
+                          ", but " + failures.front().detail +
+                          ". A chain that reaches an anchor and fails its checks is never "
+                          "pinned on first use.");
+    }
+
+    // 4. First use: no anchor path and no pin.
+    std::string unknownIssuer =
+        key.format == KeyFormat::X509Chain
+            ? "no anchor vouches for the chain of " + peerText
+            : "a " + std::string(toString(key.format)) + " key carries no issuer to vouch for it";
+    if (protocol.policy == ProtocolPolicy::Tofu) {
+        if (pinOnFirstUse) {
+            std::lock_guard lock(m_storeMutex);
+            if (store::Layer* layer = m_store->writableLayer()) {
+                store::PinRow row;
+                row.peer = peerText;
+                row.protocol = protocol.name;
+                row.keyFormat = std::string(toString(key.format));
+                row.spkiSha256 = key.spkiSha256;
+                row.keyData = key.storedForm;
+                row.firstSeen = now;
+                row.origin = std::string(toString(PinOrigin::Tofu));
+                row.id = pinIdFor(row.peer, row.protocol, key.spkiSha256);
+                store::PinStore pinStore(*layer->db);
+                PEERTRUST_TRY_ASSIGN(AddOutcome added, pinStore.add(row, false));
+                pinsChangedLocked();
+                decision.cacheable = false;
+                details.pins = {PinnedKey{added.id, row.protocol, key.fingerprint,
+                                          details.spkiSha256, now}};
+                return finish(VerdictKind::Accepted, reason::TofuNew,
+                              "Accepted: first use of " + peerText + " over " + protocol.name +
+                                  "; " + unknownIssuer + ", and the key " + key.fingerprint +
+                                  " is now pinned (pin " + added.id + ").");
+            }
+        }
+        return finish(VerdictKind::Unknown, reason::FirstUse,
+                      "Unknown: " + unknownIssuer + ", and no key is pinned for " + peerText +
+                          " over " + protocol.name + ". This is the first use of the key " +
+                          key.fingerprint +
+                          ": pin it (peertrust pin add, or verify with --pin-on-first-use) if "
+                          "you trust it.");
+    }
+
+    // 5. Otherwise not trusted.
+    return finish(VerdictKind::Rejected, reason::UntrustedIssuer,
+                  "Rejected: " + unknownIssuer + ", no key is pinned for " + peerText + " over " +
+                      protocol.name + ", and " + protocol.name +
+                      " accepts only keys that an anchor vouches for (its policy is ca-only).");
+}
+
+}  // namespace peertrust::policy

@@ -1,0 +1,105 @@
+// The decision engine: DESIGN.md's Verify order over the layered store, and the management
+// of pins, anchors, distrust and protocols. Knows nothing of D-Bus or PKCS#11.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "peertrust/TrustService.h"
+#include "policy/PeerName.h"
+#include "policy/PolicySnapshot.h"
+#include "policy/PresentedKey.h"
+#include "policy/VerdictCache.h"
+#include "store/PinStatistics.h"
+#include "store/TrustStore.h"
+
+namespace peertrust::policy {
+
+using Clock = std::function<UnixTime()>;
+UnixTime systemClock();
+
+struct EngineOptions {
+    bool verdictCache = true;
+    std::size_t verdictCacheCapacity = 4096;
+    // How often gathered pin statistics are written; zero: only by flushPinStatistics().
+    std::chrono::milliseconds statisticsInterval{2000};
+};
+
+class PolicyEngine final : public TrustService {
+public:
+    static Result<std::unique_ptr<PolicyEngine>> create(std::unique_ptr<store::TrustStore> store,
+                                                        EngineOptions options = {},
+                                                        Clock clock = systemClock);
+    ~PolicyEngine() override;
+    PolicyEngine(const PolicyEngine&) = delete;
+    PolicyEngine& operator=(const PolicyEngine&) = delete;
+
+    Result<Verdict> verify(const VerifyRequest& request) override;
+    // The same for a given local user: cached verdicts are never shared between users.
+    Result<Verdict> verifyAs(const VerifyRequest& request, std::uint32_t uid);
+
+    Result<AddOutcome> addPin(const PinAddRequest& request) override;
+    Result<void> removePin(const std::string& id) override;
+    Result<std::vector<PinInfo>> listPins() override;
+    Result<std::size_t> forgetPins(const PinForgetRequest& request) override;
+
+    Result<AddOutcome> addAnchor(const AnchorAddRequest& request) override;
+    Result<void> setAnchorScope(const std::string& id, const AnchorScope& scope) override;
+    Result<void> removeAnchor(const std::string& id) override;
+    Result<std::vector<AnchorInfo>> listAnchors() override;
+    Result<ImportSummary> importSystemAnchors(const Bytes& pemBundle) override;
+
+    Result<AddOutcome> addDistrust(const DistrustAddRequest& request) override;
+    Result<void> removeDistrust(const std::string& id) override;
+    Result<std::vector<DistrustInfo>> listDistrust() override;
+
+    Result<std::vector<ProtocolInfo>> listProtocols() override;
+    Result<AddOutcome> addProtocol(const ProtocolAddRequest& request) override;
+
+    Result<void> flushPinStatistics();
+
+private:
+    struct Decision;
+    struct ResolvedId {
+        store::Layer* layer;
+        std::string id;
+    };
+
+    PolicyEngine(std::unique_ptr<store::TrustStore> store, EngineOptions options, Clock clock);
+
+    Result<std::shared_ptr<const PolicySnapshot>> snapshot();
+    Result<std::shared_ptr<const PolicySnapshot>> snapshotLocked();
+    void policyChangedLocked();
+    void pinsChangedLocked();
+    Result<store::Layer*> writableLayerLocked();
+    Result<ResolvedId> resolveIdLocked(std::string_view table, std::string_view what,
+                                       const std::string& idOrPrefix);
+
+    Result<Decision> decide(const PolicySnapshot& snapshot, const Protocol& protocol,
+                            const PeerName& peer, const PresentedKey& key, UnixTime now,
+                            bool pinOnFirstUse);
+
+    void runStatisticsFlusher();
+
+    EngineOptions m_options;
+    Clock m_clock;
+
+    std::mutex m_storeMutex;  // guards m_store and m_snapshot
+    std::unique_ptr<store::TrustStore> m_store;
+    std::shared_ptr<const PolicySnapshot> m_snapshot;
+
+    VerdictCache m_cache;
+    store::PinStatistics m_statistics;
+
+    std::mutex m_flusherMutex;
+    std::condition_variable m_flusherWake;
+    bool m_stopping = false;
+    std::thread m_flusher;
+};
+
+}  // namespace peertrust::policy

@@ -1,0 +1,94 @@
+#include "policy/PolicySnapshot.h"
+
+#include "policy/AnchorScope.h"
+#include "store/DistrustStore.h"
+#include "store/ProtocolStore.h"
+
+namespace peertrust::policy {
+
+Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustStore& store) {
+    auto snapshot = std::make_shared<PolicySnapshot>();
+    PEERTRUST_TRY_ASSIGN(snapshot->m_trustList, crypto::makeTrustList());
+
+    for (store::Layer& layer : store.layers()) {
+        store::ProtocolStore protocols(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto rows, protocols.list());
+        for (const auto& row : rows) {
+            PEERTRUST_TRY_ASSIGN(ProtocolPolicy policy, parseProtocolPolicy(row.policy));
+            // A stored row that no longer fits (its family vanished) is ignored, not fatal.
+            (void)snapshot->m_protocols.apply(row.name, row.family, policy);
+        }
+    }
+
+    std::vector<gnutls_x509_crt_t> forTrustList;
+    std::set<crypto::Sha256> inTrustList;
+    for (store::Layer& layer : store.layers()) {
+        store::AnchorStore anchors(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto rows, anchors.list());
+        for (auto& row : rows) {
+            auto cert = crypto::parseCertificate(row.certDer);
+            if (!cert) {
+                continue;  // written by us after parsing, so only a damaged row lands here
+            }
+            CompiledAnchor anchor;
+            anchor.layer = layer.which;
+            anchor.cert = std::move(cert).value();
+            if (row.scope.hasNameScope()) {
+                PEERTRUST_TRY_ASSIGN(anchor.scopeConstraints, scopeConstraints(row.scope, false));
+            }
+            anchor.row = std::move(row);
+            if (inTrustList.insert(anchor.cert.certSha256).second) {
+                // The trust list owns its own copy of the certificate.
+                PEERTRUST_TRY_ASSIGN(crypto::UniqueCrt copy, crypto::makeCrt());
+                gnutls_datum_t der = crypto::datumOf(anchor.cert.der);
+                if (gnutls_x509_crt_import(copy.get(), &der, GNUTLS_X509_FMT_DER) >= 0) {
+                    gnutls_x509_crt_t raw = copy.release();
+                    if (gnutls_x509_trust_list_add_cas(snapshot->m_trustList.get(), &raw, 1, 0) !=
+                        1) {
+                        gnutls_x509_crt_deinit(raw);
+                    }
+                }
+            }
+            snapshot->m_anchorIndex.emplace(anchor.cert.certSha256, snapshot->m_anchors.size());
+            snapshot->m_anchors.push_back(std::move(anchor));
+        }
+
+        store::DistrustStore distrust(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto entries, distrust.list());
+        for (const auto& entry : entries) {
+            DistrustMatch match{entry.id, layer.which, entry.label};
+            if (entry.kind == "spki") {
+                snapshot->m_distrustedKeys.emplace(entry.spkiSha256, match);
+            } else if (entry.certSha256) {
+                snapshot->m_distrustedCerts.emplace(*entry.certSha256, match);
+            }
+        }
+    }
+    return std::shared_ptr<const PolicySnapshot>(std::move(snapshot));
+}
+
+std::vector<const CompiledAnchor*> PolicySnapshot::anchorsFor(const crypto::Sha256& certSha256) const {
+    std::vector<const CompiledAnchor*> found;
+    auto [begin, end] = m_anchorIndex.equal_range(certSha256);
+    for (auto it = begin; it != end; ++it) {
+        found.push_back(&m_anchors[it->second]);
+    }
+    return found;
+}
+
+std::optional<DistrustMatch> PolicySnapshot::distrustOfCertificate(
+    const crypto::Sha256& certSha256, const crypto::Sha256& spkiSha256) const {
+    if (auto found = m_distrustedCerts.find(certSha256); found != m_distrustedCerts.end()) {
+        return found->second;
+    }
+    return distrustOfKey(spkiSha256);
+}
+
+std::optional<DistrustMatch> PolicySnapshot::distrustOfKey(const crypto::Sha256& spkiSha256) const {
+    if (auto found = m_distrustedKeys.find(spkiSha256); found != m_distrustedKeys.end()) {
+        return found->second;
+    }
+    return std::nullopt;
+}
+
+}  // namespace peertrust::policy

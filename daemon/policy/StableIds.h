@@ -1,0 +1,20 @@
+// Ids of pins, anchors and distrust entries: derived from what they are, so the same entry
+// has the same id in every store and adding it twice is visibly idempotent.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "crypto/Digest.h"
+
+namespace peertrust::policy {
+
+std::string pinIdFor(std::string_view peer, std::string_view protocol,
+                     const crypto::Sha256& spkiSha256);
+std::string anchorIdFor(std::span<const std::uint8_t> certDer);
+std::string distrustIdFor(std::string_view kind, const crypto::Sha256& hash);
+
+// An id or a prefix of one: lower-case hex, 1 to 16 characters.
+bool isIdOrPrefix(std::string_view text);
+
+}  // namespace peertrust::policy

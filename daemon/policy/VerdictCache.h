@@ -1,0 +1,59 @@
+// Verdicts already computed, keyed by the whole input and the caller, each valid over the
+// time interval in which no validity edge of the certificates involved falls. Cleared on
+// every policy or pin change.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "peertrust/Types.h"
+
+namespace peertrust::policy {
+
+struct VerdictCacheKey {
+    std::string protocol;
+    std::string peer;
+    KeyFormat keyFormat = KeyFormat::X509Chain;
+    Bytes key;
+    bool pinOnFirstUse = false;
+    std::uint32_t uid = 0;
+
+    bool operator==(const VerdictCacheKey&) const = default;
+};
+
+struct VerdictCacheKeyHash {
+    std::size_t operator()(const VerdictCacheKey& key) const;
+};
+
+struct CachedVerdict {
+    Verdict verdict;
+    UnixTime validFrom = std::numeric_limits<UnixTime>::min();
+    UnixTime validUntil = std::numeric_limits<UnixTime>::max();  // exclusive
+    std::optional<std::string> pinId;                           // for pin statistics
+    StoreLayer pinLayer = StoreLayer::User;
+};
+
+class VerdictCache {
+public:
+    explicit VerdictCache(std::size_t capacity) : m_capacity(capacity) {}
+
+    std::optional<CachedVerdict> find(const VerdictCacheKey& key, UnixTime at);
+    // Taken before computing a verdict; an insert made after a clear() since then is dropped,
+    // so a verdict computed from old policy never outlives the change.
+    std::uint64_t generation();
+    void insert(VerdictCacheKey key, CachedVerdict verdict, std::uint64_t generation);
+    void clear();
+    std::size_t size();
+
+private:
+    std::mutex m_mutex;
+    std::size_t m_capacity;
+    std::uint64_t m_generation = 0;
+    std::unordered_map<VerdictCacheKey, CachedVerdict, VerdictCacheKeyHash> m_entries;
+};
+
+}  // namespace peertrust::policy

@@ -1,0 +1,211 @@
+#include "store/Database.h"
+
+namespace peertrust::store {
+
+Statement::~Statement() {
+    if (m_stmt != nullptr) {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    }
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+    sqlite3_bind_text(m_stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::span<const std::uint8_t> blob) {
+    // A zero-length blob must still be a blob, not NULL: SQLite needs a non-null pointer.
+    static const std::uint8_t empty = 0;
+    sqlite3_bind_blob(m_stmt, index, blob.empty() ? &empty : blob.data(),
+                      static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(m_stmt, index, value);
+    return *this;
+}
+
+Statement& Statement::bindNull(int index) {
+    sqlite3_bind_null(m_stmt, index);
+    return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) {
+    return value ? bind(index, *value) : bindNull(index);
+}
+
+Result<bool> Statement::step() {
+    int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    std::string message = sqlite3_errmsg(m_db);
+    int primary = rc & 0xff;
+    if (primary == SQLITE_CONSTRAINT) {
+        return conflict("store constraint violated: " + message);
+    }
+    if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+        return unavailable("store is damaged: " + message);
+    }
+    return unavailable("store query failed: " + message);
+}
+
+Result<void> Statement::run() {
+    while (true) {
+        PEERTRUST_TRY_ASSIGN(bool row, step());
+        if (!row) {
+            return {};
+        }
+    }
+}
+
+void Statement::reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+std::string Statement::text(int column) const {
+    const auto* data = sqlite3_column_text(m_stmt, column);
+    int size = sqlite3_column_bytes(m_stmt, column);
+    return data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(data), size);
+}
+
+std::span<const std::uint8_t> Statement::blob(int column) const {
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(m_stmt, column));
+    int size = sqlite3_column_bytes(m_stmt, column);
+    return data == nullptr ? std::span<const std::uint8_t>() : std::span(data, size);
+}
+
+std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+
+bool Statement::isNull(int column) const {
+    return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
+}
+
+Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path,
+                                                 OpenMode mode) {
+    // The engine serialises access to a connection itself, so SQLite's own mutex is not needed.
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+    flags |= mode == OpenMode::ReadOnly ? SQLITE_OPEN_READONLY
+                                        : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    std::string uri = "file:";
+    // Percent-encode what the URI syntax reserves, so any path opens as itself.
+    for (char c : path.string()) {
+        if (c == '%' || c == '?' || c == '#') {
+            static const char* hex = "0123456789ABCDEF";
+            uri += '%';
+            uri += hex[(c >> 4) & 0xf];
+            uri += hex[c & 0xf];
+        } else {
+            uri += c;
+        }
+    }
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(uri.c_str(), &raw, flags, nullptr);
+    UniqueConnection db(raw);
+    if (rc != SQLITE_OK) {
+        std::string reason = db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc);
+        if (mode == OpenMode::ReadOnly && !std::filesystem::exists(path)) {
+            return notFound(path.string() + ": store does not exist");
+        }
+        return unavailable(path.string() + ": cannot open store: " + reason);
+    }
+    sqlite3_extended_result_codes(db.get(), 1);
+    sqlite3_busy_timeout(db.get(), 5000);
+    std::unique_ptr<Database> result(new Database(std::move(db), path, mode));
+    PEERTRUST_TRY(result->exec("PRAGMA foreign_keys = ON"));
+    return result;
+}
+
+Error Database::errorFrom(int rc, std::string_view what) const {
+    std::string message = m_path.string() + ": " + std::string(what) + ": ";
+    message += sqlite3_errmsg(m_db.get());
+    int primary = rc & 0xff;
+    if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+        return unavailable(message + " (the file is not a peertrust store or is damaged)");
+    }
+    if (primary == SQLITE_CONSTRAINT) {
+        return conflict(message);
+    }
+    return unavailable(message);
+}
+
+Result<void> Database::exec(std::string_view sql) {
+    std::string text(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(m_db.get(), text.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) {
+        return errorFrom(rc, "statement failed");
+    }
+    return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+    std::string key(sql);
+    auto found = m_statements.find(key);
+    if (found == m_statements.end()) {
+        sqlite3_stmt* raw = nullptr;
+        int rc = sqlite3_prepare_v3(m_db.get(), key.data(), static_cast<int>(key.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+        UniqueStatement stmt(raw);
+        if (rc != SQLITE_OK) {
+            return errorFrom(rc, "cannot prepare query");
+        }
+        found = m_statements.emplace(std::move(key), std::move(stmt)).first;
+    }
+    return Statement(m_db.get(), found->second.get());
+}
+
+Result<std::int64_t> Database::queryInt(std::string_view sql) {
+    PEERTRUST_TRY_ASSIGN(Statement stmt, prepare(sql));
+    PEERTRUST_TRY_ASSIGN(bool row, stmt.step());
+    if (!row) {
+        return internalError("query returned no row: " + std::string(sql));
+    }
+    return stmt.integer(0);
+}
+
+Result<std::vector<std::string>> findIdsByPrefix(Database& db, std::string_view table,
+                                                 std::string_view prefix, int limit) {
+    std::string sql = "SELECT id FROM " + std::string(table) +
+                      " WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT ?2";
+    PEERTRUST_TRY_ASSIGN(Statement stmt, db.prepare(sql));
+    stmt.bind(1, prefix).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<std::string> ids;
+    while (true) {
+        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
+        if (!more) {
+            return ids;
+        }
+        ids.push_back(stmt.text(0));
+    }
+}
+
+Result<Transaction> Transaction::begin(Database& db) {
+    PEERTRUST_TRY(db.exec("BEGIN IMMEDIATE"));
+    return Transaction(db);
+}
+
+Transaction::~Transaction() {
+    if (m_db != nullptr) {
+        (void)m_db->exec("ROLLBACK");
+    }
+}
+
+Result<void> Transaction::commit() {
+    Database* db = m_db;
+    m_db = nullptr;
+    auto committed = db->exec("COMMIT");
+    if (!committed) {
+        (void)db->exec("ROLLBACK");
+    }
+    return committed;
+}
+
+}  // namespace peertrust::store

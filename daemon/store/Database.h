@@ -1,0 +1,117 @@
+// Owning wrappers for an SQLite connection and its prepared statements.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "peertrust/Error.h"
+
+namespace peertrust::store {
+
+struct ConnectionDeleter {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StatementDeleter {
+    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using UniqueConnection = std::unique_ptr<sqlite3, ConnectionDeleter>;
+using UniqueStatement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+
+// A prepared statement borrowed from the connection's cache; reset on destruction so the
+// next user finds it clean.
+class Statement {
+public:
+    Statement(sqlite3* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    Statement(Statement&& other) noexcept : m_db(other.m_db), m_stmt(other.m_stmt) {
+        other.m_stmt = nullptr;
+    }
+    ~Statement();
+
+    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, std::span<const std::uint8_t> blob);
+    Statement& bind(int index, std::int64_t value);
+    Statement& bindNull(int index);
+    Statement& bind(int index, const std::optional<std::int64_t>& value);
+
+    // Steps once: true when a row is available, false when done.
+    Result<bool> step();
+    Result<void> run();  // steps to completion, for statements without rows
+    void reset();        // ready to bind and run again
+
+    std::string text(int column) const;
+    std::span<const std::uint8_t> blob(int column) const;
+    std::int64_t integer(int column) const;
+    bool isNull(int column) const;
+
+private:
+    sqlite3* m_db;
+    sqlite3_stmt* m_stmt;
+};
+
+enum class OpenMode { ReadOnly, ReadWrite };
+
+class Database {
+public:
+    // Opens the file; ReadWrite creates it. Sets WAL, foreign keys and synchronous=FULL on
+    // writable connections. Does not touch the schema.
+    static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path, OpenMode mode);
+
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    Result<void> exec(std::string_view sql);
+    Result<Statement> prepare(std::string_view sql);  // cached per SQL text
+    Result<std::int64_t> queryInt(std::string_view sql);
+
+    Result<std::int64_t> userVersion() { return queryInt("PRAGMA user_version"); }
+    // Changes when another connection commits (PRAGMA data_version).
+    Result<std::int64_t> dataVersion() { return queryInt("PRAGMA data_version"); }
+
+    OpenMode mode() const { return m_mode; }
+    const std::filesystem::path& path() const { return m_path; }
+    sqlite3* handle() const { return m_db.get(); }
+
+    Error errorFrom(int rc, std::string_view what) const;
+
+private:
+    Database(UniqueConnection db, std::filesystem::path path, OpenMode mode)
+        : m_db(std::move(db)), m_path(std::move(path)), m_mode(mode) {}
+
+    UniqueConnection m_db;
+    std::filesystem::path m_path;
+    OpenMode m_mode;
+    std::unordered_map<std::string, UniqueStatement> m_statements;
+};
+
+// Ids in `table` (one of ours, never user text) that start with `prefix`; at most `limit`.
+Result<std::vector<std::string>> findIdsByPrefix(Database& db, std::string_view table,
+                                                 std::string_view prefix, int limit = 2);
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back unless committed.
+class Transaction {
+public:
+    static Result<Transaction> begin(Database& db);
+    Transaction(Transaction&& other) noexcept : m_db(other.m_db) { other.m_db = nullptr; }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction();
+
+    Result<void> commit();
+
+private:
+    explicit Transaction(Database& db) : m_db(&db) {}
+    Database* m_db;
+};
+
+}  // namespace peertrust::store

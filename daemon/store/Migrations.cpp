@@ -1,0 +1,127 @@
+#include "store/Migrations.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <string>
+
+namespace peertrust::store {
+
+namespace {
+
+Result<int> readVersion(Database& db) {
+    // Reading sqlite_master first turns "not a database" into an error here, before any write.
+    PEERTRUST_TRY_ASSIGN(std::int64_t tables, db.queryInt("SELECT count(*) FROM sqlite_master"));
+    PEERTRUST_TRY_ASSIGN(std::int64_t version, db.userVersion());
+    if (version == 0 && tables != 0) {
+        return unavailable(db.path().string() +
+                           ": this SQLite file is not a peertrust store (it has tables but no "
+                           "peertrust schema version)");
+    }
+    return static_cast<int>(version);
+}
+
+Error newerSchema(const std::filesystem::path& path, int version) {
+    return unavailable(path.string() + ": the store has schema version " +
+                       std::to_string(version) + " but this peertrust knows only up to " +
+                       std::to_string(latestSchemaVersion()) +
+                       "; it was written by a newer peertrust and is left unchanged");
+}
+
+Result<void> backUp(Database& db, int version) {
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    std::string target = db.path().string() + ".backup-v" + std::to_string(version) + "-" +
+                         std::to_string(now);
+    PEERTRUST_TRY_ASSIGN(Statement stmt, db.prepare("VACUUM INTO ?1"));
+    stmt.bind(1, target);
+    auto done = stmt.run();
+    if (!done) {
+        return done.error().withContext("cannot copy the store aside before migrating it to " +
+                                        target);
+    }
+    return {};
+}
+
+Result<void> configureWriter(Database& db) {
+    PEERTRUST_TRY(db.exec("PRAGMA journal_mode = WAL"));
+    PEERTRUST_TRY(db.exec("PRAGMA synchronous = FULL"));
+    // Keep -wal and -shm after the last writer closes: without them a reader that may not
+    // create files (an unprivileged user on the system store) cannot open a WAL database.
+    int persist = 1;
+    sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    return {};
+}
+
+void setAccess(const std::filesystem::path& path, FileAccess access) {
+    mode_t mode = access == FileAccess::Public ? 0644 : 0600;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        std::string file = path.string() + suffix;
+        ::chmod(file.c_str(), mode);
+    }
+}
+
+}  // namespace
+
+int latestSchemaVersion() { return schemaMigrations().back().version; }
+
+Result<std::unique_ptr<Database>> openStoreForWriting(const std::filesystem::path& path,
+                                                      FileAccess access) {
+    std::error_code ec;
+    bool existed = std::filesystem::exists(path, ec);
+    int version = 0;
+    if (existed) {
+        // Look before writing anything: even switching to WAL rewrites the header.
+        PEERTRUST_TRY_ASSIGN(auto reader, Database::open(path, OpenMode::ReadOnly));
+        PEERTRUST_TRY_ASSIGN(version, readVersion(*reader));
+        if (version > latestSchemaVersion()) {
+            return newerSchema(path, version);
+        }
+    } else if (path.has_parent_path()) {
+        std::filesystem::create_directories(path.parent_path(), ec);
+    }
+
+    PEERTRUST_TRY_ASSIGN(auto db, Database::open(path, OpenMode::ReadWrite));
+    if (version > 0 && version < latestSchemaVersion()) {
+        PEERTRUST_TRY(backUp(*db, version));
+    }
+    PEERTRUST_TRY(configureWriter(*db));
+    setAccess(path, access);
+
+    PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(*db));
+    // Another process may have migrated between our look and our lock.
+    PEERTRUST_TRY_ASSIGN(version, readVersion(*db));
+    if (version > latestSchemaVersion()) {
+        return newerSchema(path, version);
+    }
+    for (const Migration& migration : schemaMigrations()) {
+        if (migration.version <= version) {
+            continue;
+        }
+        auto applied = db->exec(migration.sql);
+        if (!applied) {
+            return applied.error().withContext(std::string("migration ") + migration.name);
+        }
+        PEERTRUST_TRY(db->exec("PRAGMA user_version = " + std::to_string(migration.version)));
+    }
+    PEERTRUST_TRY(tx.commit());
+    return db;
+}
+
+Result<std::unique_ptr<Database>> openStoreForReading(const std::filesystem::path& path) {
+    PEERTRUST_TRY_ASSIGN(auto db, Database::open(path, OpenMode::ReadOnly));
+    PEERTRUST_TRY_ASSIGN(int version, readVersion(*db));
+    if (version > latestSchemaVersion()) {
+        return newerSchema(path, version);
+    }
+    if (version < latestSchemaVersion()) {
+        return unavailable(path.string() + ": the store has schema version " +
+                           std::to_string(version) + " and needs migrating to " +
+                           std::to_string(latestSchemaVersion()) +
+                           " by a process that may write it (the daemon that owns it)");
+    }
+    return db;
+}
+
+}  // namespace peertrust::store

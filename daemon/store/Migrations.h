@@ -1,0 +1,34 @@
+// Versioned schema migrations (schema/NNN_*.sql, embedded at build time) and the opening
+// sequence that applies them: refuse newer stores untouched, back up before migrating.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "peertrust/Error.h"
+#include "store/Database.h"
+
+namespace peertrust::store {
+
+struct Migration {
+    int version;
+    const char* name;
+    const char* sql;
+};
+
+const std::vector<Migration>& schemaMigrations();  // generated from schema/
+int latestSchemaVersion();
+
+// Who may read a store file: the system store is public, a user store private to its user.
+enum class FileAccess { Public, Private };
+
+// Opens a store for writing: creates it if missing, refuses a newer schema without touching
+// the file, copies an older one aside (PATH.backup-vN-TIME) and migrates it in one transaction.
+Result<std::unique_ptr<Database>> openStoreForWriting(const std::filesystem::path& path,
+                                                      FileAccess access);
+
+// Opens an existing store read-only; it must already have the current schema.
+Result<std::unique_ptr<Database>> openStoreForReading(const std::filesystem::path& path);
+
+}  // namespace peertrust::store

@@ -1,0 +1,150 @@
+#include "store/PinStore.h"
+
+#include <algorithm>
+
+namespace peertrust::store {
+
+namespace {
+
+constexpr const char* kPinColumns =
+    "p.id, p.peer, p.protocol, p.key_format, p.spki_sha256, p.key_data, p.first_seen, "
+    "p.origin, s.last_seen, s.seen_count FROM pins p LEFT JOIN pin_stats s ON s.pin_id = p.id";
+
+PinRow readPin(const Statement& stmt) {
+    PinRow row;
+    row.id = stmt.text(0);
+    row.peer = stmt.text(1);
+    row.protocol = stmt.text(2);
+    row.keyFormat = stmt.text(3);
+    auto spki = stmt.blob(4);
+    std::copy_n(spki.begin(), std::min(spki.size(), row.spkiSha256.size()), row.spkiSha256.begin());
+    auto key = stmt.blob(5);
+    row.keyData.assign(key.begin(), key.end());
+    row.firstSeen = stmt.integer(6);
+    row.origin = stmt.text(7);
+    if (!stmt.isNull(8)) {
+        row.lastSeen = stmt.integer(8);
+    }
+    row.seenCount = static_cast<std::uint64_t>(stmt.integer(9));
+    return row;
+}
+
+Result<std::vector<PinRow>> readAll(Statement& stmt) {
+    std::vector<PinRow> rows;
+    while (true) {
+        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
+        if (!more) {
+            return rows;
+        }
+        rows.push_back(readPin(stmt));
+    }
+}
+
+}  // namespace
+
+Result<std::vector<PinRow>> PinStore::find(const std::string& peer, const std::string& protocol,
+                                           const std::string& family) {
+    static const std::string sql = std::string("SELECT ") + kPinColumns +
+                                   " WHERE p.peer = ?1 AND p.protocol IN (?2, ?3)";
+    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare(sql));
+    stmt.bind(1, peer).bind(2, protocol).bind(3, family);
+    return readAll(stmt);
+}
+
+Result<AddOutcome> PinStore::add(const PinRow& pin, bool replace) {
+    PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(m_db));
+    if (replace) {
+        PEERTRUST_TRY_ASSIGN(Statement del,
+                             m_db.prepare("DELETE FROM pins WHERE peer = ?1 AND protocol = ?2 "
+                                          "AND id <> ?3"));
+        del.bind(1, pin.peer).bind(2, pin.protocol).bind(3, pin.id);
+        PEERTRUST_TRY(del.run());
+    }
+    PEERTRUST_TRY_ASSIGN(
+        Statement ins,
+        m_db.prepare("INSERT INTO pins (id, peer, protocol, key_format, spki_sha256, key_data, "
+                     "first_seen, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                     "ON CONFLICT DO NOTHING"));
+    ins.bind(1, pin.id)
+        .bind(2, pin.peer)
+        .bind(3, pin.protocol)
+        .bind(4, pin.keyFormat)
+        .bind(5, std::span<const std::uint8_t>(pin.spkiSha256))
+        .bind(6, std::span<const std::uint8_t>(pin.keyData))
+        .bind(7, pin.firstSeen)
+        .bind(8, pin.origin);
+    PEERTRUST_TRY(ins.run());
+    bool created = sqlite3_changes(m_db.handle()) > 0;
+    PEERTRUST_TRY(tx.commit());
+    return AddOutcome{pin.id, created};
+}
+
+Result<bool> PinStore::remove(const std::string& id) {
+    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM pins WHERE id = ?1"));
+    stmt.bind(1, id);
+    PEERTRUST_TRY(stmt.run());
+    return sqlite3_changes(m_db.handle()) > 0;
+}
+
+Result<std::vector<PinRow>> PinStore::list() {
+    static const std::string sql =
+        std::string("SELECT ") + kPinColumns + " ORDER BY p.peer, p.protocol, p.first_seen";
+    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare(sql));
+    return readAll(stmt);
+}
+
+Result<std::optional<PinRow>> PinStore::get(const std::string& id) {
+    static const std::string sql = std::string("SELECT ") + kPinColumns + " WHERE p.id = ?1";
+    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare(sql));
+    stmt.bind(1, id);
+    PEERTRUST_TRY_ASSIGN(bool found, stmt.step());
+    if (!found) {
+        return std::optional<PinRow>();
+    }
+    return std::optional<PinRow>(readPin(stmt));
+}
+
+Result<std::size_t> PinStore::forgetPeer(const std::string& peer) {
+    // A peer without a port also forgets its pins on other ports ("host:8443", "[v6]:8443").
+    PEERTRUST_TRY_ASSIGN(Statement stmt,
+                         m_db.prepare("DELETE FROM pins WHERE peer = ?1 OR "
+                                      "substr(peer, 1, length(?2)) = ?2 OR "
+                                      "substr(peer, 1, length(?3)) = ?3"));
+    stmt.bind(1, peer).bind(2, peer + ":").bind(3, "[" + peer + "]:");
+    PEERTRUST_TRY(stmt.run());
+    return static_cast<std::size_t>(sqlite3_changes(m_db.handle()));
+}
+
+Result<std::size_t> PinStore::forgetSeenBefore(UnixTime before) {
+    PEERTRUST_TRY_ASSIGN(
+        Statement stmt,
+        m_db.prepare("DELETE FROM pins WHERE first_seen < ?1 AND id NOT IN "
+                     "(SELECT pin_id FROM pin_stats WHERE last_seen >= ?1)"));
+    stmt.bind(1, before);
+    PEERTRUST_TRY(stmt.run());
+    return static_cast<std::size_t>(sqlite3_changes(m_db.handle()));
+}
+
+Result<void> PinStore::recordSightings(const std::vector<PinSighting>& sightings) {
+    if (sightings.empty()) {
+        return {};
+    }
+    PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(m_db));
+    PEERTRUST_TRY_ASSIGN(
+        Statement stmt,
+        m_db.prepare("INSERT INTO pin_stats (pin_id, last_seen, seen_count) "
+                     "SELECT id, ?2, ?3 FROM pins WHERE id = ?1 "
+                     "ON CONFLICT (pin_id) DO UPDATE SET "
+                     "last_seen = max(last_seen, excluded.last_seen), "
+                     "seen_count = seen_count + excluded.seen_count"));
+    for (const PinSighting& sighting : sightings) {
+        stmt.bind(1, sighting.pinId)
+            .bind(2, sighting.seenAt)
+            .bind(3, static_cast<std::int64_t>(sighting.count));
+        PEERTRUST_TRY(stmt.run());
+        stmt.reset();
+    }
+    return tx.commit();
+}
+
+}  // namespace peertrust::store

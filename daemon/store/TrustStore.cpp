@@ -1,0 +1,65 @@
+#include "store/TrustStore.h"
+
+#include "store/Migrations.h"
+
+namespace peertrust::store {
+
+Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) {
+    auto store = std::make_unique<TrustStore>();
+    if (config.systemPath) {
+        if (config.systemWritable) {
+            PEERTRUST_TRY_ASSIGN(auto db, openStoreForWriting(*config.systemPath, FileAccess::Public));
+            store->m_layers.push_back({StoreLayer::System, std::move(db), true, 0});
+        } else {
+            std::error_code ec;
+            // A machine without a system store simply has no machine policy.
+            if (std::filesystem::exists(*config.systemPath, ec)) {
+                PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
+                store->m_layers.push_back({StoreLayer::System, std::move(db), false, 0});
+            }
+        }
+    }
+    if (config.userPath) {
+        PEERTRUST_TRY_ASSIGN(auto db, openStoreForWriting(*config.userPath, FileAccess::Private));
+        store->m_layers.push_back({StoreLayer::User, std::move(db), true, 0});
+    }
+    if (store->m_layers.empty()) {
+        return invalidInput("no store configured: give a system store, a user store, or both");
+    }
+    for (Layer& layer : store->m_layers) {
+        PEERTRUST_TRY_ASSIGN(layer.seenDataVersion, layer.db->dataVersion());
+    }
+    return store;
+}
+
+Layer* TrustStore::writableLayer() {
+    for (auto it = m_layers.rbegin(); it != m_layers.rend(); ++it) {
+        if (it->writable) {
+            return &*it;
+        }
+    }
+    return nullptr;
+}
+
+Layer* TrustStore::layer(StoreLayer which) {
+    for (Layer& layer : m_layers) {
+        if (layer.which == which) {
+            return &layer;
+        }
+    }
+    return nullptr;
+}
+
+Result<bool> TrustStore::changedElsewhere() {
+    bool changed = false;
+    for (Layer& layer : m_layers) {
+        PEERTRUST_TRY_ASSIGN(std::int64_t version, layer.db->dataVersion());
+        if (version != layer.seenDataVersion) {
+            layer.seenDataVersion = version;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+}  // namespace peertrust::store

@@ -1,0 +1,44 @@
+// The two store layers of DESIGN.md: the system store (machine policy) below, a user store
+// (one user's pins and anchors) above. A process writes at most one of them.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "peertrust/Types.h"
+#include "store/Database.h"
+
+namespace peertrust::store {
+
+struct StoreConfig {
+    std::optional<std::filesystem::path> systemPath;
+    bool systemWritable = false;  // the system daemon; otherwise read-only if it exists
+    std::optional<std::filesystem::path> userPath;  // a session daemon's own store
+};
+
+struct Layer {
+    StoreLayer which = StoreLayer::System;
+    std::unique_ptr<Database> db;
+    bool writable = false;
+    std::int64_t seenDataVersion = 0;
+};
+
+class TrustStore {
+public:
+    static Result<std::unique_ptr<TrustStore>> open(const StoreConfig& config);
+
+    // Lowest layer first.
+    std::vector<Layer>& layers() { return m_layers; }
+    Layer* writableLayer();
+    Layer* layer(StoreLayer which);
+
+    // True when another process committed to any layer since the last call.
+    Result<bool> changedElsewhere();
+
+private:
+    std::vector<Layer> m_layers;
+};
+
+}  // namespace peertrust::store

@@ -1,0 +1,38 @@
+// The one interface of peertrust's trust decisions. The policy engine implements it in
+// process; the D-Bus adaptor forwards to it; the client library offers it to callers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "peertrust/Error.h"
+#include "peertrust/Types.h"
+
+namespace peertrust {
+
+class TrustService {
+public:
+    virtual ~TrustService() = default;
+
+    virtual Result<Verdict> verify(const VerifyRequest& request) = 0;
+
+    virtual Result<AddOutcome> addPin(const PinAddRequest& request) = 0;
+    virtual Result<void> removePin(const std::string& id) = 0;
+    virtual Result<std::vector<PinInfo>> listPins() = 0;
+    virtual Result<std::size_t> forgetPins(const PinForgetRequest& request) = 0;
+
+    virtual Result<AddOutcome> addAnchor(const AnchorAddRequest& request) = 0;
+    virtual Result<void> setAnchorScope(const std::string& id, const AnchorScope& scope) = 0;
+    virtual Result<void> removeAnchor(const std::string& id) = 0;
+    virtual Result<std::vector<AnchorInfo>> listAnchors() = 0;
+    virtual Result<ImportSummary> importSystemAnchors(const Bytes& pemBundle) = 0;
+
+    virtual Result<AddOutcome> addDistrust(const DistrustAddRequest& request) = 0;
+    virtual Result<void> removeDistrust(const std::string& id) = 0;
+    virtual Result<std::vector<DistrustInfo>> listDistrust() = 0;
+
+    virtual Result<std::vector<ProtocolInfo>> listProtocols() = 0;
+    virtual Result<AddOutcome> addProtocol(const ProtocolAddRequest& request) = 0;
+};
+
+}  // namespace peertrust
