@@ -57,9 +57,10 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
         PEERTRUST_TRY_ASSIGN(auto entries, distrust.list());
         for (const auto& entry : entries) {
             DistrustMatch match{entry.id, layer.which, entry.label};
-            if (entry.kind == "spki") {
-                snapshot->m_distrustedKeys.emplace(entry.spkiSha256, match);
-            } else if (entry.certSha256) {
+            // Distrusting a certificate distrusts its key too: a re-issued certificate or the
+            // bare key must not bring back what the administrator took away.
+            snapshot->m_distrustedKeys.emplace(entry.spkiSha256, match);
+            if (entry.certSha256) {
                 snapshot->m_distrustedCerts.emplace(*entry.certSha256, match);
             }
         }

@@ -1,0 +1,85 @@
+#include "support/EngineFixture.h"
+
+namespace peertrust::testing {
+
+policy::PolicyEngine& EngineFixture::system() {
+    if (!m_system) {
+        store::StoreConfig config;
+        config.systemPath = systemPath();
+        config.systemWritable = true;
+        auto store = store::TrustStore::open(config);
+        if (!store) {
+            throw std::runtime_error(store.error().message());
+        }
+        auto engine = policy::PolicyEngine::create(std::move(store).value(), m_options,
+                                                   [this] { return m_now; });
+        if (!engine) {
+            throw std::runtime_error(engine.error().message());
+        }
+        m_system = std::move(engine).value();
+    }
+    return *m_system;
+}
+
+policy::PolicyEngine& EngineFixture::user() {
+    if (!m_user) {
+        system();  // the system store exists before a user's daemon reads it
+        store::StoreConfig config;
+        config.systemPath = systemPath();
+        config.userPath = userPath();
+        auto store = store::TrustStore::open(config);
+        if (!store) {
+            throw std::runtime_error(store.error().message());
+        }
+        auto engine = policy::PolicyEngine::create(std::move(store).value(), m_options,
+                                                   [this] { return m_now; });
+        if (!engine) {
+            throw std::runtime_error(engine.error().message());
+        }
+        m_user = std::move(engine).value();
+    }
+    return *m_user;
+}
+
+void EngineFixture::closeEngines() {
+    m_user.reset();
+    m_system.reset();
+}
+
+Verdict EngineFixture::verify(policy::PolicyEngine& engine, const std::string& protocol,
+                              const std::string& peer, KeyFormat format, const Bytes& key,
+                              bool pinOnFirstUse) {
+    VerifyRequest request;
+    request.protocol = protocol;
+    request.peer = peer;
+    request.keyFormat = format;
+    request.key = key;
+    request.pinOnFirstUse = pinOnFirstUse;
+    auto verdict = engine.verify(request);
+    if (!verdict) {
+        ADD_FAILURE() << "verify failed: " << verdict.error().message();
+        return {};
+    }
+    return std::move(verdict).value();
+}
+
+Verdict EngineFixture::verifyChain(const std::string& protocol, const std::string& peer,
+                                   const std::vector<const Issued*>& chain, bool pinOnFirstUse) {
+    return verify(user(), protocol, peer, KeyFormat::X509Chain, concat(chain), pinOnFirstUse);
+}
+
+std::string EngineFixture::addAnchor(policy::PolicyEngine& engine, const Issued& cert,
+                                     AnchorScope scope, const std::string& label) {
+    AnchorAddRequest request;
+    request.certificate = cert.der;
+    request.scope = std::move(scope);
+    request.label = label;
+    auto added = engine.addAnchor(request);
+    if (!added) {
+        ADD_FAILURE() << "addAnchor failed: " << added.error().message();
+        return {};
+    }
+    return added->id;
+}
+
+}  // namespace peertrust::testing

@@ -1,0 +1,524 @@
+// One scenario per reason code and per rule of DESIGN.md's decision order, each checking the
+// verdict, the reason and the explanation a person reads.
+#include <gtest/gtest.h>
+
+#include "crypto/Digest.h"
+#include "policy/AnchorScope.h"
+#include "policy/ProtocolRegistry.h"
+#include "support/EngineFixture.h"
+
+namespace peertrust::testing {
+namespace {
+
+using policy::kPurposeClientAuth;
+using policy::kPurposeServerAuth;
+
+std::string fingerprint(const Issued& cert) {
+    return crypto::sha256Fingerprint(crypto::sha256(cert.spkiDer));
+}
+
+CertSpec caSpec(const std::string& name) {
+    CertSpec spec;
+    spec.commonName = name;
+    spec.isCa = true;
+    return spec;
+}
+
+CertSpec leafSpec(const std::string& host) {
+    CertSpec spec;
+    spec.commonName = host;
+    spec.dnsNames = {host};
+    spec.purposes = {kPurposeServerAuth};
+    return spec;
+}
+
+AnchorScope scope(std::vector<std::string> protocols, std::vector<std::string> permit = {}) {
+    AnchorScope s;
+    s.protocols = std::move(protocols);
+    for (const auto& p : permit) {
+        s.permitted.push_back(*policy::parseNameSubtree(p));
+    }
+    return s;
+}
+
+class VerifyScenarioTest : public EngineFixture {
+protected:
+    void SetUp() override {
+        root = selfSigned(caSpec("Test Root"));
+        intermediate = issue(caSpec("Test Intermediate"), root);
+        leaf = issue(leafSpec("www.example.com"), intermediate);
+    }
+    Issued root, intermediate, leaf;
+};
+
+TEST_F(VerifyScenarioTest, NationalRootScopedToBrAcceptsGovBr) {
+    Issued br = selfSigned(caSpec("Brazil Root"));
+    Issued gov = issue(leafSpec("www.gov.br"), br);
+    std::string id = addAnchor(system(), br, scope({}, {".br"}), "Brazil Root");
+    Verdict v = verifyChain("https", "www.gov.br", {&gov});
+    EXPECT_EQ(v.kind, VerdictKind::Accepted);
+    EXPECT_EQ(v.reason, "anchor");
+    EXPECT_EQ(v.details.anchorId, id);
+    EXPECT_EQ(v.explanation,
+              "Accepted: the chain for www.gov.br leads to the anchor \"Brazil Root\" (id " + id +
+                  "), whose scope admits https and www.gov.br; the certificate names the peer, is "
+                  "valid for the protocol's key purpose and every certificate is within its "
+                  "validity period.");
+}
+
+TEST_F(VerifyScenarioTest, NationalRootScopedToBrRejectsExampleAr) {
+    Issued br = selfSigned(caSpec("Brazil Root"));
+    Issued ar = issue(leafSpec("example.ar"), br);
+    std::string id = addAnchor(system(), br, scope({}, {".br"}), "Brazil Root");
+    Verdict v = verifyChain("https", "example.ar", {&ar});
+    EXPECT_EQ(v.kind, VerdictKind::Rejected);
+    EXPECT_EQ(v.reason, "out-of-scope");
+    EXPECT_EQ(v.explanation,
+              "Rejected: the chain for example.ar leads to the anchor \"Brazil Root\" (id " + id +
+                  "), but its scope does not admit the name example.ar (permit .br). A chain that "
+                  "reaches an anchor and fails its checks is never pinned on first use.");
+}
+
+TEST_F(VerifyScenarioTest, LeafNamingSomethingOutsideTheScopeIsOutOfScope) {
+    Issued br = selfSigned(caSpec("Brazil Root"));
+    CertSpec spec = leafSpec("www.gov.br");
+    spec.dnsNames.push_back("www.example.ar");
+    Issued both = issue(spec, br);
+    addAnchor(system(), br, scope({}, {".br"}));
+    Verdict v = verifyChain("https", "www.gov.br", {&both});
+    EXPECT_EQ(v.reason, "out-of-scope");
+}
+
+TEST_F(VerifyScenarioTest, RootScopedToSmtpRejectsHttps) {
+    std::string id = addAnchor(system(), root, scope({"smtp"}), "Mail Root");
+    Verdict v = verifyChain("https", "www.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(v.reason, "out-of-scope");
+    EXPECT_EQ(v.explanation,
+              "Rejected: the chain for www.example.com leads to the anchor \"Mail Root\" (id " + id +
+                  "), but its scope does not admit the protocol https (it is limited to smtp). A "
+                  "chain that reaches an anchor and fails its checks is never pinned on first "
+                  "use.");
+    EXPECT_EQ(verifyChain("smtp", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
+}
+
+TEST_F(VerifyScenarioTest, FamilyScopeAdmitsEveryMember) {
+    addAnchor(system(), root, scope({"tls"}));
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
+    EXPECT_EQ(verifyChain("imap", "www.example.com:993", {&leaf, &intermediate}).reason, "anchor");
+}
+
+TEST_F(VerifyScenarioTest, RealNameConstraintsRejectEvilOrg) {
+    CertSpec constrained = caSpec("Example Constrained CA");
+    constrained.permittedDns = {"example.com"};
+    Issued ca = issue(constrained, root);
+    Issued evil = issue(leafSpec("evil.org"), ca);
+    std::string id = addAnchor(system(), root, {}, "Test Root");
+    Verdict v = verifyChain("https", "evil.org", {&evil, &ca});
+    EXPECT_EQ(v.reason, "name-constraint");
+    EXPECT_EQ(v.explanation,
+              "Rejected: the chain for evil.org leads to the anchor \"Test Root\" (id " + id +
+                  "), but the certificate names something its issuer's name constraints do not "
+                  "permit. A chain that reaches an anchor and fails its checks is never pinned on "
+                  "first use.");
+    Issued good = issue(leafSpec("www.example.com"), ca);
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&good, &ca}).reason, "anchor");
+}
+
+TEST_F(VerifyScenarioTest, Expired) {
+    CertSpec spec = leafSpec("www.example.com");
+    spec.notAfter = kNow - 86400;
+    Issued old = issue(spec, intermediate);
+    std::string id = addAnchor(system(), root, {}, "Test Root");
+    Verdict v = verifyChain("https", "www.example.com", {&old, &intermediate});
+    EXPECT_EQ(v.reason, "expired");
+    EXPECT_EQ(v.explanation,
+              "Rejected: the chain for www.example.com leads to the anchor \"Test Root\" (id " + id +
+                  "), but the certificate \"CN=www.example.com\" expired on 2027-01-14T08:00:00Z. "
+                  "A chain that reaches an anchor and fails its checks is never pinned on first "
+                  "use.");
+}
+
+TEST_F(VerifyScenarioTest, NotYetValid) {
+    CertSpec spec = leafSpec("www.example.com");
+    spec.notBefore = kNow + 3600;
+    Issued future = issue(spec, intermediate);
+    addAnchor(system(), root);
+    Verdict v = verifyChain("https", "www.example.com", {&future, &intermediate});
+    EXPECT_EQ(v.reason, "not-yet-valid");
+    EXPECT_NE(v.explanation.find("is not valid before 2027-01-15T09:00:00Z"), std::string::npos);
+}
+
+TEST_F(VerifyScenarioTest, TimeIsAnInput) {
+    addAnchor(system(), root);
+    VerifyRequest request{"https", "www.example.com", KeyFormat::X509Chain,
+                          concat({&leaf, &intermediate}), 2100000000, false};
+    auto later = user().verify(request);
+    ASSERT_OK(later);
+    EXPECT_EQ(later->reason, "expired");
+    request.at = 1600000000;
+    auto earlier = user().verify(request);
+    ASSERT_OK(earlier);
+    EXPECT_EQ(earlier->reason, "not-yet-valid");
+}
+
+TEST_F(VerifyScenarioTest, WrongPurpose) {
+    CertSpec spec = leafSpec("www.example.com");
+    spec.purposes = {kPurposeClientAuth};
+    Issued client = issue(spec, intermediate);
+    addAnchor(system(), root);
+    Verdict v = verifyChain("https", "www.example.com", {&client, &intermediate});
+    EXPECT_EQ(v.reason, "bad-purpose");
+    EXPECT_NE(v.explanation.find("is not valid for the key purpose 1.3.6.1.5.5.7.3.1"),
+              std::string::npos);
+    EXPECT_EQ(verifyChain("tls-client", "www.example.com", {&client, &intermediate}).reason,
+              "anchor");
+}
+
+TEST_F(VerifyScenarioTest, WrongHostName) {
+    addAnchor(system(), root);
+    Verdict v = verifyChain("https", "mail.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(v.reason, "name-mismatch");
+    EXPECT_NE(v.explanation.find("but the certificate does not name mail.example.com"),
+              std::string::npos);
+}
+
+TEST_F(VerifyScenarioTest, BadSignature) {
+    addAnchor(system(), root);
+    Issued tampered = leaf;
+    tampered.der[tampered.der.size() - 5] ^= 0x01;
+    Verdict v = verifyChain("https", "www.example.com", {&tampered, &intermediate});
+    EXPECT_EQ(v.reason, "bad-signature");
+}
+
+TEST_F(VerifyScenarioTest, InsecureAlgorithm) {
+    CertSpec spec = leafSpec("www.example.com");
+    spec.sha1 = true;
+    Issued sha1 = issue(spec, intermediate);
+    addAnchor(system(), root);
+    Verdict v = verifyChain("https", "www.example.com", {&sha1, &intermediate});
+    EXPECT_EQ(v.reason, "insecure-algorithm");
+}
+
+TEST_F(VerifyScenarioTest, IssuerThatIsNotACa) {
+    CertSpec notCa = leafSpec("not-a-ca.example.com");
+    Issued fake = issue(notCa, root);
+    Issued child = issue(leafSpec("www.example.com"), fake);
+    addAnchor(system(), root);
+    Verdict v = verifyChain("https", "www.example.com", {&child, &fake});
+    EXPECT_EQ(v.reason, "bad-issuer");
+}
+
+TEST_F(VerifyScenarioTest, DistrustedIntermediate) {
+    addAnchor(system(), root);
+    auto distrust = system().addDistrust({DistrustKind::Certificate, intermediate.der, ""});
+    ASSERT_OK(distrust);
+    Verdict v = verifyChain("https", "www.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(v.reason, "distrusted");
+    EXPECT_EQ(v.explanation,
+              "Rejected: the certificate \"CN=Test Intermediate\" in the chain is distrusted "
+              "(system distrust entry " +
+                  distrust->id +
+                  ", \"Test Intermediate\"). Distrust overrides every pin and anchor.");
+}
+
+TEST_F(VerifyScenarioTest, DistrustedRootThatThePeerDidNotSend) {
+    std::string id = addAnchor(system(), root, {}, "Test Root");
+    ASSERT_OK(system().addDistrust({DistrustKind::Spki, bytesOf(root.spkiDerPem), "bad root"}));
+    Verdict v = verifyChain("https", "www.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(v.reason, "distrusted");
+    EXPECT_NE(v.explanation.find("the anchor \"Test Root\" (id " + id + ") is distrusted"),
+              std::string::npos);
+}
+
+TEST_F(VerifyScenarioTest, DistrustBeatsAPin) {
+    auto pin = user().addPin({"https", "www.example.com", KeyFormat::X509Chain, leaf.der});
+    ASSERT_OK(pin);
+    ASSERT_OK(system().addDistrust({DistrustKind::Spki, leaf.spkiDer, ""}));
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf}).reason, "distrusted");
+}
+
+TEST_F(VerifyScenarioTest, NotAfterOverride) {
+    AnchorScope s;
+    s.notAfter = kNow - 1;
+    std::string id = addAnchor(system(), root, s, "Retiring Root");
+    Verdict v = verifyChain("https", "www.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(v.reason, "expired");
+    EXPECT_EQ(v.explanation,
+              "Rejected: the chain for www.example.com leads to the anchor \"Retiring Root\" (id " +
+                  id +
+                  "), but the anchor's not-after override ended its trust on "
+                  "2027-01-15T07:59:59Z. A chain that reaches an anchor and fails its checks is "
+                  "never pinned on first use.");
+    m_now = kNow - 10;
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
+}
+
+TEST_F(VerifyScenarioTest, ScopeFailureOnTofuProtocolIsNeverPinned) {
+    Issued br = selfSigned(caSpec("Brazil Root"));
+    Issued ar = issue(leafSpec("example.ar"), br);
+    addAnchor(system(), br, scope({}, {".br"}));
+    Verdict v = verifyChain("tls", "example.ar", {&ar}, /*pinOnFirstUse=*/true);
+    EXPECT_EQ(v.kind, VerdictKind::Rejected);
+    EXPECT_EQ(v.reason, "out-of-scope");
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    EXPECT_TRUE(pins->empty());
+}
+
+TEST_F(VerifyScenarioTest, UntrustedIssuerOnCaOnlyProtocol) {
+    Verdict v = verifyChain("https", "www.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(v.reason, "untrusted-issuer");
+    EXPECT_EQ(v.explanation,
+              "Rejected: no anchor vouches for the chain of www.example.com, no key is pinned for "
+              "www.example.com over https, and https accepts only keys that an anchor vouches for "
+              "(its policy is ca-only).");
+}
+
+TEST_F(VerifyScenarioTest, RawKeyOnCaOnlyProtocolIsUntrustedIssuer) {
+    Verdict v = verify(user(), "https", "www.example.com", KeyFormat::Spki, leaf.spkiDer);
+    EXPECT_EQ(v.reason, "untrusted-issuer");
+}
+
+TEST_F(VerifyScenarioTest, FirstUseThenTofuNew) {
+    Issued self = selfSigned(leafSpec("printer.local"));
+    Verdict first = verifyChain("tls", "printer.local", {&self});
+    EXPECT_EQ(first.kind, VerdictKind::Unknown);
+    EXPECT_EQ(first.reason, "first-use");
+    EXPECT_EQ(first.explanation,
+              "Unknown: no anchor vouches for the chain of printer.local, and no key is pinned for "
+              "printer.local over tls. This is the first use of the key " +
+                  fingerprint(self) +
+                  ": pin it (peertrust pin add, or verify with --pin-on-first-use) if you trust "
+                  "it.");
+    Verdict pinned = verifyChain("tls", "printer.local", {&self}, true);
+    EXPECT_EQ(pinned.kind, VerdictKind::Accepted);
+    EXPECT_EQ(pinned.reason, "tofu-new");
+    ASSERT_EQ(pinned.details.pins.size(), 1u);
+    EXPECT_EQ(verifyChain("tls", "printer.local", {&self}).reason, "pinned");
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    ASSERT_EQ(pins->size(), 1u);
+    EXPECT_EQ(pins->front().origin, PinOrigin::Tofu);
+    EXPECT_EQ(pins->front().firstSeen, kNow);
+}
+
+TEST_F(VerifyScenarioTest, PinMatchAndMismatch) {
+    Issued self = selfSigned(leafSpec("nas.example.net"));
+    Issued other = selfSigned(leafSpec("nas.example.net"));
+    auto pin = user().addPin({"tls", "nas.example.net", KeyFormat::X509Chain, self.der});
+    ASSERT_OK(pin);
+    Verdict match = verifyChain("tls", "nas.example.net", {&self});
+    EXPECT_EQ(match.reason, "pinned");
+    EXPECT_EQ(match.explanation, "Accepted: the key " + fingerprint(self) +
+                                     " is pinned for nas.example.net over tls (pin " + pin->id +
+                                     ", first seen 2027-01-15T08:00:00Z).");
+    Verdict mismatch = verifyChain("tls", "nas.example.net", {&other});
+    EXPECT_EQ(mismatch.reason, "pin-mismatch");
+    EXPECT_EQ(mismatch.explanation,
+              "Rejected: nas.example.net presented the key " + fingerprint(other) +
+                  ", but the keys pinned for it over tls are: " + fingerprint(self) + " (pin " +
+                  pin->id +
+                  " for tls, first seen 2027-01-15T08:00:00Z). A pinned key is replaced only "
+                  "explicitly (peertrust pin add --replace), or another key added with peertrust "
+                  "pin add.");
+    ASSERT_EQ(mismatch.details.pins.size(), 1u);
+    EXPECT_EQ(mismatch.details.pins[0].spkiSha256, self.spkiSha256Hex());
+    EXPECT_EQ(mismatch.details.spkiSha256, other.spkiSha256Hex());
+}
+
+TEST_F(VerifyScenarioTest, PinOverridesAnchorVerdict) {
+    // A pin set decides before anchors: a CA-valid chain with another key is a mismatch.
+    addAnchor(system(), root);
+    Issued self = selfSigned(leafSpec("www.example.com"));
+    ASSERT_OK(user().addPin({"https", "www.example.com", KeyFormat::X509Chain, self.der}));
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason,
+              "pin-mismatch");
+}
+
+TEST_F(VerifyScenarioTest, TlsFamilyPinCoversHttpsButMemberPinDoesNotCoverFamily) {
+    Issued self = selfSigned(leafSpec("router.lan"));
+    ASSERT_OK(user().addPin({"tls", "router.lan", KeyFormat::X509Chain, self.der}));
+    EXPECT_EQ(verifyChain("https", "router.lan", {&self}).reason, "pinned");
+    EXPECT_EQ(verifyChain("imap", "router.lan:993", {&self}).reason, "pinned");
+
+    Issued web = selfSigned(leafSpec("web.lan"));
+    ASSERT_OK(user().addPin({"https", "web.lan", KeyFormat::X509Chain, web.der}));
+    EXPECT_EQ(verifyChain("https", "web.lan", {&web}).reason, "pinned");
+    EXPECT_EQ(verifyChain("tls", "web.lan", {&web}).reason, "first-use");
+}
+
+TEST_F(VerifyScenarioTest, PortIsPartOfThePeer) {
+    Issued self = selfSigned(leafSpec("host.example"));
+    ASSERT_OK(user().addPin({"https", "host.example", KeyFormat::X509Chain, self.der}));
+    EXPECT_EQ(verifyChain("https", "host.example:443", {&self}).reason, "pinned");
+    EXPECT_EQ(verifyChain("https", "host.example:8443", {&self}).reason, "untrusted-issuer");
+}
+
+TEST_F(VerifyScenarioTest, SshFirstUsePinnedThenChanged) {
+    auto key = generateKey(KeyType::Ed25519);
+    auto changed = generateKey(KeyType::Ed25519);
+    Bytes line = bytesOf(openSshLine(key.get()));
+    EXPECT_EQ(verify(user(), "ssh", "git.example.org", KeyFormat::OpenSsh, line).reason,
+              "first-use");
+    EXPECT_EQ(verify(user(), "ssh", "git.example.org", KeyFormat::OpenSsh, line, true).reason,
+              "tofu-new");
+    EXPECT_EQ(verify(user(), "ssh", "git.example.org", KeyFormat::OpenSsh, line).reason, "pinned");
+    Verdict v = verify(user(), "ssh", "git.example.org", KeyFormat::OpenSsh,
+                       bytesOf(openSshLine(changed.get())));
+    EXPECT_EQ(v.reason, "pin-mismatch");
+    EXPECT_EQ(v.kind, VerdictKind::Rejected);
+    EXPECT_EQ(v.explanation.rfind("Rejected: git.example.org presented the key SHA256:", 0), 0u);
+}
+
+TEST_F(VerifyScenarioTest, TwoPinnedKeysForOneSshHostAreBothAccepted) {
+    auto ed = generateKey(KeyType::Ed25519);
+    auto ecdsa = generateKey(KeyType::EcdsaP256);
+    Bytes edLine = bytesOf(openSshLine(ed.get()));
+    Bytes ecLine = bytesOf(openSshLine(ecdsa.get()));
+    auto first = user().addPin({"ssh", "host.example.org", KeyFormat::OpenSsh, edLine});
+    auto second = user().addPin({"ssh", "host.example.org", KeyFormat::OpenSsh, ecLine});
+    ASSERT_OK(first);
+    ASSERT_OK(second);
+    EXPECT_TRUE(second->created);
+    EXPECT_EQ(verify(user(), "ssh", "host.example.org", KeyFormat::OpenSsh, edLine).reason, "pinned");
+    EXPECT_EQ(verify(user(), "ssh", "host.example.org", KeyFormat::OpenSsh, ecLine).reason, "pinned");
+
+    // --replace keeps only the key given.
+    auto replaced = user().addPin({"ssh", "host.example.org", KeyFormat::OpenSsh, ecLine, true});
+    ASSERT_OK(replaced);
+    EXPECT_EQ(verify(user(), "ssh", "host.example.org", KeyFormat::OpenSsh, edLine).reason,
+              "pin-mismatch");
+}
+
+TEST_F(VerifyScenarioTest, OneKeyAsSshAndAsRawSpkiIsOneIdentity) {
+    auto key = generateKey(KeyType::EcdsaP256);
+    CertSpec spec = leafSpec("box.example");
+    Bytes line = bytesOf(openSshLine(key.get()));
+    ASSERT_OK(user().addPin({"ssh", "box.example", KeyFormat::OpenSsh, line}));
+    // The same key as a bare SubjectPublicKeyInfo, exported by GnuTLS from the private key.
+    gnutls_pubkey_t pub = nullptr;
+    ASSERT_EQ(gnutls_pubkey_init(&pub), 0);
+    crypto::UniquePubkey owner(pub);
+    gnutls_privkey_t priv = nullptr;
+    ASSERT_EQ(gnutls_privkey_init(&priv), 0);
+    ASSERT_EQ(gnutls_privkey_import_x509(priv, key.get(), 0), 0);
+    ASSERT_EQ(gnutls_pubkey_import_privkey(pub, priv, 0, 0), 0);
+    gnutls_privkey_deinit(priv);
+    crypto::OwnedDatum spki;
+    ASSERT_EQ(gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, spki.out()), 0);
+    Bytes raw(spki.bytes().begin(), spki.bytes().end());
+    Verdict v = verify(user(), "ssh", "box.example", KeyFormat::Spki, raw);
+    EXPECT_EQ(v.reason, "pinned");
+    Verdict sshVerdict = verify(user(), "ssh", "box.example", KeyFormat::OpenSsh, line);
+    EXPECT_EQ(sshVerdict.details.spkiSha256, v.details.spkiSha256);
+}
+
+TEST_F(VerifyScenarioTest, KeyPinnedFromCertificateMatchesAsRawKey) {
+    Issued self = selfSigned(leafSpec("device.example"));
+    ASSERT_OK(user().addPin({"tls", "device.example", KeyFormat::X509Chain, self.der}));
+    EXPECT_EQ(verify(user(), "tls", "device.example", KeyFormat::Spki, self.spkiDer).reason, "pinned");
+}
+
+TEST_F(VerifyScenarioTest, SpellingsOfOnePeerAreOnePeer) {
+    Issued self = selfSigned(leafSpec("www.example.com"));
+    ASSERT_OK(user().addPin({"tls", "WWW.Example.COM.", KeyFormat::X509Chain, self.der}));
+    EXPECT_EQ(verifyChain("tls", "www.example.com", {&self}).reason, "pinned");
+
+    Issued idn = selfSigned(leafSpec("xn--bcher-kva.de"));
+    ASSERT_OK(user().addPin({"tls", "bücher.de", KeyFormat::X509Chain, idn.der}));
+    EXPECT_EQ(verifyChain("tls", "xn--bcher-kva.de", {&idn}).reason, "pinned");
+    EXPECT_EQ(verifyChain("tls", "BÜCHER.de", {&idn}).reason, "pinned");
+
+    Issued ip = selfSigned(leafSpec("ip"));
+    ASSERT_OK(user().addPin({"tls", "::ffff:192.0.2.1", KeyFormat::X509Chain, ip.der}));
+    EXPECT_EQ(verifyChain("tls", "192.0.2.1", {&ip}).reason, "pinned");
+    Verdict v = verifyChain("tls", "[::ffff:192.0.2.1]:443", {&ip});
+    EXPECT_EQ(v.details.peer, "192.0.2.1:443");
+}
+
+TEST_F(VerifyScenarioTest, IpAndEmailPeersMatchTheirCertificateNames) {
+    addAnchor(system(), root);
+    CertSpec ipSpec = leafSpec("ignored");
+    ipSpec.dnsNames.clear();
+    ipSpec.ipAddresses = {"2001:db8::1"};
+    Issued ipLeaf = issue(ipSpec, intermediate);
+    EXPECT_EQ(verifyChain("https", "[2001:DB8:0::1]:443", {&ipLeaf, &intermediate}).reason, "anchor");
+
+    CertSpec mailSpec = leafSpec("alice");
+    mailSpec.dnsNames.clear();
+    mailSpec.emails = {"alice@example.org"};
+    mailSpec.purposes = {policy::kPurposeEmailProtection};
+    Issued mail = issue(mailSpec, intermediate);
+    EXPECT_EQ(verifyChain("email", "alice@EXAMPLE.org", {&mail, &intermediate}).reason, "anchor");
+    EXPECT_EQ(verifyChain("email", "bob@example.org", {&mail, &intermediate}).reason,
+              "name-mismatch");
+}
+
+TEST_F(VerifyScenarioTest, UserLayerCannotLiftSystemDistrust) {
+    auto distrust = system().addDistrust({DistrustKind::Certificate, root.der, ""});
+    ASSERT_OK(distrust);
+    // A user can neither anchor it, nor pin its key, nor remove the administrator's entry.
+    auto anchored = user().addAnchor({root.der, {}, ""});
+    ASSERT_FALSE(anchored.ok());
+    EXPECT_EQ(anchored.error().category(), ErrorCategory::InvalidInput);
+    auto pinned = user().addPin({"tls", "root.example", KeyFormat::Spki, root.spkiDer});
+    ASSERT_FALSE(pinned.ok());
+    EXPECT_EQ(pinned.error().category(), ErrorCategory::InvalidInput);
+    auto removed = user().removeDistrust(distrust->id);
+    ASSERT_FALSE(removed.ok());
+    EXPECT_EQ(removed.error().category(), ErrorCategory::NotAuthorized);
+    // The user's own anchor of the intermediate still leads through the distrusted root? No:
+    // the intermediate is anchored by the user, the root is not on that path.
+    addAnchor(user(), intermediate);
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
+    // Pins made before the distrust do not lift it either.
+    ASSERT_OK(system().addDistrust({DistrustKind::Certificate, intermediate.der, ""}));
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "distrusted");
+}
+
+TEST_F(VerifyScenarioTest, UserAnchorsAddToSystemAnchors) {
+    Issued other = selfSigned(caSpec("User Root"));
+    Issued otherLeaf = issue(leafSpec("intranet.example"), other);
+    addAnchor(system(), root);
+    addAnchor(user(), other, {}, "User Root");
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
+    EXPECT_EQ(verifyChain("https", "intranet.example", {&otherLeaf}).reason, "anchor");
+    auto anchors = user().listAnchors();
+    ASSERT_OK(anchors);
+    ASSERT_EQ(anchors->size(), 2u);
+}
+
+TEST_F(VerifyScenarioTest, SeveralFailuresReportTheFirstByPrecedence) {
+    CertSpec spec = leafSpec("www.example.com");
+    spec.notAfter = kNow - 10;
+    spec.purposes = {kPurposeClientAuth};
+    Issued bad = issue(spec, intermediate);
+    addAnchor(system(), root, scope({"smtp"}));
+    Verdict v = verifyChain("https", "other.example.com", {&bad, &intermediate});
+    EXPECT_EQ(v.reason, "out-of-scope");
+    std::vector<std::string> expected = {"out-of-scope", "bad-purpose", "expired", "name-mismatch"};
+    EXPECT_EQ(v.details.failures, expected);
+}
+
+TEST_F(VerifyScenarioTest, CachedVerdictIsDroppedOnChange) {
+    addAnchor(system(), root);
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
+    // Written by another process (the system engine), seen through PRAGMA data_version.
+    ASSERT_OK(system().addDistrust({DistrustKind::Certificate, leaf.der, ""}));
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "distrusted");
+}
+
+TEST_F(VerifyScenarioTest, CachedVerdictRespectsValidityEdges) {
+    CertSpec spec = leafSpec("www.example.com");
+    spec.notAfter = kNow + 60;
+    Issued shortLived = issue(spec, intermediate);
+    addAnchor(system(), root);
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&shortLived, &intermediate}).reason, "anchor");
+    m_now = kNow + 61;
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&shortLived, &intermediate}).reason,
+              "expired");
+}
+
+}  // namespace
+}  // namespace peertrust::testing
