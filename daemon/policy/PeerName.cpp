@@ -129,17 +129,35 @@ Result<std::string> canonicalDnsName(std::string_view text) {
         return invalidInput("empty host name");
     }
     if (!ascii) {
-        crypto::OwnedDatum mapped;
-        int rc = gnutls_idna_map(lowered.data(), static_cast<unsigned>(lowered.size()),
-                                 mapped.out(), 0);
-        if (rc < 0) {
-            return invalidInput(std::string("not a valid internationalised name (") +
-                                gnutls_strerror(rc) + ")");
+        // Map label by label: GnuTLS's IDNA mapping silently drops characters such as '_'
+        // from a label it converts, which would make two different names one peer.
+        std::string mappedName;
+        std::size_t start = 0;
+        while (start <= lowered.size()) {
+            std::size_t end = std::min(lowered.find('.', start), lowered.size());
+            std::string label = lowered.substr(start, end - start);
+            bool labelAscii = std::all_of(label.begin(), label.end(), [](char c) {
+                return static_cast<unsigned char>(c) < 0x80;
+            });
+            if (!labelAscii) {
+                if (label.find('_') != std::string::npos) {
+                    return invalidInput("'_' is not allowed in an internationalised label");
+                }
+                crypto::OwnedDatum mapped;
+                int rc = gnutls_idna_map(label.data(), static_cast<unsigned>(label.size()),
+                                         mapped.out(), 0);
+                if (rc < 0) {
+                    return invalidInput("\"" + label + "\" is not a valid internationalised label");
+                }
+                label = mapped.str();
+                std::transform(label.begin(), label.end(), label.begin(), [](char c) {
+                    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+                });
+            }
+            mappedName += (start == 0 ? "" : ".") + label;
+            start = end + 1;
         }
-        lowered = mapped.str();
-        std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
-            return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-        });
+        lowered = std::move(mappedName);
     }
     if (lowered.size() > 253) {
         return invalidInput("longer than 253 octets");

@@ -100,9 +100,12 @@ Issued build(const CertSpec& spec, gnutls_x509_crt_t issuerCrt, gnutls_x509_priv
             check(gnutls_x509_crt_set_authority_key_id(crt, issuerId, issuerIdSize), "aki");
         }
     }
-    check(gnutls_x509_crt_sign2(crt, signerCrt, signerKey,
-                                spec.sha1 ? GNUTLS_DIG_SHA1 : GNUTLS_DIG_SHA256, 0),
-          "sign");
+    // EdDSA has its digest built in; GnuTLS wants none named for it.
+    gnutls_digest_algorithm_t digest =
+        gnutls_x509_privkey_get_pk_algorithm(signerKey) == GNUTLS_PK_EDDSA_ED25519
+            ? GNUTLS_DIG_UNKNOWN
+            : (spec.sha1 ? GNUTLS_DIG_SHA1 : GNUTLS_DIG_SHA256);
+    check(gnutls_x509_crt_sign2(crt, signerCrt, signerKey, digest, 0), "sign");
 
     Issued out;
     crypto::OwnedDatum der;
