@@ -21,10 +21,10 @@ Result<int> readVersion(Database& db) {
     return static_cast<int>(version);
 }
 
-Error newerSchema(const std::filesystem::path& path, int version) {
+Error newerSchema(const std::filesystem::path& path, int version, int latest) {
     return unavailable(path.string() + ": the store has schema version " +
                        std::to_string(version) + " but this peertrust knows only up to " +
-                       std::to_string(latestSchemaVersion()) +
+                       std::to_string(latest) +
                        "; it was written by a newer peertrust and is left unchanged");
 }
 
@@ -67,7 +67,9 @@ void setAccess(const std::filesystem::path& path, FileAccess access) {
 int latestSchemaVersion() { return schemaMigrations().back().version; }
 
 Result<std::unique_ptr<Database>> openStoreForWriting(const std::filesystem::path& path,
-                                                      FileAccess access) {
+                                                      FileAccess access,
+                                                      const std::vector<Migration>& migrations) {
+    const int latest = migrations.back().version;
     std::error_code ec;
     bool existed = std::filesystem::exists(path, ec);
     int version = 0;
@@ -75,15 +77,15 @@ Result<std::unique_ptr<Database>> openStoreForWriting(const std::filesystem::pat
         // Look before writing anything: even switching to WAL rewrites the header.
         PEERTRUST_TRY_ASSIGN(auto reader, Database::open(path, OpenMode::ReadOnly));
         PEERTRUST_TRY_ASSIGN(version, readVersion(*reader));
-        if (version > latestSchemaVersion()) {
-            return newerSchema(path, version);
+        if (version > latest) {
+            return newerSchema(path, version, latest);
         }
     } else if (path.has_parent_path()) {
         std::filesystem::create_directories(path.parent_path(), ec);
     }
 
     PEERTRUST_TRY_ASSIGN(auto db, Database::open(path, OpenMode::ReadWrite));
-    if (version > 0 && version < latestSchemaVersion()) {
+    if (version > 0 && version < latest) {
         PEERTRUST_TRY(backUp(*db, version));
     }
     PEERTRUST_TRY(configureWriter(*db));
@@ -92,10 +94,10 @@ Result<std::unique_ptr<Database>> openStoreForWriting(const std::filesystem::pat
     PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(*db));
     // Another process may have migrated between our look and our lock.
     PEERTRUST_TRY_ASSIGN(version, readVersion(*db));
-    if (version > latestSchemaVersion()) {
-        return newerSchema(path, version);
+    if (version > latest) {
+        return newerSchema(path, version, latest);
     }
-    for (const Migration& migration : schemaMigrations()) {
+    for (const Migration& migration : migrations) {
         if (migration.version <= version) {
             continue;
         }
@@ -109,16 +111,18 @@ Result<std::unique_ptr<Database>> openStoreForWriting(const std::filesystem::pat
     return db;
 }
 
-Result<std::unique_ptr<Database>> openStoreForReading(const std::filesystem::path& path) {
+Result<std::unique_ptr<Database>> openStoreForReading(const std::filesystem::path& path,
+                                                      const std::vector<Migration>& migrations) {
+    const int latest = migrations.back().version;
     PEERTRUST_TRY_ASSIGN(auto db, Database::open(path, OpenMode::ReadOnly));
     PEERTRUST_TRY_ASSIGN(int version, readVersion(*db));
-    if (version > latestSchemaVersion()) {
-        return newerSchema(path, version);
+    if (version > latest) {
+        return newerSchema(path, version, latest);
     }
-    if (version < latestSchemaVersion()) {
+    if (version < latest) {
         return unavailable(path.string() + ": the store has schema version " +
                            std::to_string(version) + " and needs migrating to " +
-                           std::to_string(latestSchemaVersion()) +
+                           std::to_string(latest) +
                            " by a process that may write it (the daemon that owns it)");
     }
     return db;

@@ -25,10 +25,14 @@ enum class FileAccess { Public, Private };
 
 // Opens a store for writing: creates it if missing, refuses a newer schema without touching
 // the file, copies an older one aside (PATH.backup-vN-TIME) and migrates it in one transaction.
-Result<std::unique_ptr<Database>> openStoreForWriting(const std::filesystem::path& path,
-                                                      FileAccess access);
+// `migrations` is the schema/ list; tests pass their own to exercise the sequence.
+Result<std::unique_ptr<Database>> openStoreForWriting(
+    const std::filesystem::path& path, FileAccess access,
+    const std::vector<Migration>& migrations = schemaMigrations());
 
 // Opens an existing store read-only; it must already have the current schema.
-Result<std::unique_ptr<Database>> openStoreForReading(const std::filesystem::path& path);
+Result<std::unique_ptr<Database>> openStoreForReading(
+    const std::filesystem::path& path,
+    const std::vector<Migration>& migrations = schemaMigrations());
 
 }  // namespace peertrust::store

@@ -1,0 +1,175 @@
+// The SQLite store: migrations, refusal of newer or foreign files, durability settings and
+// file permissions of the two layers.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "store/Migrations.h"
+#include "store/TrustStore.h"
+#include "support/TempDir.h"
+
+namespace peertrust::testing {
+namespace {
+
+using store::Migration;
+
+std::unique_ptr<store::Database> mustOpen(const std::filesystem::path& path,
+                                          const std::vector<Migration>& migrations) {
+    auto db = store::openStoreForWriting(path, store::FileAccess::Private, migrations);
+    if (!db) {
+        ADD_FAILURE() << db.error().message();
+        return nullptr;
+    }
+    return std::move(db).value();
+}
+
+TEST(StoreTest, NewStoreHasCurrentSchemaWalAndFullSync) {
+    TempDir dir;
+    auto db = mustOpen(dir / "s.db", store::schemaMigrations());
+    ASSERT_TRUE(db);
+    EXPECT_EQ(*db->userVersion(), store::latestSchemaVersion());
+    EXPECT_EQ(*db->queryInt("PRAGMA synchronous"), 2);  // FULL: every acknowledged write durable
+    EXPECT_EQ(*db->queryInt("PRAGMA foreign_keys"), 1);
+    auto stmt = db->prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(stmt.ok());
+    ASSERT_TRUE(*stmt->step());
+    EXPECT_EQ(stmt->text(0), "wal");
+}
+
+TEST(StoreTest, LayersHaveTheirPermissions) {
+    TempDir dir;
+    store::StoreConfig system{dir / "system.db", true, std::nullopt};
+    auto sys = store::TrustStore::open(system);
+    ASSERT_TRUE(sys.ok()) << sys.error().message();
+    store::StoreConfig user{dir / "system.db", false, dir / "user.db"};
+    auto usr = store::TrustStore::open(user);
+    ASSERT_TRUE(usr.ok()) << usr.error().message();
+    struct stat st {};
+    ASSERT_EQ(::stat((dir / "system.db").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0644u);
+    ASSERT_EQ(::stat((dir / "user.db").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    // The live connection the engine writes policy through syncs fully.
+    EXPECT_EQ(*(*usr)->writableLayer()->db->queryInt("PRAGMA synchronous"), 2);
+    EXPECT_EQ((*usr)->writableLayer()->which, StoreLayer::User);
+    EXPECT_FALSE((*usr)->layer(StoreLayer::System)->writable);
+}
+
+TEST(StoreTest, NewerSchemaIsRefusedAndLeftByteIdentical) {
+    TempDir dir;
+    auto path = dir / "s.db";
+    {
+        auto db = mustOpen(path, store::schemaMigrations());
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec("PRAGMA user_version = 99").ok());
+    }
+    Bytes before = readFile(path);
+    auto reopened = store::openStoreForWriting(path, store::FileAccess::Private);
+    ASSERT_FALSE(reopened.ok());
+    EXPECT_EQ(reopened.error().category(), ErrorCategory::Unavailable);
+    EXPECT_NE(reopened.error().message().find("schema version 99"), std::string::npos)
+        << reopened.error().message();
+    EXPECT_NE(reopened.error().message().find("newer peertrust"), std::string::npos);
+    auto reader = store::openStoreForReading(path);
+    ASSERT_FALSE(reader.ok());
+    EXPECT_EQ(readFile(path), before);
+}
+
+TEST(StoreTest, OlderSchemaIsMigratedWithABackupLeft) {
+    TempDir dir;
+    auto path = dir / "s.db";
+    std::vector<Migration> v1 = {{1, "001_a.sql", "CREATE TABLE a (x INTEGER) STRICT;"}};
+    std::vector<Migration> v2 = v1;
+    v2.push_back({2, "002_b.sql", "CREATE TABLE b (y INTEGER) STRICT; INSERT INTO b SELECT x FROM a;"});
+    {
+        auto db = mustOpen(path, v1);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec("INSERT INTO a VALUES (7)").ok());
+    }
+    auto db = mustOpen(path, v2);
+    ASSERT_TRUE(db);
+    EXPECT_EQ(*db->userVersion(), 2);
+    EXPECT_EQ(*db->queryInt("SELECT y FROM b"), 7);
+
+    std::vector<std::filesystem::path> backups;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+        if (entry.path().filename().string().starts_with("s.db.backup-v1-")) {
+            backups.push_back(entry.path());
+        }
+    }
+    ASSERT_EQ(backups.size(), 1u);
+    auto backup = store::Database::open(backups[0], store::OpenMode::ReadOnly);
+    ASSERT_TRUE(backup.ok());
+    EXPECT_EQ(*(*backup)->userVersion(), 1);
+    EXPECT_EQ(*(*backup)->queryInt("SELECT x FROM a"), 7);
+}
+
+TEST(StoreTest, FailedMigrationLeavesTheOldSchema) {
+    TempDir dir;
+    auto path = dir / "s.db";
+    std::vector<Migration> v1 = {{1, "001_a.sql", "CREATE TABLE a (x INTEGER) STRICT;"}};
+    std::vector<Migration> broken = v1;
+    broken.push_back({2, "002_broken.sql", "CREATE TABLE c (z INTEGER); THIS IS NOT SQL;"});
+    { ASSERT_TRUE(mustOpen(path, v1)); }
+    auto failed = store::openStoreForWriting(path, store::FileAccess::Private, broken);
+    ASSERT_FALSE(failed.ok());
+    EXPECT_NE(failed.error().message().find("002_broken.sql"), std::string::npos);
+    auto db = mustOpen(path, v1);
+    ASSERT_TRUE(db);
+    EXPECT_EQ(*db->userVersion(), 1);
+    EXPECT_EQ(*db->queryInt("SELECT count(*) FROM sqlite_master WHERE name = 'c'"), 0);
+}
+
+TEST(StoreTest, CorruptOrForeignFilesAreClearErrors) {
+    TempDir dir;
+    auto garbage = dir / "garbage.db";
+    writeFile(garbage, std::string(8192, 'x'));
+    Bytes before = readFile(garbage);
+    auto opened = store::openStoreForWriting(garbage, store::FileAccess::Private);
+    ASSERT_FALSE(opened.ok());
+    EXPECT_EQ(opened.error().category(), ErrorCategory::Unavailable);
+    EXPECT_NE(opened.error().message().find("not a peertrust store or is damaged"),
+              std::string::npos)
+        << opened.error().message();
+    EXPECT_EQ(readFile(garbage), before);
+
+    auto foreign = dir / "foreign.db";
+    {
+        auto db = store::Database::open(foreign, store::OpenMode::ReadWrite);
+        ASSERT_TRUE(db.ok());
+        ASSERT_TRUE((*db)->exec("CREATE TABLE something (x)").ok());
+    }
+    Bytes foreignBefore = readFile(foreign);
+    auto refused = store::openStoreForWriting(foreign, store::FileAccess::Private);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message().find("not a peertrust store"), std::string::npos);
+    EXPECT_EQ(readFile(foreign), foreignBefore);
+
+    // A real store cut short: an error on open or on first use, never a crash.
+    auto cut = dir / "cut.db";
+    {
+        auto db = mustOpen(cut, store::schemaMigrations());
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+    }
+    std::filesystem::remove(dir / "cut.db-wal");
+    std::filesystem::remove(dir / "cut.db-shm");
+    std::filesystem::resize_file(cut, 4096 + 100);
+    auto damaged = store::TrustStore::open({cut, true, std::nullopt});
+    if (damaged.ok()) {
+        auto rows = (*damaged)->writableLayer()->db->queryInt("SELECT count(*) FROM anchors");
+        EXPECT_FALSE(rows.ok());
+    } else {
+        EXPECT_EQ(damaged.error().category(), ErrorCategory::Unavailable);
+    }
+}
+
+TEST(StoreTest, MissingSystemStoreMeansNoMachinePolicy) {
+    TempDir dir;
+    auto store = store::TrustStore::open({dir / "absent.db", false, dir / "user.db"});
+    ASSERT_TRUE(store.ok()) << store.error().message();
+    EXPECT_EQ((*store)->layers().size(), 1u);
+    EXPECT_FALSE(std::filesystem::exists(dir / "absent.db"));
+}
+
+}  // namespace
+}  // namespace peertrust::testing
