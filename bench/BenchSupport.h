@@ -1,0 +1,63 @@
+// Setup helpers shared by the benchmarks. A failed setup step throws with its message; the
+// benchmark that needed the setup reports it with SkipWithError instead of measuring.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "peertrust/Error.h"
+#include "policy/PolicyEngine.h"
+
+namespace peertrust::bench {
+
+template <typename T>
+T orThrow(Result<T> result, const std::string& what) {
+    if (!result) {
+        throw std::runtime_error(what + ": " + result.error().message());
+    }
+    return std::move(result).value();
+}
+
+inline void orThrow(Result<void> result, const std::string& what) {
+    if (!result) {
+        throw std::runtime_error(what + ": " + result.error().message());
+    }
+}
+
+// An engine over one writable store file, as the system daemon runs it. No statistics
+// thread: sightings are written when the engine closes, so no disk sync lands in a timing.
+std::unique_ptr<policy::PolicyEngine> openEngine(const std::filesystem::path& storePath,
+                                                 bool verdictCache);
+
+// What a group of benchmarks measures against, built on first use and kept until exit, so
+// that a filtered run (--benchmark_filter) builds only what it needs. A failed build is
+// reported to every benchmark that asks for it, and not attempted again.
+template <typename T>
+class BuiltOnce {
+public:
+    T* get(benchmark::State& state) {
+        if (!m_value && m_failure.empty()) {
+            try {
+                m_value = std::make_unique<T>();
+            } catch (const std::exception& e) {
+                m_failure = std::string("setup failed: ") + e.what();
+            }
+        }
+        if (!m_value) {
+            state.SkipWithError(m_failure.c_str());
+        }
+        return m_value.get();
+    }
+
+private:
+    std::unique_ptr<T> m_value;
+    std::string m_failure;
+};
+
+}  // namespace peertrust::bench

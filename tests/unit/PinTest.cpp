@@ -1,0 +1,136 @@
+// Pin sets: idempotent adds, ids and prefixes, statistics written in batches, forgetting.
+#include <gtest/gtest.h>
+
+#include "store/PinStore.h"
+#include "support/EngineFixture.h"
+
+namespace peertrust::testing {
+namespace {
+
+class PinTest : public EngineFixture {
+protected:
+    Bytes sshKey() { return bytesOf(openSshLine(generateKey(KeyType::Ed25519).get())); }
+
+    std::int64_t statsRowsOnDisk() {
+        // Read through a separate connection, as another process would.
+        auto db = store::Database::open(userPath(), store::OpenMode::ReadOnly);
+        return *(*db)->queryInt("SELECT coalesce(sum(seen_count), 0) FROM pin_stats");
+    }
+};
+
+TEST_F(PinTest, AddingTheSameKeyTwiceIsIdempotent) {
+    Bytes key = sshKey();
+    auto first = user().addPin({"ssh", "a.example", KeyFormat::OpenSsh, key});
+    auto again = user().addPin({"ssh", "A.EXAMPLE.", KeyFormat::OpenSsh, key});
+    ASSERT_OK(first);
+    ASSERT_OK(again);
+    EXPECT_TRUE(first->created);
+    EXPECT_FALSE(again->created);
+    EXPECT_EQ(first->id, again->id);
+    EXPECT_EQ(user().listPins()->size(), 1u);
+}
+
+TEST_F(PinTest, ListShowsFingerprintsOriginsAndLayers) {
+    Bytes key = sshKey();
+    ASSERT_OK(system().addPin({"ssh", "build.example", KeyFormat::OpenSsh, key, false,
+                               PinOrigin::Imported}));
+    ASSERT_OK(user().addPin({"ssh", "mine.example", KeyFormat::OpenSsh, key}));
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    ASSERT_EQ(pins->size(), 2u);
+    EXPECT_EQ((*pins)[0].layer, StoreLayer::System);
+    EXPECT_EQ((*pins)[0].origin, PinOrigin::Imported);
+    EXPECT_EQ((*pins)[1].layer, StoreLayer::User);
+    EXPECT_EQ((*pins)[1].origin, PinOrigin::Manual);
+    EXPECT_EQ((*pins)[0].fingerprint.rfind("SHA256:", 0), 0u);
+    EXPECT_EQ((*pins)[0].spkiSha256.size(), 64u);
+    // The system pin is read-only here; the user's own is not.
+    EXPECT_EQ(user().removePin((*pins)[0].id).error().category(), ErrorCategory::NotAuthorized);
+    ASSERT_OK(user().removePin((*pins)[1].id.substr(0, 6)));
+    EXPECT_EQ(user().listPins()->size(), 1u);
+}
+
+TEST_F(PinTest, StatisticsAreBatchedNotWrittenPerVerify) {
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "seen.example", KeyFormat::OpenSsh, key}));
+    for (int i = 0; i < 5; ++i) {
+        m_now = kNow + i;
+        EXPECT_EQ(verify(user(), "ssh", "seen.example", KeyFormat::OpenSsh, key).reason, "pinned");
+    }
+    EXPECT_EQ(statsRowsOnDisk(), 0);  // nothing written yet: no sync per Verify
+    ASSERT_OK(user().flushPinStatistics());
+    EXPECT_EQ(statsRowsOnDisk(), 5);
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    EXPECT_EQ(pins->front().seenCount, 5u);
+    EXPECT_EQ(pins->front().lastSeen, kNow + 4);
+}
+
+TEST_F(PinTest, StatisticsFlushOnTheirOwnAfterTheInterval) {
+    m_options.statisticsInterval = std::chrono::milliseconds(50);
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "timer.example", KeyFormat::OpenSsh, key}));
+    EXPECT_EQ(verify(user(), "ssh", "timer.example", KeyFormat::OpenSsh, key).reason, "pinned");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (statsRowsOnDisk() == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(statsRowsOnDisk(), 1);
+}
+
+TEST_F(PinTest, ForgetByPeerAlsoForgetsItsOtherPorts) {
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "old.example", KeyFormat::OpenSsh, key}));
+    ASSERT_OK(user().addPin({"ssh", "old.example:2222", KeyFormat::OpenSsh, key}));
+    ASSERT_OK(user().addPin({"ssh", "older.example", KeyFormat::OpenSsh, key}));
+    auto forgotten = user().forgetPins({std::string("OLD.example"), std::nullopt});
+    ASSERT_OK(forgotten);
+    EXPECT_EQ(*forgotten, 2u);
+    auto pins = user().listPins();
+    ASSERT_EQ(pins->size(), 1u);
+    EXPECT_EQ(pins->front().peer, "older.example");
+}
+
+TEST_F(PinTest, ForgetOlderThanKeepsPinsSeenRecently) {
+    Bytes stale = sshKey();
+    Bytes used = sshKey();
+    Bytes fresh = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "stale.example", KeyFormat::OpenSsh, stale}));
+    ASSERT_OK(user().addPin({"ssh", "used.example", KeyFormat::OpenSsh, used}));
+    m_now = kNow + 100 * 86400;
+    ASSERT_OK(user().addPin({"ssh", "fresh.example", KeyFormat::OpenSsh, fresh}));
+    EXPECT_EQ(verify(user(), "ssh", "used.example", KeyFormat::OpenSsh, used).reason, "pinned");
+    auto forgotten = user().forgetPins({std::nullopt, m_now - 30 * 86400});
+    ASSERT_OK(forgotten);
+    EXPECT_EQ(*forgotten, 1u);
+    auto pins = user().listPins();
+    ASSERT_EQ(pins->size(), 2u);
+    EXPECT_EQ(pins->at(0).peer, "fresh.example");
+    EXPECT_EQ(pins->at(1).peer, "used.example");
+}
+
+TEST_F(PinTest, AmbiguousPrefixIsRefused) {
+    // Enough pins that two ids share a first hex digit.
+    std::vector<std::string> ids;
+    Bytes key = sshKey();
+    for (int i = 0; i < 20; ++i) {
+        auto added = user().addPin({"ssh", "h" + std::to_string(i) + ".example", KeyFormat::OpenSsh, key});
+        ASSERT_OK(added);
+        ids.push_back(added->id);
+    }
+    std::sort(ids.begin(), ids.end());
+    std::string shared;
+    for (std::size_t i = 1; i < ids.size(); ++i) {
+        if (ids[i][0] == ids[i - 1][0]) {
+            shared = ids[i].substr(0, 1);
+        }
+    }
+    ASSERT_FALSE(shared.empty());
+    auto removed = user().removePin(shared);
+    ASSERT_FALSE(removed.ok());
+    EXPECT_NE(removed.error().message().find("ambiguous"), std::string::npos);
+    EXPECT_EQ(user().listPins()->size(), 20u);
+}
+
+}  // namespace
+}  // namespace peertrust::testing
