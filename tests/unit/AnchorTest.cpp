@@ -1,0 +1,232 @@
+// Anchors: scopes, the Debian bundle import, and what each kind of client may be given.
+#include <gtest/gtest.h>
+
+#include "policy/AnchorExportRules.h"
+#include "policy/AnchorScope.h"
+#include "policy/ProtocolRegistry.h"
+#include "support/EngineFixture.h"
+
+namespace peertrust::testing {
+namespace {
+
+using policy::kPurposeClientAuth;
+using policy::kPurposeServerAuth;
+
+AnchorScope scopeOf(std::vector<std::string> protocols, std::vector<std::string> permit = {},
+                    std::vector<std::string> exclude = {}) {
+    AnchorScope scope;
+    scope.protocols = std::move(protocols);
+    for (const auto& p : permit) {
+        scope.permitted.push_back(*policy::parseNameSubtree(p));
+    }
+    for (const auto& e : exclude) {
+        scope.excluded.push_back(*policy::parseNameSubtree(e));
+    }
+    return scope;
+}
+
+TEST(NameSubtreeTest, ParsesTheCliForms) {
+    auto br = policy::parseNameSubtree(".BR");
+    ASSERT_TRUE(br.ok());
+    EXPECT_EQ(br->type, NameSubtree::Type::Dns);
+    EXPECT_EQ(br->value, "br");
+    EXPECT_EQ(policy::formatNameSubtree(*br), ".br");
+    EXPECT_EQ(policy::parseNameSubtree("example.com")->value, "example.com");
+    auto net = policy::parseNameSubtree("192.0.2.0/24");
+    ASSERT_TRUE(net.ok());
+    EXPECT_EQ(net->type, NameSubtree::Type::Ip);
+    EXPECT_EQ(policy::parseNameSubtree("2001:DB8::/32")->value, "2001:db8::/32");
+    auto mail = policy::parseNameSubtree("@Example.ORG");
+    ASSERT_TRUE(mail.ok());
+    EXPECT_EQ(mail->type, NameSubtree::Type::Email);
+    EXPECT_EQ(policy::formatNameSubtree(*mail), "@example.org");
+    for (const char* bad : {"", "192.0.2.1/24", "192.0.2.0/33", "10.0.0.0/x", "@", "a..b", "@a b"}) {
+        EXPECT_FALSE(policy::parseNameSubtree(bad).ok()) << bad;
+    }
+}
+
+TEST(NameSubtreeTest, ScopeAdmitsNamesStrictlyByType) {
+    auto peer = [](const char* name) { return *policy::parsePeerName(name, {}); };
+    AnchorScope br = scopeOf({}, {".br"}, {"mil.br"});
+    EXPECT_TRUE(policy::scopeAdmitsName(br, peer("www.gov.br")));
+    EXPECT_TRUE(policy::scopeAdmitsName(br, peer("br")));
+    EXPECT_FALSE(policy::scopeAdmitsName(br, peer("xbr")));
+    EXPECT_FALSE(policy::scopeAdmitsName(br, peer("example.ar")));
+    EXPECT_FALSE(policy::scopeAdmitsName(br, peer("www.mil.br")));
+    // A DNS-scoped anchor does not vouch for addresses or mailboxes.
+    EXPECT_FALSE(policy::scopeAdmitsName(br, peer("192.0.2.1")));
+    EXPECT_FALSE(policy::scopeAdmitsName(br, peer("user@gov.br")));
+
+    AnchorScope lan = scopeOf({}, {"192.0.2.0/24", "@example.org"});
+    EXPECT_TRUE(policy::scopeAdmitsName(lan, peer("192.0.2.200")));
+    EXPECT_FALSE(policy::scopeAdmitsName(lan, peer("192.0.3.1")));
+    EXPECT_TRUE(policy::scopeAdmitsName(lan, peer("alice@example.org")));
+    EXPECT_TRUE(policy::scopeAdmitsName(lan, peer("bob@mail.example.org")));
+    EXPECT_FALSE(policy::scopeAdmitsName(lan, peer("eve@example.net")));
+
+    AnchorScope excludeOnly = scopeOf({}, {}, {".ru"});
+    EXPECT_TRUE(policy::scopeAdmitsName(excludeOnly, peer("www.example.com")));
+    EXPECT_FALSE(policy::scopeAdmitsName(excludeOnly, peer("www.example.ru")));
+}
+
+TEST(AnchorExportRulesTest, NoExportedFormTrustsMoreThanTheDaemon) {
+    policy::ProtocolRegistry registry;
+    auto exportOf = [&](const AnchorScope& scope, bool distrusted = false) {
+        return policy::computeAnchorExport(scope, distrusted, registry);
+    };
+
+    AnchorExport all = exportOf({});
+    EXPECT_EQ(all.gnutls.level, ExportLevel::Anchor);
+    EXPECT_EQ(all.nss.level, ExportLevel::Anchor);
+    EXPECT_EQ(all.pemFile.level, ExportLevel::Anchor);
+    EXPECT_EQ(all.nss.purposes.size(), 4u);
+
+    // The whole tls family: serverAuth only.
+    AnchorExport tls = exportOf(scopeOf({"tls"}));
+    EXPECT_EQ(tls.nss.level, ExportLevel::Anchor);
+    EXPECT_EQ(tls.nss.purposes, std::vector<std::string>{kPurposeServerAuth});
+
+    // One member of a family: nobody's anchor, since no client can tell smtp from https.
+    AnchorExport smtp = exportOf(scopeOf({"smtp"}));
+    EXPECT_EQ(smtp.gnutls.level, ExportLevel::None);
+    EXPECT_EQ(smtp.nss.level, ExportLevel::None);
+    EXPECT_EQ(smtp.pemFile.level, ExportLevel::None);
+
+    // A name scope: stapled NameConstraints for GnuTLS, must-verify for NSS, not in a PEM file.
+    AnchorExport br = exportOf(scopeOf({}, {".br"}));
+    EXPECT_EQ(br.gnutls.level, ExportLevel::AnchorWithNameConstraints);
+    EXPECT_EQ(br.gnutls.purposes,
+              (std::vector<std::string>{kPurposeServerAuth, kPurposeClientAuth}));
+    EXPECT_EQ(br.nss.level, ExportLevel::MustVerify);
+    EXPECT_EQ(br.pemFile.level, ExportLevel::None);
+
+    // Only IP ranges permitted: stapling would admit every DNS name, so not exported.
+    EXPECT_EQ(exportOf(scopeOf({}, {"192.0.2.0/24"})).gnutls.level, ExportLevel::None);
+
+    // A not-after override cannot be enforced by any client; distrust exports nothing.
+    AnchorScope retiring;
+    retiring.notAfter = kNow;
+    AnchorExport overridden = exportOf(retiring);
+    EXPECT_EQ(overridden.gnutls.level, ExportLevel::None);
+    EXPECT_EQ(overridden.nss.level, ExportLevel::None);
+    EXPECT_EQ(overridden.pemFile.level, ExportLevel::None);
+    EXPECT_EQ(exportOf({}, true).nss.level, ExportLevel::None);
+    EXPECT_FALSE(overridden.gnutls.why.empty());
+}
+
+TEST(AnchorExportRulesTest, StapledConstraintsExcludeAddressesADnsScopeDoesNotPermit) {
+    AnchorScope br = scopeOf({}, {".br"});
+    auto nc = policy::scopeConstraints(br, true);
+    ASSERT_TRUE(nc.ok());
+    unsigned char ip[4] = {192, 0, 2, 1};
+    gnutls_datum_t address{ip, 4};
+    EXPECT_EQ(gnutls_x509_name_constraints_check(nc->get(), GNUTLS_SAN_IPADDRESS, &address), 0u);
+    std::string host = "www.gov.br";
+    gnutls_datum_t name{reinterpret_cast<unsigned char*>(host.data()), static_cast<unsigned>(host.size())};
+    EXPECT_NE(gnutls_x509_name_constraints_check(nc->get(), GNUTLS_SAN_DNSNAME, &name), 0u);
+}
+
+class AnchorTest : public EngineFixture {};
+
+TEST_F(AnchorTest, ImportSystemBundleIsTlsScopedAndIdempotent) {
+    Bytes bundle = readFile("/etc/ssl/certs/ca-certificates.crt");
+    ASSERT_FALSE(bundle.empty()) << "the ca-certificates package is needed";
+    auto first = system().importSystemAnchors(bundle);
+    ASSERT_OK(first);
+    EXPECT_GT(first->imported, 100u);
+    EXPECT_EQ(first->alreadyPresent, 0u);
+    auto again = system().importSystemAnchors(bundle);
+    ASSERT_OK(again);
+    EXPECT_EQ(again->imported, 0u);
+    EXPECT_EQ(again->alreadyPresent, first->imported);
+
+    auto anchors = user().listAnchors();
+    ASSERT_OK(anchors);
+    ASSERT_EQ(anchors->size(), first->imported);
+    for (const AnchorInfo& anchor : *anchors) {
+        EXPECT_EQ(anchor.source, "system");
+        EXPECT_EQ(anchor.layer, StoreLayer::System);
+        EXPECT_EQ(anchor.scope.protocols, std::vector<std::string>{"tls"});
+        EXPECT_EQ(anchor.exports.nss.purposes, std::vector<std::string>{kPurposeServerAuth});
+        EXPECT_FALSE(anchor.label.empty());
+    }
+}
+
+TEST_F(AnchorTest, ImportSkipsDistrustedRoots) {
+    Bytes bundle = readFile("/etc/ssl/certs/ca-certificates.crt");
+    // The first certificate of the bundle, distrusted before the import.
+    std::string text(bundle.begin(), bundle.end());
+    std::string firstPem = text.substr(0, text.find("-----END CERTIFICATE-----") + 25);
+    ASSERT_OK(system().addDistrust({DistrustKind::Certificate, bytesOf(firstPem), ""}));
+    auto summary = system().importSystemAnchors(bundle);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->skipped, 1u);
+    EXPECT_EQ(summary->skippedReasons.at(0).rfind("distrusted: ", 0), 0u);
+}
+
+TEST_F(AnchorTest, ScopeCanBeChangedAndTheAnchorRemoved) {
+    CertSpec ca;
+    ca.isCa = true;
+    ca.commonName = "Scoped Root";
+    Issued root = selfSigned(ca);
+    CertSpec leafSpec;
+    leafSpec.dnsNames = {"www.gov.br"};
+    leafSpec.purposes = {kPurposeServerAuth};
+    Issued leaf = issue(leafSpec, root);
+    std::string id = addAnchor(user(), root);
+    auto added = user().addAnchor({root.der, {}, ""});
+    ASSERT_OK(added);
+    EXPECT_FALSE(added->created);
+    EXPECT_EQ(verifyChain("https", "www.gov.br", {&leaf}).reason, "anchor");
+
+    ASSERT_OK(user().setAnchorScope(id.substr(0, 8), scopeOf({"smtp"})));
+    EXPECT_EQ(verifyChain("https", "www.gov.br", {&leaf}).reason, "out-of-scope");
+    auto anchors = user().listAnchors();
+    ASSERT_EQ(anchors->size(), 1u);
+    EXPECT_EQ(anchors->front().label, "Scoped Root");
+    EXPECT_EQ(anchors->front().scope.protocols, std::vector<std::string>{"smtp"});
+    EXPECT_EQ(anchors->front().exports.nss.level, ExportLevel::None);
+
+    ASSERT_OK(user().removeAnchor(id));
+    EXPECT_EQ(verifyChain("https", "www.gov.br", {&leaf}).reason, "untrusted-issuer");
+    EXPECT_EQ(user().removeAnchor(id).error().category(), ErrorCategory::NotFound);
+}
+
+TEST_F(AnchorTest, SystemAnchorsAreReadOnlyForAUser) {
+    CertSpec ca;
+    ca.isCa = true;
+    Issued root = selfSigned(ca);
+    std::string id = addAnchor(system(), root);
+    EXPECT_EQ(user().removeAnchor(id).error().category(), ErrorCategory::NotAuthorized);
+    EXPECT_EQ(user().setAnchorScope(id, {}).error().category(), ErrorCategory::NotAuthorized);
+}
+
+TEST_F(AnchorTest, ProtocolsCanBeAddedAndTheirPolicyChanged) {
+    auto protocols = user().listProtocols();
+    ASSERT_OK(protocols);
+    EXPECT_EQ(protocols->size(), 11u);
+    auto https = std::find_if(protocols->begin(), protocols->end(),
+                              [](const ProtocolInfo& p) { return p.name == "https"; });
+    ASSERT_NE(https, protocols->end());
+    EXPECT_EQ(https->policy, ProtocolPolicy::CaOnly);
+    EXPECT_EQ(https->family, "tls");
+
+    ASSERT_OK(system().addProtocol({"irc", "tls", ProtocolPolicy::Tofu}));
+    CertSpec self;
+    self.dnsNames = {"irc.example"};
+    Issued key = selfSigned(self);
+    EXPECT_EQ(verifyChain("irc", "irc.example", {&key}).reason, "first-use");
+    EXPECT_EQ(user().addProtocol({"irc", "ssh", ProtocolPolicy::Tofu}).error().category(),
+              ErrorCategory::InvalidInput);
+
+    // A user may make https trust-on-first-use for herself.
+    EXPECT_EQ(verifyChain("https", "irc.example", {&key}).reason, "untrusted-issuer");
+    auto changed = user().addProtocol({"https", "tls", ProtocolPolicy::Tofu});
+    ASSERT_OK(changed);
+    EXPECT_TRUE(changed->created);
+    EXPECT_EQ(verifyChain("https", "irc.example", {&key}).reason, "first-use");
+    EXPECT_FALSE(user().addProtocol({"https", "tls", ProtocolPolicy::Tofu})->created);
+}
+
+}  // namespace
+}  // namespace peertrust::testing
