@@ -34,9 +34,9 @@ int main(int argc, char** argv) {
     }
     std::string loadBefore = loadAverage();
     // The console reporter colours only a terminal; a captured run stays plain text.
-    peertrust::bench::RecordingReporter reporter(
-        isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular
-                              : benchmark::ConsoleReporter::OO_Tabular);
+    peertrust::bench::RecordingReporter reporter(isatty(STDOUT_FILENO)
+                                                     ? benchmark::ConsoleReporter::OO_ColorTabular
+                                                     : benchmark::ConsoleReporter::OO_Tabular);
     benchmark::RunSpecifiedBenchmarks(&reporter);
     peertrust::bench::printSummary(std::cout, reporter);
     std::cout << "  1-minute load average: " << loadBefore << " before, " << loadAverage()

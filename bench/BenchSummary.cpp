@@ -23,7 +23,9 @@ std::string fixed(double value, int digits) {
     return text;
 }
 
-const char* verdict(bool met) { return met ? "PASS" : "MISS"; }
+const char* verdict(bool met) {
+    return met ? "PASS" : "MISS";
+}
 
 // The benchmarks repeat, so the summary compares medians; a run made with
 // --benchmark_repetitions=1 has only the plain figure.
@@ -54,9 +56,9 @@ void compareChain(std::ostream& out, const RecordingReporter& results, const std
     if (cached) {
         double speedup = *bare / *cached;
         out << "  " << key << ": engine cached " << fixed(*cached, 2) << " us vs bare GnuTLS "
-            << fixed(*bare, 1) << " us: " << fixed(speedup, 1) << "x faster (target >= "
-            << fixed(kMinCachedSpeedup, 0) << "x) " << verdict(speedup >= kMinCachedSpeedup)
-            << "\n";
+            << fixed(*bare, 1) << " us: " << fixed(speedup, 1)
+            << "x faster (target >= " << fixed(kMinCachedSpeedup, 0) << "x) "
+            << verdict(speedup >= kMinCachedSpeedup) << "\n";
     } else {
         out << "  " << key << ": engine cached not measured\n";
     }
@@ -95,7 +97,9 @@ std::optional<double> RecordingReporter::microsecondsPerOp(const std::string& na
     return found->second;
 }
 
-void noteSetup(std::string line) { setupNotes().push_back(std::move(line)); }
+void noteSetup(std::string line) {
+    setupNotes().push_back(std::move(line));
+}
 
 void printSummary(std::ostream& out, const RecordingReporter& results) {
     out << "\nSummary (wall-clock time per operation, median of the repetitions, all measured "
@@ -106,11 +110,16 @@ void printSummary(std::ostream& out, const RecordingReporter& results) {
     compareChain(out, results, "ecdsa");
     compareChain(out, results, "rsa");
     if (auto lookup = results.microsecondsPerOp("BM_PinLookup_median")) {
-        out << "  pin lookup median " << fixed(*lookup, 2) << " us (target <= "
-            << fixed(kMaxPinLookupMicroseconds, 0) << " us) "
+        out << "  pin lookup median " << fixed(*lookup, 2)
+            << " us (target <= " << fixed(kMaxPinLookupMicroseconds, 0) << " us) "
             << verdict(*lookup <= kMaxPinLookupMicroseconds) << "\n";
     } else {
         out << "  pin lookup median not measured\n";
+    }
+    if (auto held = typical(results, "BM_PinLookupInReadTransaction")) {
+        out << "  for reference (no target): the same pin lookup inside a read transaction held "
+               "open across lookups "
+            << fixed(*held, 2) << " us\n";
     }
     if (auto pinned = typical(results, "BM_EngineVerifyPinnedSpki")) {
         out << "  for reference (no target): engine verify of a pinned raw key (spki over ssh, "

@@ -129,7 +129,8 @@ crypto::UniqueTrustList bareTrustList(const Bytes& bundle, const std::vector<con
 class VerifyWorld {
 public:
     VerifyWorld()
-        : m_ecdsa(makeChain(KeyType::EcdsaP256, "ECDSA")), m_rsa(makeChain(KeyType::Rsa2048, "RSA")) {
+        : m_ecdsa(makeChain(KeyType::EcdsaP256, "ECDSA")),
+          m_rsa(makeChain(KeyType::Rsa2048, "RSA")) {
         Bytes bundle = testing::readFile(kBundlePath);
         if (bundle.empty()) {
             throw std::runtime_error(std::string("cannot read ") + kBundlePath);
@@ -232,16 +233,19 @@ void runEngineVerify(benchmark::State& state, KeyType type, bool cached) {
         return;
     }
     policy::PolicyEngine& engine = world->engine(cached);
-    VerifyRequest request{"https", kHost, KeyFormat::X509Chain, world->chain(type).der,
-                          std::nullopt, false};
+    VerifyRequest request;
+    request.protocol = "https";
+    request.peer = kHost;
+    request.keyFormat = KeyFormat::X509Chain;
+    request.key = world->chain(type).der;
     // Once before timing: with the cache on, this fills it.
     (void)engine.verify(request);
     for (auto _ : state) {
         Result<Verdict> verdict = engine.verify(request);
         if (!verdict || verdict->reason != reason::Anchor) {
-            state.SkipWithError((verdict ? "verdict " + verdict->reason + ": " +
-                                               verdict->explanation
-                                         : "verify failed: " + verdict.error().message())
+            state.SkipWithError((verdict
+                                     ? "verdict " + verdict->reason + ": " + verdict->explanation
+                                     : "verify failed: " + verdict.error().message())
                                     .c_str());
             break;
         }
