@@ -232,6 +232,9 @@ Result<AnchorScope> canonicalScope(const AnchorScope& scope) {
             std::string cliForm =
                 tree.type == NameSubtree::Type::Email ? "@" + tree.value : tree.value;
             PEERTRUST_TRY_ASSIGN(NameSubtree canonical, parseNameSubtree(cliForm));
+            if (canonical.type != tree.type) {
+                return invalidInput("name scope \"" + tree.value + "\" is not of the kind given");
+            }
             if (std::find(to->begin(), to->end(), canonical) == to->end()) {
                 to->push_back(std::move(canonical));
             }

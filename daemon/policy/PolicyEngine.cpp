@@ -7,7 +7,7 @@
 #include "policy/ChainPath.h"
 #include "policy/PeerName.h"
 #include "policy/StableIds.h"
-#include "policy/TimeFormat.h"
+#include "peertrust/TimeFormat.h"
 #include "store/PinStore.h"
 
 namespace peertrust::policy {

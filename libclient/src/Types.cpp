@@ -16,6 +16,8 @@ std::string_view toString(ErrorCategory category) {
             return "Unavailable";
         case ErrorCategory::Internal:
             return "Internal";
+        case ErrorCategory::Usage:
+            return "Usage";
     }
     return "Internal";
 }

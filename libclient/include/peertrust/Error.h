@@ -17,6 +17,7 @@ enum class ErrorCategory {
     NotAuthorized,  // the caller may not do this
     Unavailable,    // the store or a backend cannot be used (corrupt, newer schema, I/O)
     Internal,       // a bug or an environment failure we did not foresee
+    Usage,          // a command line that is itself wrong (the CLI's own)
 };
 
 std::string_view toString(ErrorCategory category);
@@ -51,6 +52,9 @@ inline Error notAuthorized(std::string message) {
 }
 inline Error unavailable(std::string message) {
     return Error(ErrorCategory::Unavailable, std::move(message));
+}
+inline Error usageError(std::string message) {
+    return Error(ErrorCategory::Usage, std::move(message));
 }
 inline Error internalError(std::string message) {
     return Error(ErrorCategory::Internal, std::move(message));

@@ -6,10 +6,10 @@
 
 #include "peertrust/Types.h"
 
-namespace peertrust::policy {
+namespace peertrust {
 
 std::string formatIsoTime(UnixTime time);  // "2026-11-23T14:00:00Z"
 // "2027-01-31", "2027-01-31T12:00:00Z" (UTC only).
 Result<UnixTime> parseIsoTime(std::string_view text);
 
-}  // namespace peertrust::policy
+}  // namespace peertrust

@@ -1,9 +1,9 @@
-#include "policy/TimeFormat.h"
+#include "peertrust/TimeFormat.h"
 
 #include <ctime>
 #include <cstdio>
 
-namespace peertrust::policy {
+namespace peertrust {
 
 std::string formatIsoTime(UnixTime time) {
     std::time_t t = static_cast<std::time_t>(time);
@@ -52,4 +52,4 @@ Result<UnixTime> parseIsoTime(std::string_view text) {
     return static_cast<UnixTime>(t);
 }
 
-}  // namespace peertrust::policy
+}  // namespace peertrust

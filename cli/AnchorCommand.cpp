@@ -1,0 +1,243 @@
+// peertrust anchor add|list|remove|scope|import-system
+#include <ostream>
+
+#include "cli/Command.h"
+#include "cli/Json.h"
+#include "cli/Table.h"
+#include "peertrust/TimeFormat.h"
+
+namespace peertrust::cli {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: peertrust anchor add FILE [--protocols P,..] [--permit NAME,..] [--exclude NAME,..]\n"
+    "                            [--not-after DATE] [--label L]\n"
+    "       peertrust anchor list [--json]\n"
+    "       peertrust anchor remove ID\n"
+    "       peertrust anchor scope ID [--protocols P,..] [--permit NAME,..] [--exclude NAME,..]\n"
+    "                                 [--not-after DATE]\n"
+    "       peertrust anchor import-system [BUNDLE]\n"
+    "NAME: .example.org (the domain and below), 192.0.2.0/24, @example.org (mailboxes).\n"
+    "DATE: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC).\n";
+
+constexpr const char* kDebianBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+// The service canonicalises and validates; here only the kind of each name is told apart.
+NameSubtree subtreeOf(const std::string& text) {
+    if (text.starts_with("@")) {
+        return {NameSubtree::Type::Email, text.substr(1)};
+    }
+    if (text.find('/') != std::string::npos) {
+        return {NameSubtree::Type::Ip, text};
+    }
+    return {NameSubtree::Type::Dns, text.starts_with(".") ? text.substr(1) : text};
+}
+
+Result<AnchorScope> readScope(Arguments& args) {
+    AnchorScope scope;
+    PEERTRUST_TRY_ASSIGN(auto protocols, args.value("protocols"));
+    PEERTRUST_TRY_ASSIGN(auto permit, args.value("permit"));
+    PEERTRUST_TRY_ASSIGN(auto exclude, args.value("exclude"));
+    PEERTRUST_TRY_ASSIGN(auto notAfter, args.value("not-after"));
+    if (protocols) {
+        scope.protocols = splitList(*protocols);
+    }
+    for (const auto& name : splitList(permit.value_or(""))) {
+        scope.permitted.push_back(subtreeOf(name));
+    }
+    for (const auto& name : splitList(exclude.value_or(""))) {
+        scope.excluded.push_back(subtreeOf(name));
+    }
+    if (notAfter) {
+        PEERTRUST_TRY_ASSIGN(scope.notAfter, parseIsoTime(*notAfter));
+    }
+    return scope;
+}
+
+std::string formatSubtree(const NameSubtree& tree) {
+    switch (tree.type) {
+        case NameSubtree::Type::Dns:
+            return "." + tree.value;
+        case NameSubtree::Type::Email:
+            return "@" + tree.value;
+        case NameSubtree::Type::Ip:
+            return tree.value;
+    }
+    return tree.value;
+}
+
+std::string describeScope(const AnchorScope& scope) {
+    std::string out = scope.protocols.empty() ? "all protocols" : "";
+    for (const auto& p : scope.protocols) {
+        out += (out.empty() ? "" : ",") + p;
+    }
+    for (const auto& tree : scope.permitted) {
+        out += " +" + formatSubtree(tree);
+    }
+    for (const auto& tree : scope.excluded) {
+        out += " -" + formatSubtree(tree);
+    }
+    if (scope.notAfter) {
+        out += " until " + isoTime(*scope.notAfter);
+    }
+    return out;
+}
+
+std::string describeExport(const ClientExport& client) {
+    return std::string(toString(client.level));
+}
+
+void writeClient(JsonWriter& json, const char* name, const ClientExport& client) {
+    json.key(name).beginObject();
+    json.key("level").value(toString(client.level));
+    json.key("purposes").stringArray(client.purposes);
+    json.key("why").value(client.why);
+    json.endObject();
+}
+
+Result<int> add(CommandContext& context) {
+    Arguments& args = context.args;
+    PEERTRUST_TRY_ASSIGN(auto label, args.value("label"));
+    PEERTRUST_TRY_ASSIGN(AnchorScope scope, readScope(args));
+    auto file = args.positional();
+    PEERTRUST_TRY(args.finish());
+    if (!file) {
+        return usageError("anchor add needs a certificate FILE");
+    }
+    PEERTRUST_TRY_ASSIGN(Bytes certificate, readInputFile(*file));
+    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
+    PEERTRUST_TRY_ASSIGN(AddOutcome outcome,
+                         service->addAnchor({std::move(certificate), scope, label.value_or("")}));
+    context.out << addedMessage("anchor", outcome) << '\n';
+    return 0;
+}
+
+Result<int> list(CommandContext& context) {
+    bool json = context.args.flag("json");
+    PEERTRUST_TRY(context.args.finish());
+    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
+    PEERTRUST_TRY_ASSIGN(auto anchors, service->listAnchors());
+    if (json) {
+        JsonWriter out;
+        out.beginObject().key("anchors").beginArray();
+        for (const AnchorInfo& a : anchors) {
+            out.beginObject();
+            out.key("id").value(a.id);
+            out.key("label").value(a.label);
+            out.key("subject").value(a.subject);
+            out.key("source").value(a.source);
+            out.key("layer").value(toString(a.layer));
+            out.key("fingerprint").value(a.fingerprint);
+            out.key("spki_sha256").value(a.spkiSha256);
+            out.key("created").value(isoTime(a.created));
+            out.key("not_after").value(isoTime(a.certificateNotAfter));
+            out.key("distrusted").value(a.distrusted);
+            out.key("scope").beginObject();
+            out.key("protocols").stringArray(a.scope.protocols);
+            std::vector<std::string> permit, exclude;
+            for (const auto& t : a.scope.permitted) {
+                permit.push_back(formatSubtree(t));
+            }
+            for (const auto& t : a.scope.excluded) {
+                exclude.push_back(formatSubtree(t));
+            }
+            out.key("permit").stringArray(permit);
+            out.key("exclude").stringArray(exclude);
+            out.key("not_after").value(a.scope.notAfter ? std::optional(isoTime(*a.scope.notAfter))
+                                                        : std::nullopt);
+            out.endObject();
+            out.key("exports").beginObject();
+            writeClient(out, "gnutls", a.exports.gnutls);
+            writeClient(out, "nss", a.exports.nss);
+            writeClient(out, "pem_file", a.exports.pemFile);
+            out.endObject();
+            out.endObject();
+        }
+        out.endArray().endObject();
+        context.out << out.str() << '\n';
+        return 0;
+    }
+    // What each kind of client gets from each anchor is part of the listing: no surprise that
+    // an smtp-only anchor is nobody's serverAuth anchor.
+    Table table({"ID", "LABEL", "SCOPE", "GNUTLS", "NSS", "PEM FILE", "STORE", "FINGERPRINT"});
+    for (const AnchorInfo& a : anchors) {
+        table.addRow({a.id, a.label + (a.distrusted ? " (distrusted)" : ""), describeScope(a.scope),
+                      describeExport(a.exports.gnutls), describeExport(a.exports.nss),
+                      describeExport(a.exports.pemFile), std::string(toString(a.layer)),
+                      a.fingerprint});
+    }
+    table.print(context.out);
+    return 0;
+}
+
+Result<int> remove(CommandContext& context) {
+    auto id = context.args.positional();
+    if (!id) {
+        return usageError("anchor remove needs an ID");
+    }
+    PEERTRUST_TRY(context.args.finish());
+    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
+    PEERTRUST_TRY(service->removeAnchor(*id));
+    context.out << "removed anchor " << *id << '\n';
+    return 0;
+}
+
+Result<int> scope(CommandContext& context) {
+    PEERTRUST_TRY_ASSIGN(AnchorScope newScope, readScope(context.args));
+    auto id = context.args.positional();
+    PEERTRUST_TRY(context.args.finish());
+    if (!id) {
+        return usageError("anchor scope needs an ID");
+    }
+    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
+    PEERTRUST_TRY(service->setAnchorScope(*id, newScope));
+    context.out << "anchor " << *id << " now admits " << describeScope(newScope) << '\n';
+    return 0;
+}
+
+Result<int> importSystem(CommandContext& context) {
+    auto bundle = context.args.positional();
+    PEERTRUST_TRY(context.args.finish());
+    PEERTRUST_TRY_ASSIGN(Bytes data, readInputFile(bundle.value_or(kDebianBundle)));
+    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
+    PEERTRUST_TRY_ASSIGN(ImportSummary summary, service->importSystemAnchors(data));
+    context.out << "imported " << summary.imported << ", already present "
+                << summary.alreadyPresent << ", skipped " << summary.skipped
+                << " (scope: the tls family)\n";
+    for (const auto& reason : summary.skippedReasons) {
+        context.out << "  skipped: " << reason << '\n';
+    }
+    return 0;
+}
+
+}  // namespace
+
+Result<int> runAnchor(CommandContext& context) {
+    auto action = context.args.positional();
+    if (!action || context.args.helpRequested()) {
+        context.out << kUsage;
+        return action ? 0
+                      : Result<int>(usageError(
+                            "anchor needs an action: add, list, remove, scope, import-system"));
+    }
+    if (*action == "add") {
+        return add(context);
+    }
+    if (*action == "list") {
+        return list(context);
+    }
+    if (*action == "remove") {
+        return remove(context);
+    }
+    if (*action == "scope") {
+        return scope(context);
+    }
+    if (*action == "import-system") {
+        return importSystem(context);
+    }
+    return usageError("unknown anchor action \"" + *action +
+                      "\" (add, list, remove, scope, import-system)");
+}
+
+}  // namespace peertrust::cli

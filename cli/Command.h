@@ -1,0 +1,35 @@
+// What every subcommand gets: its arguments, the trust service (connected on first use, so a
+// wrong command line is reported before anything is contacted) and the output streams.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+#include "cli/Arguments.h"
+#include "peertrust/TrustService.h"
+
+namespace peertrust::cli {
+
+struct CommandContext {
+    Arguments& args;
+    std::function<Result<TrustService*>()> service;
+    std::ostream& out;
+};
+
+// Each returns the exit code on success (0, or a verdict's 1/2); errors map to exit codes.
+Result<int> runVerify(CommandContext& context);
+Result<int> runPin(CommandContext& context);
+Result<int> runAnchor(CommandContext& context);
+Result<int> runDistrust(CommandContext& context);
+Result<int> runProtocol(CommandContext& context);
+
+// Shared helpers.
+Result<Bytes> readInputFile(const std::string& path);
+std::string isoTime(UnixTime time);
+std::vector<std::string> splitList(const std::string& text);
+// --chain/--spki/--ssh-key FILE: exactly one of them.
+Result<std::pair<KeyFormat, Bytes>> readKeyOption(Arguments& args);
+std::string addedMessage(const std::string& what, const AddOutcome& outcome);
+
+}  // namespace peertrust::cli

@@ -1,0 +1,79 @@
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "cli/Command.h"
+#include "peertrust/TimeFormat.h"
+
+namespace peertrust::cli {
+
+namespace {
+constexpr std::size_t kMaxInputFile = 8 * 1024 * 1024;
+}
+
+Result<Bytes> readInputFile(const std::string& path) {
+    std::ifstream in;
+    std::istream* stream = &std::cin;
+    if (path != "-") {
+        in.open(path, std::ios::binary);
+        if (!in) {
+            return notFound(path + ": cannot open (" + std::strerror(errno) + ")");
+        }
+        stream = &in;
+    }
+    Bytes data;
+    char buffer[65536];
+    while (*stream) {
+        stream->read(buffer, sizeof buffer);
+        data.insert(data.end(), buffer, buffer + stream->gcount());
+        if (data.size() > kMaxInputFile) {
+            return invalidInput(path + ": larger than " + std::to_string(kMaxInputFile) + " bytes");
+        }
+    }
+    return data;
+}
+
+std::string isoTime(UnixTime time) { return formatIsoTime(time); }
+
+std::vector<std::string> splitList(const std::string& text) {
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = std::min(text.find(',', start), text.size());
+        if (end > start) {
+            items.push_back(text.substr(start, end - start));
+        }
+        start = end + 1;
+    }
+    return items;
+}
+
+Result<std::pair<KeyFormat, Bytes>> readKeyOption(Arguments& args) {
+    std::optional<std::pair<KeyFormat, std::string>> chosen;
+    for (auto [flag, format] : {std::pair{"chain", KeyFormat::X509Chain},
+                                std::pair{"spki", KeyFormat::Spki},
+                                std::pair{"ssh-key", KeyFormat::OpenSsh}}) {
+        PEERTRUST_TRY_ASSIGN(std::optional<std::string> file, args.value(flag));
+        if (file) {
+            if (chosen) {
+                return usageError("give one of --chain, --spki and --ssh-key");
+            }
+            chosen = std::pair{format, *file};
+        }
+    }
+    if (!chosen) {
+        return usageError("the key is missing: --chain FILE, --spki FILE or --ssh-key FILE");
+    }
+    PEERTRUST_TRY_ASSIGN(Bytes data, readInputFile(chosen->second));
+    return std::pair{chosen->first, std::move(data)};
+}
+
+std::string addedMessage(const std::string& what, const AddOutcome& outcome) {
+    return outcome.created ? "added " + what + " " + outcome.id
+                           : what + " " + outcome.id + " already exists; nothing changed";
+}
+
+}  // namespace peertrust::cli

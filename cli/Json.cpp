@@ -1,0 +1,118 @@
+#include "cli/Json.h"
+
+#include <cstdio>
+
+namespace peertrust::cli {
+
+void JsonWriter::separate() {
+    if (m_afterKey) {
+        m_afterKey = false;
+        return;
+    }
+    if (!m_first.empty()) {
+        if (!m_first.back()) {
+            m_out += ',';
+        }
+        m_first.back() = false;
+    }
+}
+
+JsonWriter& JsonWriter::beginObject() {
+    separate();
+    m_out += '{';
+    m_first.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::endObject() {
+    m_out += '}';
+    m_first.pop_back();
+    return *this;
+}
+
+JsonWriter& JsonWriter::beginArray() {
+    separate();
+    m_out += '[';
+    m_first.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::endArray() {
+    m_out += ']';
+    m_first.pop_back();
+    return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+    value(name);
+    m_out += ':';
+    m_afterKey = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(std::string_view text) {
+    separate();
+    m_out += '"';
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        switch (c) {
+            case '"':
+                m_out += "\\\"";
+                break;
+            case '\\':
+                m_out += "\\\\";
+                break;
+            case '\n':
+                m_out += "\\n";
+                break;
+            case '\t':
+                m_out += "\\t";
+                break;
+            case '\r':
+                m_out += "\\r";
+                break;
+            default:
+                if (u < 0x20) {
+                    char escaped[8];
+                    std::snprintf(escaped, sizeof escaped, "\\u%04x", u);
+                    m_out += escaped;
+                } else {
+                    m_out += c;
+                }
+        }
+    }
+    m_out += '"';
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(std::int64_t number) {
+    separate();
+    m_out += std::to_string(number);
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(bool flag) {
+    separate();
+    m_out += flag ? "true" : "false";
+    return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+    separate();
+    m_out += "null";
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(const std::optional<std::string>& text) {
+    return text ? value(std::string_view(*text)) : null();
+}
+
+JsonWriter& JsonWriter::stringArray(const std::vector<std::string>& items) {
+    beginArray();
+    for (const auto& item : items) {
+        value(std::string_view(item));
+    }
+    return endArray();
+}
+
+}  // namespace peertrust::cli

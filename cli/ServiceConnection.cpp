@@ -1,0 +1,29 @@
+#include "cli/ServiceConnection.h"
+
+#include "policy/PolicyEngine.h"
+
+namespace peertrust::cli {
+
+Result<std::unique_ptr<TrustService>> connectService(const ConnectionOptions& options) {
+    if (!options.db) {
+        return unavailable(std::string("no peertrust daemon answers on the ") +
+                           (options.system ? "system" : "session") +
+                           " bus (the D-Bus daemon is not part of this build yet); use --db PATH "
+                           "to work on a store file directly");
+    }
+    store::StoreConfig config;
+    if (options.system) {
+        config.systemPath = *options.db;
+        config.systemWritable = true;
+    } else {
+        config.systemPath = options.systemDb.value_or(kDefaultSystemStore);
+        config.userPath = *options.db;
+    }
+    PEERTRUST_TRY_ASSIGN(auto store, store::TrustStore::open(config));
+    // A one-shot process: statistics are written when it exits, no background thread.
+    policy::EngineOptions engineOptions{true, 64, std::chrono::milliseconds(0)};
+    PEERTRUST_TRY_ASSIGN(auto engine, policy::PolicyEngine::create(std::move(store), engineOptions));
+    return std::unique_ptr<TrustService>(std::move(engine));
+}
+
+}  // namespace peertrust::cli

@@ -1,0 +1,23 @@
+// Where the CLI's trust service comes from. --db PATH works on a store file in process (for
+// tests, image building, and until the daemon exists); otherwise the daemon over D-Bus.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "peertrust/TrustService.h"
+
+namespace peertrust::cli {
+
+struct ConnectionOptions {
+    bool system = false;                   // --system: machine policy; default --session
+    std::optional<std::string> db;         // --db PATH
+    std::optional<std::string> systemDb;   // --system-db PATH (session mode with --db)
+};
+
+inline constexpr const char* kDefaultSystemStore = "/var/lib/peertrust/system.db";
+
+Result<std::unique_ptr<TrustService>> connectService(const ConnectionOptions& options);
+
+}  // namespace peertrust::cli
