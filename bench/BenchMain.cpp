@@ -1,6 +1,7 @@
 // peertrust_bench: runs every benchmark, then prints the summary that compares the figures
 // of this run with the performance targets. Google Benchmark flags work as usual
-// (--benchmark_filter, --benchmark_repetitions, --benchmark_out, ...).
+// (--benchmark_filter, --benchmark_out, ...); repetitions are interleaved unless
+// --benchmark_enable_random_interleaving=false is given.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "BenchSummary.h"
 
@@ -28,8 +30,16 @@ std::string loadAverage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+    // Repetitions of all the benchmarks run in random order, so that a burst of load elsewhere
+    // spreads over every figure instead of skewing one side of a comparison. A flag given on
+    // the command line comes later and wins.
+    static char interleave[] = "--benchmark_enable_random_interleaving=true";
+    std::vector<char*> args(argv, argv + argc);
+    args.insert(args.begin() + (argc > 0 ? 1 : 0), interleave);
+    args.push_back(nullptr);
+    int count = static_cast<int>(args.size()) - 1;
+    benchmark::Initialize(&count, args.data());
+    if (benchmark::ReportUnrecognizedArguments(count, args.data())) {
         return 1;
     }
     std::string loadBefore = loadAverage();

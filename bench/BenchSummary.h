@@ -12,7 +12,7 @@
 
 namespace peertrust::bench {
 
-// Prints what the console reporter prints, and remembers each benchmark's wall-clock time per
+// Prints what the console reporter prints, and remembers each benchmark's CPU time per
 // operation under its name without run options: "BM_GnutlsBare/ecdsa" for a single run,
 // "BM_GnutlsBare/ecdsa_median" for the median of repetitions.
 class RecordingReporter final : public benchmark::ConsoleReporter {

@@ -35,6 +35,13 @@ inline void orThrow(Result<void> result, const std::string& what) {
 std::unique_ptr<policy::PolicyEngine> openEngine(const std::filesystem::path& storePath,
                                                  bool verdictCache);
 
+// Every benchmark here: microseconds, seven repetitions of at least 0.3 s, aggregates only.
+// The summary compares medians, which a passing burst of load elsewhere on a small machine
+// moves far less than a single figure.
+inline void timingOptions(benchmark::internal::Benchmark* family) {
+    family->Unit(benchmark::kMicrosecond)->MinTime(0.3)->Repetitions(7)->ReportAggregatesOnly(true);
+}
+
 // What a group of benchmarks measures against, built on first use and kept until exit, so
 // that a filtered run (--benchmark_filter) builds only what it needs. A failed build is
 // reported to every benchmark that asks for it, and not attempted again.

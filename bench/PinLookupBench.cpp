@@ -193,22 +193,9 @@ void BM_EngineVerifyPinnedSpki(benchmark::State& state) {
     }
 }
 
-// The summary reads the medians of the five repetitions.
-BENCHMARK(BM_PinLookup)
-    ->Unit(benchmark::kMicrosecond)
-    ->MinTime(0.5)
-    ->Repetitions(5)
-    ->ReportAggregatesOnly(true);
-BENCHMARK(BM_PinLookupInReadTransaction)
-    ->Unit(benchmark::kMicrosecond)
-    ->MinTime(0.5)
-    ->Repetitions(5)
-    ->ReportAggregatesOnly(true);
-BENCHMARK(BM_EngineVerifyPinnedSpki)
-    ->Unit(benchmark::kMicrosecond)
-    ->MinTime(0.5)
-    ->Repetitions(5)
-    ->ReportAggregatesOnly(true);
+BENCHMARK(BM_PinLookup)->Apply(timingOptions);
+BENCHMARK(BM_PinLookupInReadTransaction)->Apply(timingOptions);
+BENCHMARK(BM_EngineVerifyPinnedSpki)->Apply(timingOptions);
 
 }  // namespace
 

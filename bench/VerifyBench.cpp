@@ -260,19 +260,13 @@ void BM_EngineVerifyCached(benchmark::State& state, KeyType type) {
     runEngineVerify(state, type, true);
 }
 
-// Five repetitions each: the summary compares medians, which a passing disturbance (another
-// build on a two-core machine) moves far less than a single figure.
-void verifyOptions(benchmark::internal::Benchmark* family) {
-    family->Unit(benchmark::kMicrosecond)->MinTime(0.5)->Repetitions(5)->ReportAggregatesOnly(true);
-}
-
 // The summary finds these by name: BM_<side>/ecdsa and BM_<side>/rsa.
-BENCHMARK_CAPTURE(BM_GnutlsBare, ecdsa, KeyType::EcdsaP256)->Apply(verifyOptions);
-BENCHMARK_CAPTURE(BM_EngineVerifyUncached, ecdsa, KeyType::EcdsaP256)->Apply(verifyOptions);
-BENCHMARK_CAPTURE(BM_EngineVerifyCached, ecdsa, KeyType::EcdsaP256)->Apply(verifyOptions);
-BENCHMARK_CAPTURE(BM_GnutlsBare, rsa, KeyType::Rsa2048)->Apply(verifyOptions);
-BENCHMARK_CAPTURE(BM_EngineVerifyUncached, rsa, KeyType::Rsa2048)->Apply(verifyOptions);
-BENCHMARK_CAPTURE(BM_EngineVerifyCached, rsa, KeyType::Rsa2048)->Apply(verifyOptions);
+BENCHMARK_CAPTURE(BM_GnutlsBare, ecdsa, KeyType::EcdsaP256)->Apply(timingOptions);
+BENCHMARK_CAPTURE(BM_EngineVerifyUncached, ecdsa, KeyType::EcdsaP256)->Apply(timingOptions);
+BENCHMARK_CAPTURE(BM_EngineVerifyCached, ecdsa, KeyType::EcdsaP256)->Apply(timingOptions);
+BENCHMARK_CAPTURE(BM_GnutlsBare, rsa, KeyType::Rsa2048)->Apply(timingOptions);
+BENCHMARK_CAPTURE(BM_EngineVerifyUncached, rsa, KeyType::Rsa2048)->Apply(timingOptions);
+BENCHMARK_CAPTURE(BM_EngineVerifyCached, rsa, KeyType::Rsa2048)->Apply(timingOptions);
 
 }  // namespace
 
