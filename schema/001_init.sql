@@ -46,8 +46,10 @@ CREATE TABLE distrust (
 CREATE INDEX distrust_spki ON distrust (spki_sha256);
 CREATE INDEX distrust_cert ON distrust (cert_sha256);
 
+-- Clustered by (peer, protocol): every Verify looks up one peer's pins among possibly
+-- millions, and finds them in one range of one b-tree.
 CREATE TABLE pins (
-    id          TEXT PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
     peer        TEXT NOT NULL,
     protocol    TEXT NOT NULL,
     key_format  TEXT NOT NULL CHECK (key_format IN ('x509-chain', 'spki', 'openssh')),
@@ -55,8 +57,8 @@ CREATE TABLE pins (
     key_data    BLOB NOT NULL,
     first_seen  INTEGER NOT NULL,
     origin      TEXT NOT NULL CHECK (origin IN ('tofu', 'manual', 'imported', 'gcr')),
-    UNIQUE (peer, protocol, spki_sha256)
-) STRICT;
+    PRIMARY KEY (peer, protocol, spki_sha256)
+) STRICT, WITHOUT ROWID;
 CREATE INDEX pins_first_seen ON pins (first_seen);
 
 -- Written in batches, apart from the pins themselves, so a Verify never waits for a sync.

@@ -76,6 +76,7 @@ PolicyEngine::~PolicyEngine() {
         m_flusher.join();
     }
     (void)flushPinStatistics();
+    releaseReadSnapshots();
 }
 
 void PolicyEngine::runStatisticsFlusher() {
@@ -87,7 +88,16 @@ void PolicyEngine::runStatisticsFlusher() {
         }
         lock.unlock();
         (void)flushPinStatistics();
+        releaseReadSnapshots();
         lock.lock();
+    }
+}
+
+void PolicyEngine::releaseReadSnapshots() {
+    // An idle engine must not hold back the writer's checkpoints.
+    std::lock_guard lock(m_storeMutex);
+    for (store::Layer& layer : m_store->layers()) {
+        layer.db->releaseReadSnapshot();
     }
 }
 
@@ -102,6 +112,11 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshot() {
 }
 
 Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshotLocked() {
+    if (m_options.readSnapshotAge.count() > 0) {
+        for (store::Layer& layer : m_store->layers()) {
+            PEERTRUST_TRY(layer.db->holdReadSnapshot(m_options.readSnapshotAge));
+        }
+    }
     PEERTRUST_TRY_ASSIGN(bool changed, m_store->changedElsewhere());
     if (changed) {
         // Another process wrote a layer: pins or policy, we cannot tell which.

@@ -28,6 +28,10 @@ struct EngineOptions {
     std::size_t verdictCacheCapacity = 4096;
     // How often gathered pin statistics are written; zero: only by flushPinStatistics().
     std::chrono::milliseconds statisticsInterval{2000};
+    // How long one read snapshot of the store serves successive Verify calls: a fresh read
+    // transaction per lookup costs more than the lookup. Changes made by another process
+    // become visible at most this late. Zero: a fresh snapshot for every call.
+    std::chrono::microseconds readSnapshotAge{2000};
 };
 
 class PolicyEngine final : public TrustService {
@@ -85,6 +89,7 @@ private:
                             bool pinOnFirstUse);
 
     void runStatisticsFlusher();
+    void releaseReadSnapshots();
 
     EngineOptions m_options;
     Clock m_clock;

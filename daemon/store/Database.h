@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -72,6 +73,15 @@ public:
 
     Result<void> exec(std::string_view sql);
     Result<Statement> prepare(std::string_view sql);  // cached per SQL text
+    // Runs one statement that writes as its own durable transaction; the rows it changed.
+    Result<int> writeOne(Statement& stmt);
+
+    // Keeps one read snapshot across statements for up to `maxAge`: starting a read
+    // transaction per statement costs more than the lookup itself. Writes end it first
+    // (Transaction::begin); so does releaseReadSnapshot(), which an idle owner must call so
+    // that checkpoints are not held back.
+    Result<void> holdReadSnapshot(std::chrono::steady_clock::duration maxAge);
+    void releaseReadSnapshot();
     Result<std::int64_t> queryInt(std::string_view sql);
 
     Result<std::int64_t> userVersion() { return queryInt("PRAGMA user_version"); }
@@ -92,6 +102,7 @@ private:
     std::filesystem::path m_path;
     OpenMode m_mode;
     std::unordered_map<std::string, UniqueStatement> m_statements;
+    std::optional<std::chrono::steady_clock::time_point> m_snapshotSince;
 };
 
 // Ids in `table` (one of ours, never user text) that start with `prefix`; at most `limit`.

@@ -45,15 +45,15 @@ Result<AddOutcome> DistrustStore::add(const DistrustRow& row) {
         .bind(5, std::span<const std::uint8_t>(row.data))
         .bind(6, row.label)
         .bind(7, row.created);
-    PEERTRUST_TRY(stmt.run());
-    return AddOutcome{row.id, sqlite3_changes(m_db.handle()) > 0};
+    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
+    return AddOutcome{row.id, changed > 0};
 }
 
 Result<bool> DistrustStore::remove(const std::string& id) {
     PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM distrust WHERE id = ?1"));
     stmt.bind(1, id);
-    PEERTRUST_TRY(stmt.run());
-    return sqlite3_changes(m_db.handle()) > 0;
+    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
+    return changed > 0;
 }
 
 Result<std::vector<DistrustRow>> DistrustStore::list() {

@@ -44,8 +44,10 @@ Result<std::vector<PinRow>> readAll(Statement& stmt) {
 
 Result<std::vector<PinRow>> PinStore::find(const std::string& peer, const std::string& protocol,
                                            const std::string& family) {
-    static const std::string sql = std::string("SELECT ") + kPinColumns +
-                                   " WHERE p.peer = ?1 AND p.protocol IN (?2, ?3)";
+    // The decision needs no statistics: no join on the hot path.
+    static const std::string sql =
+        "SELECT id, peer, protocol, key_format, spki_sha256, key_data, first_seen, origin, "
+        "NULL, 0 FROM pins WHERE peer = ?1 AND protocol IN (?2, ?3)";
     PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare(sql));
     stmt.bind(1, peer).bind(2, protocol).bind(3, family);
     return readAll(stmt);
@@ -82,8 +84,8 @@ Result<AddOutcome> PinStore::add(const PinRow& pin, bool replace) {
 Result<bool> PinStore::remove(const std::string& id) {
     PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM pins WHERE id = ?1"));
     stmt.bind(1, id);
-    PEERTRUST_TRY(stmt.run());
-    return sqlite3_changes(m_db.handle()) > 0;
+    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
+    return changed > 0;
 }
 
 Result<std::vector<PinRow>> PinStore::list() {
@@ -111,8 +113,8 @@ Result<std::size_t> PinStore::forgetPeer(const std::string& peer) {
                                       "substr(peer, 1, length(?2)) = ?2 OR "
                                       "substr(peer, 1, length(?3)) = ?3"));
     stmt.bind(1, peer).bind(2, peer + ":").bind(3, "[" + peer + "]:");
-    PEERTRUST_TRY(stmt.run());
-    return static_cast<std::size_t>(sqlite3_changes(m_db.handle()));
+    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
+    return static_cast<std::size_t>(changed);
 }
 
 Result<std::size_t> PinStore::forgetSeenBefore(UnixTime before) {
@@ -121,8 +123,8 @@ Result<std::size_t> PinStore::forgetSeenBefore(UnixTime before) {
         m_db.prepare("DELETE FROM pins WHERE first_seen < ?1 AND id NOT IN "
                      "(SELECT pin_id FROM pin_stats WHERE last_seen >= ?1)"));
     stmt.bind(1, before);
-    PEERTRUST_TRY(stmt.run());
-    return static_cast<std::size_t>(sqlite3_changes(m_db.handle()));
+    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
+    return static_cast<std::size_t>(changed);
 }
 
 Result<void> PinStore::recordSightings(const std::vector<PinSighting>& sightings) {

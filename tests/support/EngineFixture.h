@@ -37,7 +37,9 @@ protected:
 
     UnixTime m_now = kNow;
     TempDir m_dir;
-    policy::EngineOptions m_options{true, 4096, std::chrono::milliseconds(0)};
+    // No background flushing and a fresh read snapshot per call: tests see every change at once.
+    policy::EngineOptions m_options{true, 4096, std::chrono::milliseconds(0),
+                                    std::chrono::microseconds(0)};
 
 private:
     std::unique_ptr<policy::PolicyEngine> m_system;

@@ -509,6 +509,23 @@ TEST_F(VerifyScenarioTest, CachedVerdictIsDroppedOnChange) {
     EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "distrusted");
 }
 
+TEST_F(VerifyScenarioTest, ChangeByAnotherProcessIsSeenWithinTheSnapshotAge) {
+    m_options.readSnapshotAge = std::chrono::milliseconds(50);
+    addAnchor(system(), root);
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
+    ASSERT_OK(system().addDistrust({DistrustKind::Certificate, leaf.der, ""}));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::string reason;
+    while (std::chrono::steady_clock::now() < deadline) {
+        reason = verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason;
+        if (reason == "distrusted") {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(reason, "distrusted");
+}
+
 TEST_F(VerifyScenarioTest, CachedVerdictRespectsValidityEdges) {
     CertSpec spec = leafSpec("www.example.com");
     spec.notAfter = kNow + 60;
