@@ -144,8 +144,8 @@ Result<int> list(CommandContext& context) {
             }
             out.key("permit").stringArray(permit);
             out.key("exclude").stringArray(exclude);
-            out.key("not_after").value(a.scope.notAfter ? std::optional(isoTime(*a.scope.notAfter))
-                                                        : std::nullopt);
+            out.key("not_after")
+                .value(a.scope.notAfter ? std::optional(isoTime(*a.scope.notAfter)) : std::nullopt);
             out.endObject();
             out.key("exports").beginObject();
             writeClient(out, "gnutls", a.exports.gnutls);
@@ -202,9 +202,8 @@ Result<int> importSystem(CommandContext& context) {
     PEERTRUST_TRY_ASSIGN(Bytes data, readInputFile(bundle.value_or(kDebianBundle)));
     PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
     PEERTRUST_TRY_ASSIGN(ImportSummary summary, service->importSystemAnchors(data));
-    context.out << "imported " << summary.imported << ", already present "
-                << summary.alreadyPresent << ", skipped " << summary.skipped
-                << " (scope: the tls family)\n";
+    context.out << "imported " << summary.imported << ", already present " << summary.alreadyPresent
+                << ", skipped " << summary.skipped << " (scope: the tls family)\n";
     for (const auto& reason : summary.skippedReasons) {
         context.out << "  skipped: " << reason << '\n';
     }

@@ -55,7 +55,9 @@ bool Arguments::flag(std::string_view name) {
     return found;
 }
 
-bool Arguments::helpRequested() { return flag("help") || flag("h"); }
+bool Arguments::helpRequested() {
+    return flag("help") || flag("h");
+}
 
 std::optional<std::string> Arguments::positional() {
     for (std::size_t i = 0; i < m_words.size(); ++i) {

@@ -36,7 +36,9 @@ Result<Bytes> readInputFile(const std::string& path) {
     return data;
 }
 
-std::string isoTime(UnixTime time) { return formatIsoTime(time); }
+std::string isoTime(UnixTime time) {
+    return formatIsoTime(time);
+}
 
 std::vector<std::string> splitList(const std::string& text) {
     std::vector<std::string> items;
@@ -53,9 +55,9 @@ std::vector<std::string> splitList(const std::string& text) {
 
 Result<std::pair<KeyFormat, Bytes>> readKeyOption(Arguments& args) {
     std::optional<std::pair<KeyFormat, std::string>> chosen;
-    for (auto [flag, format] : {std::pair{"chain", KeyFormat::X509Chain},
-                                std::pair{"spki", KeyFormat::Spki},
-                                std::pair{"ssh-key", KeyFormat::OpenSsh}}) {
+    for (auto [flag, format] :
+         {std::pair{"chain", KeyFormat::X509Chain}, std::pair{"spki", KeyFormat::Spki},
+          std::pair{"ssh-key", KeyFormat::OpenSsh}}) {
         PEERTRUST_TRY_ASSIGN(std::optional<std::string> file, args.value(flag));
         if (file) {
             if (chosen) {

@@ -26,9 +26,10 @@ Result<int> add(CommandContext& context) {
     }
     PEERTRUST_TRY_ASSIGN(Bytes data, readInputFile(spki ? *spki : *file));
     PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
-    PEERTRUST_TRY_ASSIGN(AddOutcome outcome,
-                         service->addDistrust({spki ? DistrustKind::Spki : DistrustKind::Certificate,
-                                               std::move(data), label.value_or("")}));
+    PEERTRUST_TRY_ASSIGN(
+        AddOutcome outcome,
+        service->addDistrust({spki ? DistrustKind::Spki : DistrustKind::Certificate,
+                              std::move(data), label.value_or("")}));
     context.out << addedMessage("distrust entry", outcome) << '\n';
     return 0;
 }

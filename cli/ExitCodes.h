@@ -8,11 +8,11 @@ namespace peertrust::cli {
 inline constexpr int kExitAccepted = 0;
 inline constexpr int kExitRejected = 1;
 inline constexpr int kExitUnknown = 2;
-inline constexpr int kExitUsage = 64;         // the command line itself is wrong
-inline constexpr int kExitInvalid = 65;       // a value or a file's content is invalid
-inline constexpr int kExitNotFound = 66;      // something named does not exist
-inline constexpr int kExitUnavailable = 69;   // no daemon answers
-inline constexpr int kExitInternal = 70;      // a bug
+inline constexpr int kExitUsage = 64;        // the command line itself is wrong
+inline constexpr int kExitInvalid = 65;      // a value or a file's content is invalid
+inline constexpr int kExitNotFound = 66;     // something named does not exist
+inline constexpr int kExitUnavailable = 69;  // no daemon answers
+inline constexpr int kExitInternal = 70;     // a bug
 inline constexpr int kExitNotAuthorized = 77;
 
 int exitCodeFor(ErrorCategory category);

@@ -11,7 +11,8 @@ namespace peertrust::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: peertrust pin add --protocol P --peer NAME (--chain|--spki|--ssh-key) FILE [--replace]\n"
+    "usage: peertrust pin add --protocol P --peer NAME (--chain|--spki|--ssh-key) FILE "
+    "[--replace]\n"
     "       peertrust pin list [--json]\n"
     "       peertrust pin remove ID\n"
     "       peertrust pin forget (--peer NAME | --older-than DAYS)\n";
@@ -51,8 +52,8 @@ Result<int> list(CommandContext& context) {
             out.key("fingerprint").value(pin.fingerprint);
             out.key("spki_sha256").value(pin.spkiSha256);
             out.key("first_seen").value(isoTime(pin.firstSeen));
-            out.key("last_seen").value(pin.lastSeen ? std::optional(isoTime(*pin.lastSeen))
-                                                    : std::nullopt);
+            out.key("last_seen")
+                .value(pin.lastSeen ? std::optional(isoTime(*pin.lastSeen)) : std::nullopt);
             out.key("seen_count").value(static_cast<std::int64_t>(pin.seenCount));
             out.key("origin").value(toString(pin.origin));
             out.key("layer").value(toString(pin.layer));
@@ -62,12 +63,13 @@ Result<int> list(CommandContext& context) {
         context.out << out.str() << '\n';
         return 0;
     }
-    Table table({"ID", "PEER", "PROTOCOL", "FINGERPRINT", "ORIGIN", "FIRST SEEN", "LAST SEEN",
-                 "STORE"});
+    Table table(
+        {"ID", "PEER", "PROTOCOL", "FINGERPRINT", "ORIGIN", "FIRST SEEN", "LAST SEEN", "STORE"});
     for (const PinInfo& pin : pins) {
         table.addRow({pin.id, pin.peer, pin.protocol, pin.fingerprint,
                       std::string(toString(pin.origin)), isoTime(pin.firstSeen),
-                      pin.lastSeen ? isoTime(*pin.lastSeen) : "-", std::string(toString(pin.layer))});
+                      pin.lastSeen ? isoTime(*pin.lastSeen) : "-",
+                      std::string(toString(pin.layer))});
     }
     table.print(context.out);
     return 0;
@@ -113,7 +115,8 @@ Result<int> runPin(CommandContext& context) {
     auto action = context.args.positional();
     if (!action || context.args.helpRequested()) {
         context.out << kUsage;
-        return action ? 0 : Result<int>(usageError("pin needs an action: add, list, remove, forget"));
+        return action ? 0
+                      : Result<int>(usageError("pin needs an action: add, list, remove, forget"));
     }
     if (*action == "add") {
         return add(context);

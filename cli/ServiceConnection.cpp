@@ -22,7 +22,8 @@ Result<std::unique_ptr<TrustService>> connectService(const ConnectionOptions& op
     PEERTRUST_TRY_ASSIGN(auto store, store::TrustStore::open(config));
     // A one-shot process: statistics are written when it exits, no background thread.
     policy::EngineOptions engineOptions{true, 64, std::chrono::milliseconds(0)};
-    PEERTRUST_TRY_ASSIGN(auto engine, policy::PolicyEngine::create(std::move(store), engineOptions));
+    PEERTRUST_TRY_ASSIGN(auto engine,
+                         policy::PolicyEngine::create(std::move(store), engineOptions));
     return std::unique_ptr<TrustService>(std::move(engine));
 }
 

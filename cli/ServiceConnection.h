@@ -11,9 +11,9 @@
 namespace peertrust::cli {
 
 struct ConnectionOptions {
-    bool system = false;                   // --system: machine policy; default --session
-    std::optional<std::string> db;         // --db PATH
-    std::optional<std::string> systemDb;   // --system-db PATH (session mode with --db)
+    bool system = false;                  // --system: machine policy; default --session
+    std::optional<std::string> db;        // --db PATH
+    std::optional<std::string> systemDb;  // --system-db PATH (session mode with --db)
 };
 
 inline constexpr const char* kDefaultSystemStore = "/var/lib/peertrust/system.db";

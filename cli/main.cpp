@@ -45,15 +45,15 @@ Result<int> run(int argc, char** argv) {
         return peertrust::usageError("no command given");
     }
     std::unique_ptr<peertrust::TrustService> service;
-    cli::CommandContext context{
-        args,
-        [&]() -> Result<peertrust::TrustService*> {
-            if (!service) {
-                PEERTRUST_TRY_ASSIGN(service, cli::connectService(connection));
-            }
-            return service.get();
-        },
-        std::cout};
+    cli::CommandContext context{args,
+                                [&]() -> Result<peertrust::TrustService*> {
+                                    if (!service) {
+                                        PEERTRUST_TRY_ASSIGN(service,
+                                                             cli::connectService(connection));
+                                    }
+                                    return service.get();
+                                },
+                                std::cout};
     if (*command == "verify") {
         return cli::runVerify(context);
     }

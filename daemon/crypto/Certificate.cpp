@@ -116,8 +116,8 @@ Result<std::vector<Certificate>> parseChain(std::span<const std::uint8_t> data) 
         int rc = gnutls_x509_crt_list_import(raw.data(), &count, &datum, GNUTLS_X509_FMT_PEM,
                                              GNUTLS_X509_CRT_LIST_IMPORT_FAIL_IF_EXCEED);
         if (rc == GNUTLS_E_SHORT_MEMORY_BUFFER) {
-            return invalidInput("the chain has more than " +
-                                std::to_string(kMaxChainCertificates) + " certificates");
+            return invalidInput("the chain has more than " + std::to_string(kMaxChainCertificates) +
+                                " certificates");
         }
         if (rc < 0) {
             return gnutlsError(ErrorCategory::InvalidInput, "cannot read the PEM certificates", rc);
@@ -128,8 +128,8 @@ Result<std::vector<Certificate>> parseChain(std::span<const std::uint8_t> data) 
             owned.emplace_back(raw[i]);
         }
         if (owned.size() > kMaxChainCertificates) {
-            return invalidInput("the chain has more than " +
-                                std::to_string(kMaxChainCertificates) + " certificates");
+            return invalidInput("the chain has more than " + std::to_string(kMaxChainCertificates) +
+                                " certificates");
         }
         for (auto& crt : owned) {
             PEERTRUST_TRY_ASSIGN(Certificate cert, describeCertificate(std::move(crt)));

@@ -37,6 +37,8 @@ std::string base64Unpadded(std::span<const std::uint8_t> data) {
     return text;
 }
 
-std::string sha256Fingerprint(const Sha256& hash) { return "SHA256:" + base64Unpadded(hash); }
+std::string sha256Fingerprint(const Sha256& hash) {
+    return "SHA256:" + base64Unpadded(hash);
+}
 
 }  // namespace peertrust::crypto

@@ -6,7 +6,9 @@ namespace peertrust::policy {
 
 namespace {
 
-ClientExport nothing(std::string why) { return {ExportLevel::None, {}, std::move(why)}; }
+ClientExport nothing(std::string why) {
+    return {ExportLevel::None, {}, std::move(why)};
+}
 
 bool permitsType(const AnchorScope& scope, NameSubtree::Type type) {
     return std::any_of(scope.permitted.begin(), scope.permitted.end(),
@@ -36,17 +38,16 @@ AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
         if (info.name != info.family || info.purposeOid.empty()) {
             continue;
         }
-        if (scope.admitsEveryProtocol() ||
-            std::find(scope.protocols.begin(), scope.protocols.end(), info.family) !=
-                scope.protocols.end()) {
+        if (scope.admitsEveryProtocol() || std::find(scope.protocols.begin(), scope.protocols.end(),
+                                                     info.family) != scope.protocols.end()) {
             purposes.push_back(info.purposeOid);
             families.push_back(info.family);
         }
     }
     if (purposes.empty()) {
-        out.gnutls = out.nss = out.pemFile =
-            nothing("its protocol scope admits no whole family (tls, tls-client, email, "
-                    "code-signing), and clients cannot tell one protocol of a family from another");
+        out.gnutls = out.nss = out.pemFile = nothing(
+            "its protocol scope admits no whole family (tls, tls-client, email, "
+            "code-signing), and clients cannot tell one protocol of a family from another");
         return out;
     }
 

@@ -33,7 +33,8 @@ std::optional<Network> parseNetwork(std::string_view text) {
         return std::nullopt;
     }
     if (prefixText.empty() || prefixText.size() > 3 ||
-        !std::all_of(prefixText.begin(), prefixText.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        !std::all_of(prefixText.begin(), prefixText.end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
         return std::nullopt;
     }
     net.prefix = static_cast<unsigned>(std::stoul(std::string(prefixText)));
@@ -112,10 +113,9 @@ Result<void> addConstraint(gnutls_x509_name_constraints_t nc, bool permitted,
         int rc = permitted ? gnutls_x509_name_constraints_add_permitted(nc, type, &datum)
                            : gnutls_x509_name_constraints_add_excluded(nc, type, &datum);
         if (rc < 0) {
-            return Result<void>(crypto::gnutlsError(ErrorCategory::InvalidInput,
-                                                    "cannot express the name scope " +
-                                                        formatNameSubtree(tree),
-                                                    rc));
+            return Result<void>(crypto::gnutlsError(
+                ErrorCategory::InvalidInput,
+                "cannot express the name scope " + formatNameSubtree(tree), rc));
         }
         return Result<void>();
     };
@@ -165,18 +165,16 @@ Result<NameSubtree> parseNameSubtree(std::string_view text) {
                                 "\" must be ADDRESS/PREFIX, e.g. 192.0.2.0/24 or 2001:db8::/32");
         }
         if (!hostBitsClear(*net)) {
-            return invalidInput("IP range \"" + std::string(text) +
-                                "\" has bits set past its prefix; did you mean " +
-                                formatNetwork([&] {
-                                    Network masked = *net;
-                                    for (std::size_t bit = masked.prefix;
-                                         bit < masked.length() * 8; ++bit) {
-                                        masked.address[bit / 8] &=
-                                            static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
-                                    }
-                                    return masked;
-                                }()) +
-                                "?");
+            return invalidInput(
+                "IP range \"" + std::string(text) +
+                "\" has bits set past its prefix; did you mean " + formatNetwork([&] {
+                    Network masked = *net;
+                    for (std::size_t bit = masked.prefix; bit < masked.length() * 8; ++bit) {
+                        masked.address[bit / 8] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
+                    }
+                    return masked;
+                }()) +
+                "?");
         }
         return NameSubtree{NameSubtree::Type::Ip, formatNetwork(*net)};
     }
@@ -222,12 +220,13 @@ Result<AnchorScope> canonicalScope(const AnchorScope& scope) {
     AnchorScope out;
     out.notAfter = scope.notAfter;
     for (const auto& protocol : scope.protocols) {
-        if (std::find(out.protocols.begin(), out.protocols.end(), protocol) == out.protocols.end()) {
+        if (std::find(out.protocols.begin(), out.protocols.end(), protocol) ==
+            out.protocols.end()) {
             out.protocols.push_back(protocol);
         }
     }
-    for (const auto& [from, to] : {std::pair{&scope.permitted, &out.permitted},
-                                   std::pair{&scope.excluded, &out.excluded}}) {
+    for (const auto& [from, to] :
+         {std::pair{&scope.permitted, &out.permitted}, std::pair{&scope.excluded, &out.excluded}}) {
         for (const NameSubtree& tree : *from) {
             std::string cliForm =
                 tree.type == NameSubtree::Type::Email ? "@" + tree.value : tree.value;
@@ -269,8 +268,9 @@ Result<crypto::UniqueNameConstraints> scopeConstraints(const AnchorScope& scope,
     for (const NameSubtree& tree : scope.excluded) {
         PEERTRUST_TRY(addConstraint(nc.get(), false, tree));
     }
-    bool permitsIp = std::any_of(scope.permitted.begin(), scope.permitted.end(),
-                                 [](const NameSubtree& t) { return t.type == NameSubtree::Type::Ip; });
+    bool permitsIp =
+        std::any_of(scope.permitted.begin(), scope.permitted.end(),
+                    [](const NameSubtree& t) { return t.type == NameSubtree::Type::Ip; });
     if (excludeUnpermittedIp && !scope.permitted.empty() && !permitsIp) {
         PEERTRUST_TRY(addConstraint(nc.get(), false, {NameSubtree::Type::Ip, "0.0.0.0/0"}));
         PEERTRUST_TRY(addConstraint(nc.get(), false, {NameSubtree::Type::Ip, "::/0"}));

@@ -99,9 +99,9 @@ std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
     std::string name = peer.certificateName();
     std::array<gnutls_typed_vdata_st, 2> data{};
     unsigned count = 0;
-    data[count++] = {peer.kind == PeerName::Kind::Email ? GNUTLS_DT_RFC822NAME
-                                                        : GNUTLS_DT_DNS_HOSTNAME,
-                     reinterpret_cast<unsigned char*>(name.data()), 0};
+    data[count++] = {
+        peer.kind == PeerName::Kind::Email ? GNUTLS_DT_RFC822NAME : GNUTLS_DT_DNS_HOSTNAME,
+        reinterpret_cast<unsigned char*>(name.data()), 0};
     if (!purposeOid.empty()) {
         data[count++] = {GNUTLS_DT_KEY_PURPOSE_OID,
                          reinterpret_cast<unsigned char*>(const_cast<char*>(purposeOid.c_str())),
@@ -109,14 +109,14 @@ std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
     }
     unsigned status = 0;
     int rc = gnutls_x509_trust_list_verify_crt2(
-        snapshot.trustList(), certs.data(), static_cast<unsigned>(certs.size()), data.data(),
-        count, GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS,
-        &status, nullptr);
+        snapshot.trustList(), certs.data(), static_cast<unsigned>(certs.size()), data.data(), count,
+        GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS, &status,
+        nullptr);
     std::vector<Failure> failures;
     if (rc < 0) {
-        failures.push_back({reason::UntrustedIssuer,
-                            std::string("GnuTLS could not verify the chain (") +
-                                gnutls_strerror(rc) + ")"});
+        failures.push_back(
+            {reason::UntrustedIssuer,
+             std::string("GnuTLS could not verify the chain (") + gnutls_strerror(rc) + ")"});
         return failures;
     }
     if (status == 0) {
@@ -137,9 +137,9 @@ std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
         failures.push_back({reason::UntrustedIssuer, "GnuTLS found no valid path to the anchor"});
     }
     if (status & GNUTLS_CERT_SIGNER_NOT_CA) {
-        failures.push_back(
-            {reason::BadIssuer, "a certificate in the chain was issued by a certificate that is "
-                                "not a certificate authority"});
+        failures.push_back({reason::BadIssuer,
+                            "a certificate in the chain was issued by a certificate that is "
+                            "not a certificate authority"});
     }
     if (status & GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE) {
         // GnuTLS uses one bit for name constraints and for path or key-usage constraints.
@@ -154,8 +154,10 @@ std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
         }
     }
     if (status & GNUTLS_CERT_PURPOSE_MISMATCH) {
-        failures.push_back({reason::BadPurpose, "the certificate is not valid for the key "
-                                                "purpose " + purposeOid});
+        failures.push_back({reason::BadPurpose,
+                            "the certificate is not valid for the key "
+                            "purpose " +
+                                purposeOid});
     }
     if (status & GNUTLS_CERT_UNEXPECTED_OWNER) {
         failures.push_back({reason::NameMismatch, "the certificate does not name " + name});
@@ -170,10 +172,9 @@ std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
 
 void sortByPrecedence(std::vector<Failure>& failures) {
     static constexpr std::array<std::string_view, 12> order = {
-        reason::Distrusted,     reason::Revoked,     reason::BadSignature,
-        reason::InsecureAlgorithm, reason::UntrustedIssuer, reason::BadIssuer,
-        reason::OutOfScope,     reason::NameConstraint, reason::BadPurpose,
-        reason::Expired,        reason::NotYetValid, reason::NameMismatch};
+        reason::Distrusted,      reason::Revoked,   reason::BadSignature, reason::InsecureAlgorithm,
+        reason::UntrustedIssuer, reason::BadIssuer, reason::OutOfScope,   reason::NameConstraint,
+        reason::BadPurpose,      reason::Expired,   reason::NotYetValid,  reason::NameMismatch};
     auto rank = [](std::string_view reasonCode) {
         return std::find(order.begin(), order.end(), reasonCode) - order.begin();
     };

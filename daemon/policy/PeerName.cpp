@@ -184,7 +184,8 @@ Result<std::string> canonicalDnsName(std::string_view text) {
         start = end + 1;
     }
     // No top-level domain is numeric: "192.0.2.999" is a mistyped address, not a name.
-    if (std::all_of(lastLabel.begin(), lastLabel.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (std::all_of(lastLabel.begin(), lastLabel.end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
         return invalidInput("the last label is numeric (not a valid IP address either)");
     }
     return lowered;

@@ -178,8 +178,8 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
     PEERTRUST_TRY(m_statistics.flush(*m_store));  // the age test reads last_seen
     store::PinStore pins(*layer->db);
-    PEERTRUST_TRY_ASSIGN(std::size_t removed,
-                         peer ? pins.forgetPeer(*peer) : pins.forgetSeenBefore(*request.seenBefore));
+    PEERTRUST_TRY_ASSIGN(std::size_t removed, peer ? pins.forgetPeer(*peer)
+                                                   : pins.forgetSeenBefore(*request.seenBefore));
     pinsChangedLocked();
     return removed;
 }
@@ -335,9 +335,9 @@ Result<AddOutcome> PolicyEngine::addDistrust(const DistrustAddRequest& request) 
         std::string_view text(reinterpret_cast<const char*>(request.data.data()),
                               request.data.size());
         bool sshLine = text.starts_with("ssh-") || text.starts_with("ecdsa-sha2-");
-        PEERTRUST_TRY_ASSIGN(PresentedKey key,
-                             parsePresentedKey(sshLine ? KeyFormat::OpenSsh : KeyFormat::Spki,
-                                               request.data));
+        PEERTRUST_TRY_ASSIGN(
+            PresentedKey key,
+            parsePresentedKey(sshLine ? KeyFormat::OpenSsh : KeyFormat::Spki, request.data));
         row.spkiSha256 = key.spkiSha256;
         row.data = key.spkiDer;
         row.id = distrustIdFor(row.kind, key.spkiSha256);

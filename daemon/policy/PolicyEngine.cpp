@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <ctime>
 
+#include "peertrust/TimeFormat.h"
 #include "policy/AnchorScope.h"
 #include "policy/ChainPath.h"
 #include "policy/PeerName.h"
 #include "policy/StableIds.h"
-#include "peertrust/TimeFormat.h"
 #include "store/PinStore.h"
 
 namespace peertrust::policy {
@@ -38,7 +38,9 @@ void narrowValidity(UnixTime now, UnixTime edge, UnixTime& from, UnixTime& until
 
 }  // namespace
 
-UnixTime systemClock() { return static_cast<UnixTime>(std::time(nullptr)); }
+UnixTime systemClock() {
+    return static_cast<UnixTime>(std::time(nullptr));
+}
 
 struct PolicyEngine::Decision {
     Verdict verdict;
@@ -56,9 +58,10 @@ PolicyEngine::PolicyEngine(std::unique_ptr<store::TrustStore> store, EngineOptio
       m_store(std::move(store)),
       m_cache(options.verdictCacheCapacity) {}
 
-Result<std::unique_ptr<PolicyEngine>> PolicyEngine::create(
-    std::unique_ptr<store::TrustStore> store, EngineOptions options, Clock clock) {
-    std::unique_ptr<PolicyEngine> engine(new PolicyEngine(std::move(store), options, std::move(clock)));
+Result<std::unique_ptr<PolicyEngine>> PolicyEngine::create(std::unique_ptr<store::TrustStore> store,
+                                                           EngineOptions options, Clock clock) {
+    std::unique_ptr<PolicyEngine> engine(
+        new PolicyEngine(std::move(store), options, std::move(clock)));
     PEERTRUST_TRY(engine->snapshot());
     if (options.statisticsInterval.count() > 0) {
         engine->m_flusher = std::thread([raw = engine.get()] { raw->runStatisticsFlusher(); });
@@ -133,9 +136,13 @@ void PolicyEngine::policyChangedLocked() {
     m_cache.clear();
 }
 
-void PolicyEngine::pinsChangedLocked() { m_cache.clear(); }
+void PolicyEngine::pinsChangedLocked() {
+    m_cache.clear();
+}
 
-Result<Verdict> PolicyEngine::verify(const VerifyRequest& request) { return verifyAs(request, 0); }
+Result<Verdict> PolicyEngine::verify(const VerifyRequest& request) {
+    return verifyAs(request, 0);
+}
 
 Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32_t uid) {
     UnixTime now = request.at.value_or(m_clock());
@@ -144,8 +151,8 @@ Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32
     std::optional<VerdictCacheKey> cacheKey;
     std::uint64_t generation = m_cache.generation();
     if (m_options.verdictCache) {
-        cacheKey = VerdictCacheKey{request.protocol, request.peer, request.keyFormat, request.key,
-                                   request.pinOnFirstUse, uid};
+        cacheKey = VerdictCacheKey{request.protocol, request.peer,          request.keyFormat,
+                                   request.key,      request.pinOnFirstUse, uid};
         if (auto hit = m_cache.find(*cacheKey, now)) {
             if (hit->pinId) {
                 m_statistics.record(hit->pinLayer, *hit->pinId, now);
@@ -244,7 +251,8 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
         std::lock_guard lock(m_storeMutex);
         for (store::Layer& layer : m_store->layers()) {
             store::PinStore pinStore(*layer.db);
-            PEERTRUST_TRY_ASSIGN(auto rows, pinStore.find(peerText, protocol.name, protocol.family));
+            PEERTRUST_TRY_ASSIGN(auto rows,
+                                 pinStore.find(peerText, protocol.name, protocol.family));
             for (auto& row : rows) {
                 pins.emplace_back(layer.which, std::move(row));
             }
@@ -272,13 +280,12 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
             details.pins.push_back(pinned(row));
             const PinnedKey& p = details.pins.back();
             pinnedList += (pinnedList.empty() ? "" : "; ") + p.fingerprint + " (pin " + p.pinId +
-                          " for " + p.protocol + ", first seen " + formatIsoTime(p.firstSeen) +
-                          ")";
+                          " for " + p.protocol + ", first seen " + formatIsoTime(p.firstSeen) + ")";
         }
         return finish(VerdictKind::Rejected, reason::PinMismatch,
                       "Rejected: " + peerText + " presented the key " + key.fingerprint +
-                          ", but the keys pinned for it over " + protocol.name + " are: " +
-                          pinnedList +
+                          ", but the keys pinned for it over " + protocol.name +
+                          " are: " + pinnedList +
                           ". A pinned key is replaced only explicitly (peertrust pin add "
                           "--replace), or another key added with peertrust pin add.");
     }
@@ -311,21 +318,22 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
             std::vector<Failure> entryFailures;
             const AnchorScope& scope = entry->row.scope;
             if (!snapshot.protocols().scopeAdmits(scope.protocols, protocol)) {
-                entryFailures.push_back({reason::OutOfScope,
-                                         "its scope does not admit the protocol " + protocol.name +
+                entryFailures.push_back(
+                    {reason::OutOfScope, "its scope does not admit the protocol " + protocol.name +
                                              " (it is limited to " + joined(scope.protocols) +
                                              ")"});
             } else if (!scopeAdmitsName(scope, peer)) {
-                entryFailures.push_back({reason::OutOfScope,
-                                         "its scope does not admit the name " + peerText + " (" +
-                                             formatNameScope(scope) + ")"});
+                entryFailures.push_back({reason::OutOfScope, "its scope does not admit the name " +
+                                                                 peerText + " (" +
+                                                                 formatNameScope(scope) + ")"});
             } else if (entry->scopeConstraints) {
                 gnutls_x509_crt_t leaf = key.chain.front().crt.get();
-                for (auto type : {GNUTLS_SAN_DNSNAME, GNUTLS_SAN_RFC822NAME, GNUTLS_SAN_IPADDRESS}) {
+                for (auto type :
+                     {GNUTLS_SAN_DNSNAME, GNUTLS_SAN_RFC822NAME, GNUTLS_SAN_IPADDRESS}) {
                     if (gnutls_x509_name_constraints_check_crt(entry->scopeConstraints.get(), type,
                                                                leaf) == 0) {
-                        entryFailures.push_back(
-                            {reason::OutOfScope, "the certificate also names something outside "
+                        entryFailures.push_back({reason::OutOfScope,
+                                                 "the certificate also names something outside "
                                                  "the anchor's scope (" +
                                                      formatNameScope(scope) + ")"});
                         break;
@@ -333,9 +341,9 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
                 }
             }
             if (scope.notAfter && now > *scope.notAfter) {
-                entryFailures.push_back({reason::Expired,
-                                         "the anchor's not-after override ended its trust on " +
-                                             formatIsoTime(*scope.notAfter)});
+                entryFailures.push_back(
+                    {reason::Expired, "the anchor's not-after override ended its trust on " +
+                                          formatIsoTime(*scope.notAfter)});
             }
             if (entryFailures.empty()) {
                 chosen = entry;
@@ -391,8 +399,8 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
                 PEERTRUST_TRY_ASSIGN(AddOutcome added, pinStore.add(row, false));
                 pinsChangedLocked();
                 decision.cacheable = false;
-                details.pins = {PinnedKey{added.id, row.protocol, key.fingerprint,
-                                          details.spkiSha256, now}};
+                details.pins = {
+                    PinnedKey{added.id, row.protocol, key.fingerprint, details.spkiSha256, now}};
                 return finish(VerdictKind::Accepted, reason::TofuNew,
                               "Accepted: first use of " + peerText + " over " + protocol.name +
                                   "; " + unknownIssuer + ", and the key " + key.fingerprint +

@@ -68,7 +68,8 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
     return std::shared_ptr<const PolicySnapshot>(std::move(snapshot));
 }
 
-std::vector<const CompiledAnchor*> PolicySnapshot::anchorsFor(const crypto::Sha256& certSha256) const {
+std::vector<const CompiledAnchor*> PolicySnapshot::anchorsFor(
+    const crypto::Sha256& certSha256) const {
     std::vector<const CompiledAnchor*> found;
     auto [begin, end] = m_anchorIndex.equal_range(certSha256);
     for (auto it = begin; it != end; ++it) {

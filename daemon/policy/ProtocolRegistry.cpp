@@ -49,8 +49,8 @@ Result<Protocol> ProtocolRegistry::validateAddition(const ProtocolAddRequest& re
                 families += (families.empty() ? "" : ", ") + name;
             }
         }
-        return invalidInput("unknown protocol family \"" + request.family + "\" (families: " +
-                            families + ")");
+        return invalidInput("unknown protocol family \"" + request.family +
+                            "\" (families: " + families + ")");
     }
     auto existing = m_protocols.find(request.name);
     if (existing != m_protocols.end() && existing->second.family != request.family) {

@@ -32,14 +32,14 @@ public:
     ProtocolRegistry();  // the built-in protocols
 
     // Applies stored rows (lower layers first): new protocols, or a new policy for one.
-    Result<void> apply(const std::string& name, const std::string& family,
-                       ProtocolPolicy policy);
+    Result<void> apply(const std::string& name, const std::string& family, ProtocolPolicy policy);
     // Checks an addition before it is stored.
     Result<Protocol> validateAddition(const ProtocolAddRequest& request) const;
 
     Result<const Protocol*> find(const std::string& name) const;
     // The protocols a scope entry (a protocol or a family) admits.
-    bool scopeAdmits(const std::vector<std::string>& scopeProtocols, const Protocol& protocol) const;
+    bool scopeAdmits(const std::vector<std::string>& scopeProtocols,
+                     const Protocol& protocol) const;
     // Every member of a family (the family included).
     std::vector<const Protocol*> familyMembers(const std::string& family) const;
     std::vector<ProtocolInfo> list() const;

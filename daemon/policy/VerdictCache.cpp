@@ -6,8 +6,8 @@ namespace peertrust::policy {
 
 std::size_t VerdictCacheKeyHash::operator()(const VerdictCacheKey& key) const {
     std::hash<std::string_view> hash;
-    std::size_t h = hash(std::string_view(reinterpret_cast<const char*>(key.key.data()),
-                                          key.key.size()));
+    std::size_t h =
+        hash(std::string_view(reinterpret_cast<const char*>(key.key.data()), key.key.size()));
     auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
     mix(hash(key.protocol));
     mix(hash(key.peer));

@@ -33,7 +33,7 @@ struct CachedVerdict {
     Verdict verdict;
     UnixTime validFrom = std::numeric_limits<UnixTime>::min();
     UnixTime validUntil = std::numeric_limits<UnixTime>::max();  // exclusive
-    std::optional<std::string> pinId;                           // for pin statistics
+    std::optional<std::string> pinId;                            // for pin statistics
     StoreLayer pinLayer = StoreLayer::User;
 };
 

@@ -79,8 +79,8 @@ Result<void> AnchorStore::writeScopeLocked(const std::string& id, const AnchorSc
     PEERTRUST_TRY_ASSIGN(Statement subtree,
                          m_db.prepare("INSERT OR IGNORE INTO anchor_subtrees "
                                       "(anchor_id, kind, type, value) VALUES (?1, ?2, ?3, ?4)"));
-    for (const auto& [kind, list] : {std::pair{"permit", &scope.permitted},
-                                     std::pair{"exclude", &scope.excluded}}) {
+    for (const auto& [kind, list] :
+         {std::pair{"permit", &scope.permitted}, std::pair{"exclude", &scope.excluded}}) {
         for (const NameSubtree& tree : *list) {
             subtree.bind(1, id).bind(2, kind).bind(3, typeName(tree.type)).bind(4, tree.value);
             PEERTRUST_TRY(subtree.run());

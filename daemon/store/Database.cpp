@@ -81,14 +81,15 @@ std::span<const std::uint8_t> Statement::blob(int column) const {
     return data == nullptr ? std::span<const std::uint8_t>() : std::span(data, size);
 }
 
-std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+std::int64_t Statement::integer(int column) const {
+    return sqlite3_column_int64(m_stmt, column);
+}
 
 bool Statement::isNull(int column) const {
     return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
 }
 
-Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path,
-                                                 OpenMode mode) {
+Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path, OpenMode mode) {
     // The engine serialises access to a connection itself, so SQLite's own mutex is not needed.
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     flags |= mode == OpenMode::ReadOnly ? SQLITE_OPEN_READONLY

@@ -22,9 +22,8 @@ Result<int> readVersion(Database& db) {
 }
 
 Error newerSchema(const std::filesystem::path& path, int version, int latest) {
-    return unavailable(path.string() + ": the store has schema version " +
-                       std::to_string(version) + " but this peertrust knows only up to " +
-                       std::to_string(latest) +
+    return unavailable(path.string() + ": the store has schema version " + std::to_string(version) +
+                       " but this peertrust knows only up to " + std::to_string(latest) +
                        "; it was written by a newer peertrust and is left unchanged");
 }
 
@@ -32,8 +31,8 @@ Result<void> backUp(Database& db, int version) {
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    std::string target = db.path().string() + ".backup-v" + std::to_string(version) + "-" +
-                         std::to_string(now);
+    std::string target =
+        db.path().string() + ".backup-v" + std::to_string(version) + "-" + std::to_string(now);
     PEERTRUST_TRY_ASSIGN(Statement stmt, db.prepare("VACUUM INTO ?1"));
     stmt.bind(1, target);
     auto done = stmt.run();
@@ -64,7 +63,9 @@ void setAccess(const std::filesystem::path& path, FileAccess access) {
 
 }  // namespace
 
-int latestSchemaVersion() { return schemaMigrations().back().version; }
+int latestSchemaVersion() {
+    return schemaMigrations().back().version;
+}
 
 Result<std::unique_ptr<Database>> openStoreForWriting(const std::filesystem::path& path,
                                                       FileAccess access,

@@ -108,20 +108,18 @@ Result<std::optional<PinRow>> PinStore::get(const std::string& id) {
 
 Result<std::size_t> PinStore::forgetPeer(const std::string& peer) {
     // A peer without a port also forgets its pins on other ports ("host:8443", "[v6]:8443").
-    PEERTRUST_TRY_ASSIGN(Statement stmt,
-                         m_db.prepare("DELETE FROM pins WHERE peer = ?1 OR "
-                                      "substr(peer, 1, length(?2)) = ?2 OR "
-                                      "substr(peer, 1, length(?3)) = ?3"));
+    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM pins WHERE peer = ?1 OR "
+                                                      "substr(peer, 1, length(?2)) = ?2 OR "
+                                                      "substr(peer, 1, length(?3)) = ?3"));
     stmt.bind(1, peer).bind(2, peer + ":").bind(3, "[" + peer + "]:");
     PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
     return static_cast<std::size_t>(changed);
 }
 
 Result<std::size_t> PinStore::forgetSeenBefore(UnixTime before) {
-    PEERTRUST_TRY_ASSIGN(
-        Statement stmt,
-        m_db.prepare("DELETE FROM pins WHERE first_seen < ?1 AND id NOT IN "
-                     "(SELECT pin_id FROM pin_stats WHERE last_seen >= ?1)"));
+    PEERTRUST_TRY_ASSIGN(Statement stmt,
+                         m_db.prepare("DELETE FROM pins WHERE first_seen < ?1 AND id NOT IN "
+                                      "(SELECT pin_id FROM pin_stats WHERE last_seen >= ?1)"));
     stmt.bind(1, before);
     PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
     return static_cast<std::size_t>(changed);
@@ -132,13 +130,12 @@ Result<void> PinStore::recordSightings(const std::vector<PinSighting>& sightings
         return {};
     }
     PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(m_db));
-    PEERTRUST_TRY_ASSIGN(
-        Statement stmt,
-        m_db.prepare("INSERT INTO pin_stats (pin_id, last_seen, seen_count) "
-                     "SELECT id, ?2, ?3 FROM pins WHERE id = ?1 "
-                     "ON CONFLICT (pin_id) DO UPDATE SET "
-                     "last_seen = max(last_seen, excluded.last_seen), "
-                     "seen_count = seen_count + excluded.seen_count"));
+    PEERTRUST_TRY_ASSIGN(Statement stmt,
+                         m_db.prepare("INSERT INTO pin_stats (pin_id, last_seen, seen_count) "
+                                      "SELECT id, ?2, ?3 FROM pins WHERE id = ?1 "
+                                      "ON CONFLICT (pin_id) DO UPDATE SET "
+                                      "last_seen = max(last_seen, excluded.last_seen), "
+                                      "seen_count = seen_count + excluded.seen_count"));
     for (const PinSighting& sighting : sightings) {
         stmt.bind(1, sighting.pinId)
             .bind(2, sighting.seenAt)

@@ -8,7 +8,8 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
     auto store = std::make_unique<TrustStore>();
     if (config.systemPath) {
         if (config.systemWritable) {
-            PEERTRUST_TRY_ASSIGN(auto db, openStoreForWriting(*config.systemPath, FileAccess::Public));
+            PEERTRUST_TRY_ASSIGN(auto db,
+                                 openStoreForWriting(*config.systemPath, FileAccess::Public));
             store->m_layers.push_back({StoreLayer::System, std::move(db), true, 0});
         } else {
             std::error_code ec;

@@ -1,7 +1,7 @@
 #include "peertrust/TimeFormat.h"
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace peertrust {
 
@@ -34,8 +34,8 @@ Result<UnixTime> parseIsoTime(std::string_view text) {
             fields = 0;
         }
     }
-    if (fields == 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-        minute > 59 || second > 60) {
+    if (fields == 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+        second > 60) {
         return invalidInput("date \"" + std::string(text.substr(0, 40)) +
                             "\" must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)");
     }

@@ -75,7 +75,8 @@ std::string_view toString(PinOrigin origin) {
 }
 
 Result<PinOrigin> parsePinOrigin(std::string_view text) {
-    for (PinOrigin origin : {PinOrigin::Tofu, PinOrigin::Manual, PinOrigin::Imported, PinOrigin::Gcr}) {
+    for (PinOrigin origin :
+         {PinOrigin::Tofu, PinOrigin::Manual, PinOrigin::Imported, PinOrigin::Gcr}) {
         if (text == toString(origin)) {
             return origin;
         }
@@ -83,7 +84,9 @@ Result<PinOrigin> parsePinOrigin(std::string_view text) {
     return invalidInput("unknown pin origin \"" + std::string(text.substr(0, 40)) + "\"");
 }
 
-std::string_view toString(StoreLayer layer) { return layer == StoreLayer::System ? "system" : "user"; }
+std::string_view toString(StoreLayer layer) {
+    return layer == StoreLayer::System ? "system" : "user";
+}
 
 std::string_view toString(ExportLevel level) {
     switch (level) {

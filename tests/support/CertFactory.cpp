@@ -35,8 +35,8 @@ Issued build(const CertSpec& spec, gnutls_x509_crt_t issuerCrt, gnutls_x509_priv
     check(gnutls_x509_crt_set_serial(crt, &serial, sizeof serial), "set_serial");
     check(gnutls_x509_crt_set_activation_time(crt, spec.notBefore), "activation");
     check(gnutls_x509_crt_set_expiration_time(crt, spec.notAfter), "expiration");
-    check(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
-                                        spec.commonName.data(), spec.commonName.size()),
+    check(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, spec.commonName.data(),
+                                        spec.commonName.size()),
           "set_dn");
     check(gnutls_x509_crt_set_key(crt, ownKey.get()), "set_key");
     check(gnutls_x509_crt_set_basic_constraints(crt, spec.isCa ? 1 : 0, spec.pathLength),
@@ -131,7 +131,9 @@ Issued build(const CertSpec& spec, gnutls_x509_crt_t issuerCrt, gnutls_x509_priv
 
 }  // namespace
 
-std::string Issued::spkiSha256Hex() const { return crypto::toHex(crypto::sha256(spkiDer)); }
+std::string Issued::spkiSha256Hex() const {
+    return crypto::toHex(crypto::sha256(spkiDer));
+}
 
 UniquePrivateKey generateKey(KeyType type) {
     gnutls_x509_privkey_t key = nullptr;
@@ -187,7 +189,9 @@ std::string pemChain(const std::vector<const Issued*>& chain) {
     return out;
 }
 
-Bytes bytesOf(const std::string& text) { return Bytes(text.begin(), text.end()); }
+Bytes bytesOf(const std::string& text) {
+    return Bytes(text.begin(), text.end());
+}
 
 std::string openSshLine(gnutls_x509_privkey_t key, const std::string& comment) {
     Bytes blob;

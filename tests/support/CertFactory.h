@@ -28,8 +28,8 @@ struct CertSpec {
     std::vector<std::string> ipAddresses;
     std::vector<std::string> emails;
     bool isCa = false;
-    int pathLength = -1;  // -1: none
-    std::vector<std::string> purposes;  // EKU OIDs; empty: no EKU extension
+    int pathLength = -1;                    // -1: none
+    std::vector<std::string> purposes;      // EKU OIDs; empty: no EKU extension
     std::vector<std::string> permittedDns;  // NameConstraints
     std::vector<std::string> excludedDns;
     UnixTime notBefore = 1700000000;  // 2023-11-14

@@ -47,10 +47,10 @@ private:
 };
 
 // Fails the test with the error's message when `result` is an error.
-#define ASSERT_OK(result)                                                            \
-    do {                                                                             \
-        const auto& assertOkResult = (result);                                       \
-        ASSERT_TRUE(assertOkResult.ok()) << assertOkResult.error().message();        \
+#define ASSERT_OK(result)                                                     \
+    do {                                                                      \
+        const auto& assertOkResult = (result);                                \
+        ASSERT_TRUE(assertOkResult.ok()) << assertOkResult.error().message(); \
     } while (false)
 
 }  // namespace peertrust::testing

@@ -40,7 +40,8 @@ TEST(NameSubtreeTest, ParsesTheCliForms) {
     ASSERT_TRUE(mail.ok());
     EXPECT_EQ(mail->type, NameSubtree::Type::Email);
     EXPECT_EQ(policy::formatNameSubtree(*mail), "@example.org");
-    for (const char* bad : {"", "192.0.2.1/24", "192.0.2.0/33", "10.0.0.0/x", "@", "a..b", "@a b"}) {
+    for (const char* bad :
+         {"", "192.0.2.1/24", "192.0.2.0/33", "10.0.0.0/x", "@", "a..b", "@a b"}) {
         EXPECT_FALSE(policy::parseNameSubtree(bad).ok()) << bad;
     }
 }
@@ -122,7 +123,8 @@ TEST(AnchorExportRulesTest, StapledConstraintsExcludeAddressesADnsScopeDoesNotPe
     gnutls_datum_t address{ip, 4};
     EXPECT_EQ(gnutls_x509_name_constraints_check(nc->get(), GNUTLS_SAN_IPADDRESS, &address), 0u);
     std::string host = "www.gov.br";
-    gnutls_datum_t name{reinterpret_cast<unsigned char*>(host.data()), static_cast<unsigned>(host.size())};
+    gnutls_datum_t name{reinterpret_cast<unsigned char*>(host.data()),
+                        static_cast<unsigned>(host.size())};
     EXPECT_NE(gnutls_x509_name_constraints_check(nc->get(), GNUTLS_SAN_DNSNAME, &name), 0u);
 }
 

@@ -37,16 +37,19 @@ TEST_F(BadInputTest, EveryMalformedRequestIsAnErrorAndTheStoreIsUntouched) {
         VerifyRequest request;
     };
     auto req = [](std::string protocol, std::string peer, KeyFormat format, Bytes key) {
-        return VerifyRequest{std::move(protocol), std::move(peer), format, std::move(key),
-                             std::nullopt, true};
+        return VerifyRequest{std::move(protocol), std::move(peer), format,
+                             std::move(key),      std::nullopt,    true};
     };
     std::vector<Case> cases = {
         {"truncated DER", req("https", "www.example.com", KeyFormat::X509Chain, truncated)},
-        {"garbage PEM", req("https", "www.example.com", KeyFormat::X509Chain,
-          bytesOf("-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n"))},
-        {"17 certificates", req("https", "www.example.com", KeyFormat::X509Chain, concat(seventeen))},
+        {"garbage PEM",
+         req("https", "www.example.com", KeyFormat::X509Chain,
+             bytesOf("-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n"))},
+        {"17 certificates",
+         req("https", "www.example.com", KeyFormat::X509Chain, concat(seventeen))},
         {"oversize", req("https", "www.example.com", KeyFormat::X509Chain, Bytes(1 << 20, 0x30))},
-        {"bad OpenSSH line", req("ssh", "host.example", KeyFormat::OpenSsh, bytesOf("ssh-ed25519 AAAA"))},
+        {"bad OpenSSH line",
+         req("ssh", "host.example", KeyFormat::OpenSsh, bytesOf("ssh-ed25519 AAAA"))},
         {"empty peer", req("https", "", KeyFormat::X509Chain, root.der)},
         {"malformed peer", req("https", "bad..name", KeyFormat::X509Chain, root.der)},
         {"unknown protocol", req("gopher", "www.example.com", KeyFormat::X509Chain, root.der)},

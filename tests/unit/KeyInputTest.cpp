@@ -106,8 +106,7 @@ void expectInvalid(KeyFormat format, const Bytes& data, const std::string& messa
     auto key = parse(format, data);
     ASSERT_FALSE(key.ok()) << "accepted: " << messagePart;
     EXPECT_EQ(key.error().category(), ErrorCategory::InvalidInput);
-    EXPECT_NE(key.error().message().find(messagePart), std::string::npos)
-        << key.error().message();
+    EXPECT_NE(key.error().message().find(messagePart), std::string::npos) << key.error().message();
 }
 
 TEST(KeyInputTest, BadInputIsATypedErrorWithAMessage) {
@@ -117,8 +116,9 @@ TEST(KeyInputTest, BadInputIsATypedErrorWithAMessage) {
     Bytes truncated(root.der.begin(), root.der.begin() + root.der.size() / 2);
     expectInvalid(KeyFormat::X509Chain, truncated, "not complete DER");
     expectInvalid(KeyFormat::X509Chain, {}, "empty");
-    expectInvalid(KeyFormat::X509Chain, bytesOf("-----BEGIN CERTIFICATE-----\nnot base64!\n"
-                                                "-----END CERTIFICATE-----\n"),
+    expectInvalid(KeyFormat::X509Chain,
+                  bytesOf("-----BEGIN CERTIFICATE-----\nnot base64!\n"
+                          "-----END CERTIFICATE-----\n"),
                   "PEM");
     expectInvalid(KeyFormat::X509Chain, bytesOf("garbage"), "not complete DER");
 

@@ -32,8 +32,8 @@ TEST_F(PinTest, AddingTheSameKeyTwiceIsIdempotent) {
 
 TEST_F(PinTest, ListShowsFingerprintsOriginsAndLayers) {
     Bytes key = sshKey();
-    ASSERT_OK(system().addPin({"ssh", "build.example", KeyFormat::OpenSsh, key, false,
-                               PinOrigin::Imported}));
+    ASSERT_OK(system().addPin(
+        {"ssh", "build.example", KeyFormat::OpenSsh, key, false, PinOrigin::Imported}));
     ASSERT_OK(user().addPin({"ssh", "mine.example", KeyFormat::OpenSsh, key}));
     auto pins = user().listPins();
     ASSERT_OK(pins);
@@ -114,7 +114,8 @@ TEST_F(PinTest, AmbiguousPrefixIsRefused) {
     std::vector<std::string> ids;
     Bytes key = sshKey();
     for (int i = 0; i < 20; ++i) {
-        auto added = user().addPin({"ssh", "h" + std::to_string(i) + ".example", KeyFormat::OpenSsh, key});
+        auto added =
+            user().addPin({"ssh", "h" + std::to_string(i) + ".example", KeyFormat::OpenSsh, key});
         ASSERT_OK(added);
         ids.push_back(added->id);
     }

@@ -18,8 +18,9 @@ constexpr const char* kTestUser = "peertrust-test";
 // The test user, created when missing (CI and this test run as root).
 std::optional<passwd> testUser() {
     if (getpwnam(kTestUser) == nullptr) {
-        std::string command = std::string("useradd --system --no-create-home --shell /usr/sbin/nologin ") +
-                              kTestUser + " 2>/dev/null";
+        std::string command =
+            std::string("useradd --system --no-create-home --shell /usr/sbin/nologin ") +
+            kTestUser + " 2>/dev/null";
         if (std::system(command.c_str()) != 0 && getpwnam(kTestUser) == nullptr) {
             return std::nullopt;
         }

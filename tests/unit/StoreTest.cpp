@@ -79,7 +79,8 @@ TEST(StoreTest, OlderSchemaIsMigratedWithABackupLeft) {
     auto path = dir / "s.db";
     std::vector<Migration> v1 = {{1, "001_a.sql", "CREATE TABLE a (x INTEGER) STRICT;"}};
     std::vector<Migration> v2 = v1;
-    v2.push_back({2, "002_b.sql", "CREATE TABLE b (y INTEGER) STRICT; INSERT INTO b SELECT x FROM a;"});
+    v2.push_back(
+        {2, "002_b.sql", "CREATE TABLE b (y INTEGER) STRICT; INSERT INTO b SELECT x FROM a;"});
     {
         auto db = mustOpen(path, v1);
         ASSERT_TRUE(db);

@@ -94,7 +94,8 @@ TEST_F(VerifyScenarioTest, RootScopedToSmtpRejectsHttps) {
     Verdict v = verifyChain("https", "www.example.com", {&leaf, &intermediate});
     EXPECT_EQ(v.reason, "out-of-scope");
     EXPECT_EQ(v.explanation,
-              "Rejected: the chain for www.example.com leads to the anchor \"Mail Root\" (id " + id +
+              "Rejected: the chain for www.example.com leads to the anchor \"Mail Root\" (id " +
+                  id +
                   "), but its scope does not admit the protocol https (it is limited to smtp). A "
                   "chain that reaches an anchor and fails its checks is never pinned on first "
                   "use.");
@@ -132,7 +133,8 @@ TEST_F(VerifyScenarioTest, Expired) {
     Verdict v = verifyChain("https", "www.example.com", {&old, &intermediate});
     EXPECT_EQ(v.reason, "expired");
     EXPECT_EQ(v.explanation,
-              "Rejected: the chain for www.example.com leads to the anchor \"Test Root\" (id " + id +
+              "Rejected: the chain for www.example.com leads to the anchor \"Test Root\" (id " +
+                  id +
                   "), but the certificate \"CN=www.example.com\" expired on 2027-01-14T08:00:00Z. "
                   "A chain that reaches an anchor and fails its checks is never pinned on first "
                   "use.");
@@ -150,8 +152,12 @@ TEST_F(VerifyScenarioTest, NotYetValid) {
 
 TEST_F(VerifyScenarioTest, TimeIsAnInput) {
     addAnchor(system(), root);
-    VerifyRequest request{"https", "www.example.com", KeyFormat::X509Chain,
-                          concat({&leaf, &intermediate}), 2100000000, false};
+    VerifyRequest request{"https",
+                          "www.example.com",
+                          KeyFormat::X509Chain,
+                          concat({&leaf, &intermediate}),
+                          2100000000,
+                          false};
     auto later = user().verify(request);
     ASSERT_OK(later);
     EXPECT_EQ(later->reason, "expired");
@@ -380,8 +386,10 @@ TEST_F(VerifyScenarioTest, TwoPinnedKeysForOneSshHostAreBothAccepted) {
     ASSERT_OK(first);
     ASSERT_OK(second);
     EXPECT_TRUE(second->created);
-    EXPECT_EQ(verify(user(), "ssh", "host.example.org", KeyFormat::OpenSsh, edLine).reason, "pinned");
-    EXPECT_EQ(verify(user(), "ssh", "host.example.org", KeyFormat::OpenSsh, ecLine).reason, "pinned");
+    EXPECT_EQ(verify(user(), "ssh", "host.example.org", KeyFormat::OpenSsh, edLine).reason,
+              "pinned");
+    EXPECT_EQ(verify(user(), "ssh", "host.example.org", KeyFormat::OpenSsh, ecLine).reason,
+              "pinned");
 
     // --replace keeps only the key given.
     auto replaced = user().addPin({"ssh", "host.example.org", KeyFormat::OpenSsh, ecLine, true});
@@ -416,7 +424,8 @@ TEST_F(VerifyScenarioTest, OneKeyAsSshAndAsRawSpkiIsOneIdentity) {
 TEST_F(VerifyScenarioTest, KeyPinnedFromCertificateMatchesAsRawKey) {
     Issued self = selfSigned(leafSpec("device.example"));
     ASSERT_OK(user().addPin({"tls", "device.example", KeyFormat::X509Chain, self.der}));
-    EXPECT_EQ(verify(user(), "tls", "device.example", KeyFormat::Spki, self.spkiDer).reason, "pinned");
+    EXPECT_EQ(verify(user(), "tls", "device.example", KeyFormat::Spki, self.spkiDer).reason,
+              "pinned");
 }
 
 TEST_F(VerifyScenarioTest, SpellingsOfOnePeerAreOnePeer) {
@@ -442,7 +451,8 @@ TEST_F(VerifyScenarioTest, IpAndEmailPeersMatchTheirCertificateNames) {
     ipSpec.dnsNames.clear();
     ipSpec.ipAddresses = {"2001:db8::1"};
     Issued ipLeaf = issue(ipSpec, intermediate);
-    EXPECT_EQ(verifyChain("https", "[2001:DB8:0::1]:443", {&ipLeaf, &intermediate}).reason, "anchor");
+    EXPECT_EQ(verifyChain("https", "[2001:DB8:0::1]:443", {&ipLeaf, &intermediate}).reason,
+              "anchor");
 
     CertSpec mailSpec = leafSpec("alice");
     mailSpec.dnsNames.clear();
@@ -531,7 +541,8 @@ TEST_F(VerifyScenarioTest, CachedVerdictRespectsValidityEdges) {
     spec.notAfter = kNow + 60;
     Issued shortLived = issue(spec, intermediate);
     addAnchor(system(), root);
-    EXPECT_EQ(verifyChain("https", "www.example.com", {&shortLived, &intermediate}).reason, "anchor");
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&shortLived, &intermediate}).reason,
+              "anchor");
     m_now = kNow + 61;
     EXPECT_EQ(verifyChain("https", "www.example.com", {&shortLived, &intermediate}).reason,
               "expired");

@@ -113,10 +113,10 @@ private:
     decl = std::move(tmp).value()
 #define PEERTRUST_TRY_ASSIGN(decl, expr) \
     PEERTRUST_TRY_ASSIGN_IMPL(PEERTRUST_CONCAT(peertrustTry_, __LINE__), decl, expr)
-#define PEERTRUST_TRY(expr)                  \
-    do {                                     \
-        auto peertrustTryResult = (expr);    \
-        if (!peertrustTryResult.ok()) {      \
+#define PEERTRUST_TRY(expr)                    \
+    do {                                       \
+        auto peertrustTryResult = (expr);      \
+        if (!peertrustTryResult.ok()) {        \
             return peertrustTryResult.error(); \
-        }                                    \
+        }                                      \
     } while (false)
