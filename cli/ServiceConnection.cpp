@@ -1,15 +1,14 @@
 #include "cli/ServiceConnection.h"
 
+#include "peertrust/Client.h"
 #include "policy/PolicyEngine.h"
 
 namespace peertrust::cli {
 
 Result<std::unique_ptr<TrustService>> connectService(const ConnectionOptions& options) {
     if (!options.db) {
-        return unavailable(std::string("no peertrust daemon answers on the ") +
-                           (options.system ? "system" : "session") +
-                           " bus (the D-Bus daemon is not part of this build yet); use --db PATH "
-                           "to work on a store file directly");
+        PEERTRUST_TRY_ASSIGN(auto client, Client::connect(options.system ? Bus::System : Bus::Session));
+        return std::unique_ptr<TrustService>(std::move(client));
     }
     store::StoreConfig config;
     if (options.system) {

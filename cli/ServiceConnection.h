@@ -1,5 +1,5 @@
-// Where the CLI's trust service comes from. --db PATH works on a store file in process (for
-// tests, image building, and until the daemon exists); otherwise the daemon over D-Bus.
+// Where the CLI's trust service comes from: the daemon over D-Bus, or with --db PATH a store
+// file in process (for image building and recovery, when no daemon runs).
 #pragma once
 
 #include <memory>

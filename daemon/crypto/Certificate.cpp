@@ -4,35 +4,11 @@
 #include <array>
 #include <string_view>
 
+#include "peertrust/Der.h"
+
 namespace peertrust::crypto {
 
 namespace {
-
-// Length of the DER element at the start of `data` (tag + length + content), or 0 when
-// it is not one complete definite-length element. Only used to split concatenated DER
-// certificates; GnuTLS parses each one.
-std::size_t derElementLength(std::span<const std::uint8_t> data) {
-    if (data.size() < 2 || data[0] != 0x30) {
-        return 0;
-    }
-    std::size_t header = 2;
-    std::size_t length = data[1];
-    if (length & 0x80) {
-        std::size_t octets = length & 0x7f;
-        if (octets == 0 || octets > 3 || data.size() < 2 + octets) {
-            return 0;
-        }
-        length = 0;
-        for (std::size_t i = 0; i < octets; ++i) {
-            length = (length << 8) | data[2 + i];
-        }
-        header += octets;
-    }
-    if (length > data.size() - header) {
-        return 0;
-    }
-    return header + length;
-}
 
 Result<Certificate> importOne(std::span<const std::uint8_t> der) {
     PEERTRUST_TRY_ASSIGN(UniqueCrt crt, makeCrt());
@@ -41,7 +17,7 @@ Result<Certificate> importOne(std::span<const std::uint8_t> der) {
     if (rc < 0) {
         return gnutlsError(ErrorCategory::InvalidInput, "not a valid X.509 certificate", rc);
     }
-    return describeCertificate(std::move(crt));
+    return describeCertificate(std::move(crt), der);
 }
 
 }  // namespace
@@ -60,28 +36,45 @@ Result<Bytes> exportSpki(gnutls_pubkey_t key) {
     return Bytes(der.bytes().begin(), der.bytes().end());
 }
 
-Result<Certificate> describeCertificate(UniqueCrt crt) {
+Result<Certificate> describeCertificate(UniqueCrt crt, std::span<const std::uint8_t> der) {
     Certificate cert;
-    OwnedDatum der;
-    int rc = gnutls_x509_crt_export2(crt.get(), GNUTLS_X509_FMT_DER, der.out());
-    if (rc < 0) {
-        return gnutlsError(ErrorCategory::InvalidInput, "cannot encode the certificate", rc);
+    if (der.empty()) {
+        OwnedDatum encoded;
+        int rc = gnutls_x509_crt_export2(crt.get(), GNUTLS_X509_FMT_DER, encoded.out());
+        if (rc < 0) {
+            return gnutlsError(ErrorCategory::InvalidInput, "cannot encode the certificate", rc);
+        }
+        cert.der.assign(encoded.bytes().begin(), encoded.bytes().end());
+    } else {
+        cert.der.assign(der.begin(), der.end());
     }
-    cert.der.assign(der.bytes().begin(), der.bytes().end());
     cert.certSha256 = sha256(cert.der);
-
-    PEERTRUST_TRY_ASSIGN(UniquePubkey key, makePubkey());
-    rc = gnutls_pubkey_import_x509(key.get(), crt.get(), 0);
-    if (rc < 0) {
-        return gnutlsError(ErrorCategory::InvalidInput,
-                           "the certificate's public key is not usable", rc);
-    }
-    PEERTRUST_TRY_ASSIGN(cert.spkiDer, exportSpki(key.get()));
-    cert.spkiSha256 = sha256(cert.spkiDer);
     cert.notBefore = gnutls_x509_crt_get_activation_time(crt.get());
     cert.notAfter = gnutls_x509_crt_get_expiration_time(crt.get());
     cert.crt = std::move(crt);
     return cert;
+}
+
+Result<Sha256> computeSpkiSha256(gnutls_x509_crt_t crt) {
+    // GnuTLS's SHA-256 key id is the hash of the SPKI DER it would export: the same identity
+    // as a bare key's, without building the public key.
+    Sha256 hash{};
+    std::size_t size = hash.size();
+    int rc = gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, hash.data(), &size);
+    if (rc < 0 || size != hash.size()) {
+        return gnutlsError(ErrorCategory::InvalidInput,
+                           "the certificate's public key is not usable",
+                           rc < 0 ? rc : GNUTLS_E_INTERNAL_ERROR);
+    }
+    return hash;
+}
+
+const Sha256& Certificate::spkiSha256() const {
+    if (!m_spkiSha256) {
+        auto hash = computeSpkiSha256(crt.get());
+        m_spkiSha256 = hash ? *hash : Sha256{};
+    }
+    return *m_spkiSha256;
 }
 
 std::string Certificate::subject() const {
@@ -138,7 +131,7 @@ Result<std::vector<Certificate>> parseChain(std::span<const std::uint8_t> data) 
     } else {
         std::span<const std::uint8_t> rest = data;
         while (!rest.empty()) {
-            std::size_t length = derElementLength(rest);
+            std::size_t length = derSequenceLength(rest);
             if (length == 0) {
                 return invalidInput("certificate " + std::to_string(chain.size() + 1) +
                                     " of the chain is not complete DER (truncated or not "

@@ -21,20 +21,28 @@ struct Certificate {
     UniqueCrt crt;
     Bytes der;
     Sha256 certSha256{};
-    Sha256 spkiSha256{};
-    Bytes spkiDer;
     UnixTime notBefore = 0;
     UnixTime notAfter = 0;
 
     std::string subject() const;  // RFC 4514 string, for people
+    // SHA-256 of the SubjectPublicKeyInfo DER as GnuTLS encodes it. Computed on first use:
+    // re-encoding a key is not free, and most certificates of a chain never need it. All
+    // zeros when GnuTLS cannot encode the key (parsePresentedKey refuses such a leaf).
+    const Sha256& spkiSha256() const;
+
+private:
+    mutable std::optional<Sha256> m_spkiSha256;
 };
+
+Result<Sha256> computeSpkiSha256(gnutls_x509_crt_t crt);
 
 // One certificate, DER or PEM.
 Result<Certificate> parseCertificate(std::span<const std::uint8_t> data);
 // A chain, leaf first: concatenated DER, or PEM (one or more CERTIFICATE blocks).
 Result<std::vector<Certificate>> parseChain(std::span<const std::uint8_t> data);
-// Wraps a certificate GnuTLS already parsed (takes ownership).
-Result<Certificate> describeCertificate(UniqueCrt crt);
+// Wraps a certificate GnuTLS already parsed (takes ownership); `der` when the caller has its
+// encoding at hand, saving a re-encoding.
+Result<Certificate> describeCertificate(UniqueCrt crt, std::span<const std::uint8_t> der = {});
 
 // The canonical SPKI DER of a public key (GnuTLS re-encodes it, so one key has one form).
 Result<Bytes> exportSpki(gnutls_pubkey_t key);

@@ -9,16 +9,6 @@ namespace peertrust::policy {
 
 namespace {
 
-const CompiledAnchor* identify(const PolicySnapshot& snapshot, gnutls_x509_crt_t issuer,
-                               std::vector<const CompiledAnchor*>& out) {
-    crypto::OwnedDatum der;
-    if (gnutls_x509_crt_export2(issuer, GNUTLS_X509_FMT_DER, der.out()) < 0) {
-        return nullptr;
-    }
-    out = snapshot.anchorsFor(crypto::sha256({der.bytes().data(), der.bytes().size()}));
-    return out.empty() ? nullptr : out.front();
-}
-
 // True when a CA certificate on the path carries NameConstraints that the leaf violates.
 bool violatesChainNameConstraints(const std::vector<crypto::Certificate>& chain,
                                   const PolicySnapshot& snapshot) {
@@ -66,10 +56,9 @@ ChainPath buildChainPath(const PolicySnapshot& snapshot,
             return path;
         }
         path.presented.push_back(current);
-        gnutls_x509_crt_t issuer = nullptr;  // owned by the trust list
-        if (gnutls_x509_trust_list_get_issuer(snapshot.trustList(), current->crt.get(), &issuer,
-                                              0) >= 0 &&
-            identify(snapshot, issuer, path.anchors) != nullptr) {
+        if (auto issuers = snapshot.issuersOf(*current); !issuers.empty()) {
+            // Every entry for that anchor certificate, whichever layer holds it.
+            path.anchors = snapshot.anchorsFor(issuers.front()->cert.certSha256);
             return path;
         }
         const crypto::Certificate* next = nullptr;

@@ -189,7 +189,7 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
 Result<AddOutcome> PolicyEngine::addAnchor(const AnchorAddRequest& request) {
     PEERTRUST_TRY_ASSIGN(auto current, snapshot());
     PEERTRUST_TRY_ASSIGN(crypto::Certificate cert, crypto::parseCertificate(request.certificate));
-    if (auto match = current->distrustOfCertificate(cert.certSha256, cert.spkiSha256)) {
+    if (auto match = current->distrustOfCertificate(cert)) {
         return invalidInput("the certificate \"" + cert.subject() +
                             "\" is distrusted (distrust entry " + match->id + " in the " +
                             std::string(toString(match->layer)) +
@@ -202,7 +202,7 @@ Result<AddOutcome> PolicyEngine::addAnchor(const AnchorAddRequest& request) {
     PEERTRUST_TRY_ASSIGN(row.label, checkedLabel(request.label, &cert));
     row.subject = cert.subject();
     row.certDer = cert.der;
-    row.spkiSha256 = cert.spkiSha256;
+    row.spkiSha256 = cert.spkiSha256();
     row.source = "manual";
     row.created = m_clock();
     row.scope = std::move(scope);
@@ -246,13 +246,13 @@ Result<std::vector<AnchorInfo>> PolicyEngine::listAnchors() {
         info.subject = anchor.row.subject;
         info.source = anchor.row.source;
         info.layer = anchor.layer;
-        info.fingerprint = crypto::sha256Fingerprint(anchor.cert.spkiSha256);
-        info.spkiSha256 = crypto::toHex(anchor.cert.spkiSha256);
+        info.fingerprint = crypto::sha256Fingerprint(anchor.cert.spkiSha256());
+        info.spkiSha256 = crypto::toHex(anchor.cert.spkiSha256());
         info.created = anchor.row.created;
         info.certificateNotAfter = anchor.cert.notAfter;
         info.scope = anchor.row.scope;
         info.distrusted =
-            current->distrustOfCertificate(anchor.cert.certSha256, anchor.cert.spkiSha256)
+            current->distrustOfCertificate(anchor.cert)
                 .has_value();
         info.exports = computeAnchorExport(info.scope, info.distrusted, current->protocols());
         out.push_back(std::move(info));
@@ -288,7 +288,7 @@ Result<ImportSummary> PolicyEngine::importSystemAnchors(const Bytes& pemBundle) 
             summary.skippedReasons.push_back(cert.error().message());
             continue;
         }
-        if (current->distrustOfCertificate(cert->certSha256, cert->spkiSha256)) {
+        if (current->distrustOfCertificate(*cert)) {
             ++summary.skipped;
             summary.skippedReasons.push_back("distrusted: " + cert->subject());
             continue;
@@ -298,7 +298,7 @@ Result<ImportSummary> PolicyEngine::importSystemAnchors(const Bytes& pemBundle) 
         row.label = certificateLabel(*cert);
         row.subject = cert->subject();
         row.certDer = cert->der;
-        row.spkiSha256 = cert->spkiSha256;
+        row.spkiSha256 = cert->spkiSha256();
         row.source = "system";
         row.created = m_clock();
         // Mozilla's bundle holds server-authentication roots: the tls family only.
@@ -326,7 +326,7 @@ Result<AddOutcome> PolicyEngine::addDistrust(const DistrustAddRequest& request) 
     if (request.kind == DistrustKind::Certificate) {
         PEERTRUST_TRY_ASSIGN(cert, crypto::parseCertificate(request.data));
         row.certSha256 = cert->certSha256;
-        row.spkiSha256 = cert->spkiSha256;
+        row.spkiSha256 = cert->spkiSha256();
         row.data = cert->der;
         row.id = distrustIdFor(row.kind, cert->certSha256);
         certForLabel = &*cert;

@@ -235,12 +235,12 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
         return distrusted(*match, "the presented key " + key.fingerprint);
     }
     for (const crypto::Certificate* cert : path.presented) {
-        if (auto match = snapshot.distrustOfCertificate(cert->certSha256, cert->spkiSha256)) {
+        if (auto match = snapshot.distrustOfCertificate(*cert)) {
             return distrusted(*match, "the certificate \"" + cert->subject() + "\" in the chain");
         }
     }
     if (const crypto::Certificate* anchor = path.anchorCert()) {
-        if (auto match = snapshot.distrustOfCertificate(anchor->certSha256, anchor->spkiSha256)) {
+        if (auto match = snapshot.distrustOfCertificate(*anchor)) {
             return distrusted(*match, anchorName(*path.anchors.front()));
         }
     }

@@ -50,6 +50,15 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
                 }
             }
             snapshot->m_anchorIndex.emplace(anchor.cert.certSha256, snapshot->m_anchors.size());
+            gnutls_datum_t subject{nullptr, 0};
+            if (gnutls_x509_crt_get_raw_dn(anchor.cert.crt.get(), &subject) >= 0) {
+                snapshot->m_subjectIndex.emplace(
+                    std::string(reinterpret_cast<const char*>(subject.data), subject.size),
+                    snapshot->m_anchors.size());
+                gnutls_free(subject.data);
+            }
+            // Computed now, while the snapshot is private: shared snapshots are only read.
+            (void)anchor.cert.spkiSha256();
             snapshot->m_anchors.push_back(std::move(anchor));
         }
 
@@ -79,11 +88,33 @@ std::vector<const CompiledAnchor*> PolicySnapshot::anchorsFor(
 }
 
 std::optional<DistrustMatch> PolicySnapshot::distrustOfCertificate(
-    const crypto::Sha256& certSha256, const crypto::Sha256& spkiSha256) const {
-    if (auto found = m_distrustedCerts.find(certSha256); found != m_distrustedCerts.end()) {
+    const crypto::Certificate& cert) const {
+    if (auto found = m_distrustedCerts.find(cert.certSha256); found != m_distrustedCerts.end()) {
         return found->second;
     }
-    return distrustOfKey(spkiSha256);
+    if (m_distrustedKeys.empty()) {
+        return std::nullopt;  // spare hashing the key when nothing could match
+    }
+    return distrustOfKey(cert.spkiSha256());
+}
+
+std::vector<const CompiledAnchor*> PolicySnapshot::issuersOf(const crypto::Certificate& cert) const {
+    std::vector<const CompiledAnchor*> found;
+    gnutls_datum_t issuer{nullptr, 0};
+    if (gnutls_x509_crt_get_raw_issuer_dn(cert.crt.get(), &issuer) < 0) {
+        return found;
+    }
+    std::string key(reinterpret_cast<const char*>(issuer.data), issuer.size);
+    gnutls_free(issuer.data);
+    auto [begin, end] = m_subjectIndex.equal_range(key);
+    for (auto it = begin; it != end; ++it) {
+        const CompiledAnchor& anchor = m_anchors[it->second];
+        // Same name is not enough (re-keyed or cross-signed CAs): the key ids must agree too.
+        if (gnutls_x509_crt_check_issuer(cert.crt.get(), anchor.cert.crt.get())) {
+            found.push_back(&anchor);
+        }
+    }
+    return found;
 }
 
 std::optional<DistrustMatch> PolicySnapshot::distrustOfKey(const crypto::Sha256& spkiSha256) const {

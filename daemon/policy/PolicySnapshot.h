@@ -40,9 +40,11 @@ public:
     const std::vector<CompiledAnchor>& anchors() const { return m_anchors; }
     // Every anchor entry (one per layer holding it) for this exact certificate.
     std::vector<const CompiledAnchor*> anchorsFor(const crypto::Sha256& certSha256) const;
+    // Anchor entries whose subject is the issuer named by `cert`, and that issued it.
+    std::vector<const CompiledAnchor*> issuersOf(const crypto::Certificate& cert) const;
 
-    std::optional<DistrustMatch> distrustOfCertificate(const crypto::Sha256& certSha256,
-                                                       const crypto::Sha256& spkiSha256) const;
+    // The certificate itself, or its key, distrusted.
+    std::optional<DistrustMatch> distrustOfCertificate(const crypto::Certificate& cert) const;
     std::optional<DistrustMatch> distrustOfKey(const crypto::Sha256& spkiSha256) const;
 
 private:
@@ -50,6 +52,7 @@ private:
     crypto::UniqueTrustList m_trustList;
     std::vector<CompiledAnchor> m_anchors;
     std::multimap<crypto::Sha256, std::size_t> m_anchorIndex;
+    std::multimap<std::string, std::size_t> m_subjectIndex;  // raw subject DN -> anchor
     std::map<crypto::Sha256, DistrustMatch> m_distrustedCerts;
     std::map<crypto::Sha256, DistrustMatch> m_distrustedKeys;
 };

@@ -11,8 +11,7 @@ Result<PresentedKey> parsePresentedKey(KeyFormat format, std::span<const std::ui
         case KeyFormat::X509Chain: {
             PEERTRUST_TRY_ASSIGN(key.chain, crypto::parseChain(data));
             const crypto::Certificate& leaf = key.chain.front();
-            key.spkiDer = leaf.spkiDer;
-            key.spkiSha256 = leaf.spkiSha256;
+            PEERTRUST_TRY_ASSIGN(key.spkiSha256, crypto::computeSpkiSha256(leaf.crt.get()));
             key.storedForm = leaf.der;
             break;
         }

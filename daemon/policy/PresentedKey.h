@@ -13,7 +13,7 @@ namespace peertrust::policy {
 
 struct PresentedKey {
     KeyFormat format = KeyFormat::Spki;
-    Bytes spkiDer;
+    Bytes spkiDer;  // raw and SSH keys; a chain is known by its leaf's hash alone
     crypto::Sha256 spkiSha256{};
     Bytes storedForm;  // what a pin keeps: SPKI DER, SSH blob, or the leaf certificate DER
     std::vector<crypto::Certificate> chain;  // X.509 only, leaf first

@@ -1,0 +1,104 @@
+// peertrustd: the trust daemon on the session or the system bus.
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include "DbusWire.h"
+#include "policy/PolicyEngine.h"
+#include "service/DaemonConfig.h"
+#include "service/TrustAdaptor.h"
+
+namespace {
+
+using namespace peertrust;
+
+constexpr int kExitConfig = 78;  // EX_CONFIG
+constexpr int kExitUnavailable = 69;
+
+int serve(const service::DaemonConfig& config) {
+    store::StoreConfig storeConfig;
+    storeConfig.systemPath = config.systemStore;
+    if (config.mode == service::BusMode::System) {
+        storeConfig.systemPath = config.writableStore();
+        storeConfig.systemWritable = true;
+    } else {
+        storeConfig.userPath = config.writableStore();
+    }
+    auto store = store::TrustStore::open(storeConfig);
+    if (!store) {
+        std::cerr << "peertrustd: " << store.error().message() << '\n';
+        return kExitUnavailable;
+    }
+    auto engine = policy::PolicyEngine::create(std::move(store).value());
+    if (!engine) {
+        std::cerr << "peertrustd: " << engine.error().message() << '\n';
+        return kExitUnavailable;
+    }
+
+    std::unique_ptr<sdbus::IConnection> connection;
+    try {
+        connection = config.mode == service::BusMode::System
+                         ? sdbus::createSystemBusConnection(wire::kBusName)
+                         : sdbus::createSessionBusConnection(wire::kBusName);
+    } catch (const sdbus::Error& e) {
+        std::cerr << "peertrustd: cannot serve " << wire::kBusName << " on the "
+                  << (config.mode == service::BusMode::System ? "system" : "session")
+                  << " bus: " << e.getMessage() << '\n';
+        return kExitUnavailable;
+    }
+
+    // SIGTERM and SIGINT end the event loop; every thread inherits the blocked mask, so only
+    // this waiter sees them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    std::thread waiter([&connection, signals] {
+        int received = 0;
+        sigwait(&signals, &received);
+        connection->leaveEventLoop();
+    });
+
+    {
+        service::TrustAdaptor adaptor(*connection, **engine, config.mode, config.adminGroup,
+                                      config.workers);
+        std::cerr << "peertrustd: serving " << wire::kBusName << " on the "
+                  << (config.mode == service::BusMode::System ? "system" : "session")
+                  << " bus, store " << config.writableStore().string() << '\n';
+        connection->enterEventLoop();
+        // Leaving the scope answers the calls already queued before the store closes.
+    }
+    try {
+        connection->releaseName(wire::kBusName);
+    } catch (const sdbus::Error&) {
+        // The bus went away first; nothing to release.
+    }
+    // When the loop ended without a signal (the bus went away), wake the waiter ourselves.
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    std::cerr << "peertrustd: stopped\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    auto config = service::loadDaemonConfig(std::vector<std::string>(argv + 1, argv + argc));
+    if (!config) {
+        std::cerr << "peertrustd: " << config.error().message() << '\n';
+        return config.error().category() == ErrorCategory::Usage ? 64 : kExitConfig;
+    }
+    if (config->helpRequested) {
+        std::cout << service::daemonUsage();
+        return 0;
+    }
+    return serve(*config);
+}

@@ -1,0 +1,177 @@
+#include "service/DaemonConfig.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+
+namespace peertrust::service {
+
+namespace {
+
+std::string trim(std::string_view text) {
+    auto begin = text.find_first_not_of(" \t\r");
+    if (begin == std::string_view::npos) {
+        return {};
+    }
+    auto end = text.find_last_not_of(" \t\r");
+    return std::string(text.substr(begin, end - begin + 1));
+}
+
+Result<void> setOption(DaemonConfig& config, const std::string& key, const std::string& value) {
+    if (key == "admin_group") {
+        if (value.empty()) {
+            return invalidInput("admin_group may not be empty");
+        }
+        config.adminGroup = value;
+    } else if (key == "system_db") {
+        if (value.empty() || value.front() != '/') {
+            return invalidInput("system_db must be an absolute path");
+        }
+        config.systemStore = value;
+    } else if (key == "workers") {
+        std::size_t workers = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), workers);
+        if (ec != std::errc() || end != value.data() + value.size() || workers < 1 ||
+            workers > 64) {
+            return invalidInput("workers must be a number from 1 to 64");
+        }
+        config.workers = workers;
+    } else if (key == "log_level") {
+        if (value != "error" && value != "warning" && value != "info" && value != "debug") {
+            return invalidInput("log_level must be error, warning, info or debug");
+        }
+        config.logLevel = value;
+    } else {
+        return invalidInput("unknown option \"" + key + "\"");
+    }
+    return {};
+}
+
+Result<void> readFile(DaemonConfig& config) {
+    std::ifstream in(config.configPath);
+    if (!in) {
+        return {};  // no file: the defaults
+    }
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        std::string text = trim(line);
+        if (text.empty() || text.front() == '#') {
+            continue;
+        }
+        auto where = [&](const std::string& why) {
+            return invalidInput(config.configPath.string() + ":" + std::to_string(number) + ": " +
+                                why);
+        };
+        auto equals = text.find('=');
+        if (equals == std::string::npos) {
+            return where("expected \"key = value\"");
+        }
+        auto set = setOption(config, trim(text.substr(0, equals)), trim(text.substr(equals + 1)));
+        if (!set) {
+            return where(set.error().message());
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+std::filesystem::path DaemonConfig::writableStore() const {
+    if (db) {
+        return *db;
+    }
+    if (mode == BusMode::System) {
+        return systemStore;
+    }
+    const char* dataHome = std::getenv("XDG_DATA_HOME");
+    std::filesystem::path base;
+    if (dataHome != nullptr && dataHome[0] == '/') {
+        base = dataHome;
+    } else {
+        const char* home = std::getenv("HOME");
+        base = std::filesystem::path(home != nullptr ? home : "/") / ".local/share";
+    }
+    return base / "peertrust" / "user.db";
+}
+
+std::string daemonUsage() {
+    return "usage: peertrustd [--session | --system] [--config FILE] [--db PATH]\n"
+           "                  [--system-db PATH] [--admin-group GROUP] [--workers N]\n"
+           "                  [--log-level error|warning|info|debug]\n"
+           "  --session       serve one user on the session bus (default): the user's store in\n"
+           "                  $XDG_DATA_HOME/peertrust/, the system store read-only below it\n"
+           "  --system        serve the machine on the system bus: the system store, written\n"
+           "                  only by root and the admin group\n"
+           "  --config FILE   configuration file (default /etc/peertrust/peertrustd.conf;\n"
+           "                  keys: admin_group, system_db, workers, log_level)\n"
+           "  --db PATH       the store this daemon writes, instead of the default\n"
+           "  --system-db PATH  the system store (default /var/lib/peertrust/system.db)\n";
+}
+
+Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments) {
+    DaemonConfig config;
+    // Flags win over the file, so the file is read first; --config says which file.
+    std::vector<std::pair<std::string, std::string>> flags;
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        const std::string& word = arguments[i];
+        if (word == "--help" || word == "-h") {
+            config.helpRequested = true;
+            return config;
+        }
+        if (word == "--session" || word == "--system") {
+            flags.emplace_back(word, "");
+            continue;
+        }
+        static const char* withValue[] = {"--config", "--db", "--system-db", "--admin-group",
+                                          "--workers", "--log-level"};
+        bool known = false;
+        for (const char* flag : withValue) {
+            if (word == flag) {
+                if (i + 1 >= arguments.size()) {
+                    return usageError(word + " needs a value");
+                }
+                flags.emplace_back(word, arguments[++i]);
+                known = true;
+            }
+        }
+        if (!known) {
+            return usageError("unknown option \"" + word + "\"\n" + daemonUsage());
+        }
+    }
+    bool session = false;
+    bool system = false;
+    for (const auto& [flag, value] : flags) {
+        if (flag == "--config") {
+            config.configPath = value;
+        }
+        session = session || flag == "--session";
+        system = system || flag == "--system";
+    }
+    if (session && system) {
+        return usageError("give --session or --system, not both");
+    }
+    config.mode = system ? BusMode::System : BusMode::Session;
+    PEERTRUST_TRY(readFile(config));
+    for (const auto& [flag, value] : flags) {
+        Result<void> set;
+        if (flag == "--db") {
+            config.db = value;
+        } else if (flag == "--system-db") {
+            set = setOption(config, "system_db", value);
+        } else if (flag == "--admin-group") {
+            set = setOption(config, "admin_group", value);
+        } else if (flag == "--workers") {
+            set = setOption(config, "workers", value);
+        } else if (flag == "--log-level") {
+            set = setOption(config, "log_level", value);
+        }
+        if (!set) {
+            return usageError(flag + ": " + set.error().message());
+        }
+    }
+    return config;
+}
+
+}  // namespace peertrust::service

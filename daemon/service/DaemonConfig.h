@@ -1,0 +1,36 @@
+// peertrustd's configuration: /etc/peertrust/peertrustd.conf (key = value; missing file means
+// defaults), then command-line flags over it. A bad file stops start-up with file, line and
+// reason.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "peertrust/Error.h"
+#include "service/TrustAdaptor.h"
+
+namespace peertrust::service {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/peertrust/peertrustd.conf";
+inline constexpr const char* kDefaultSystemStore = "/var/lib/peertrust/system.db";
+
+struct DaemonConfig {
+    BusMode mode = BusMode::Session;
+    std::filesystem::path configPath = kDefaultConfigPath;
+    std::filesystem::path systemStore = kDefaultSystemStore;
+    std::optional<std::filesystem::path> db;  // --db: this process's own store
+    std::string adminGroup = "peertrust-admin";
+    std::size_t workers = 4;
+    std::string logLevel = "info";
+    bool helpRequested = false;
+
+    // The store this daemon writes: the system store, or the user's own store.
+    std::filesystem::path writableStore() const;
+};
+
+Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments);
+std::string daemonUsage();
+
+}  // namespace peertrust::service

@@ -1,0 +1,372 @@
+#include "service/TrustAdaptor.h"
+
+#include <unistd.h>
+
+#include "DbusWire.h"
+
+namespace peertrust::service {
+
+namespace {
+
+// The most a single string argument may carry (a PEM bundle is the largest, ~200 KiB).
+constexpr std::size_t kMaxArgumentBytes = 4 * 1024 * 1024;
+
+Result<void> checkSize(const std::string& value, const char* what) {
+    if (value.size() > kMaxArgumentBytes) {
+        return invalidInput(std::string(what) + " is larger than " +
+                            std::to_string(kMaxArgumentBytes) + " bytes");
+    }
+    return {};
+}
+
+}  // namespace
+
+TrustAdaptor::TrustAdaptor(sdbus::IConnection& connection, policy::PolicyEngine& engine,
+                           BusMode mode, std::string adminGroup, std::size_t workers)
+    : AdaptorInterfaces(connection, wire::kObjectPath),
+      m_engine(engine),
+      m_mode(mode),
+      m_writers(std::move(adminGroup)),
+      m_workers(std::make_unique<WorkerPool>(workers)) {
+    registerAdaptor();
+}
+
+TrustAdaptor::~TrustAdaptor() {
+    unregisterAdaptor();
+    m_workers.reset();  // answers what was already queued
+}
+
+TrustAdaptor::Caller TrustAdaptor::currentCaller() {
+    if (m_mode == BusMode::Session) {
+        return {getuid()};  // a session bus carries one user
+    }
+    auto message = getObject().getCurrentlyProcessedMessage();
+    std::string sender = message->getSender();
+    if (auto uid = m_credentials.cached(sender)) {
+        return {*uid};
+    }
+    uid_t uid = message->getCredsUid();
+    m_credentials.remember(sender, uid);
+    return {uid};
+}
+
+Result<void> TrustAdaptor::authorizeWrite(const Caller& caller) {
+    if (m_mode == BusMode::Session || m_writers.mayWrite(caller.uid)) {
+        return {};
+    }
+    return notAuthorized("uid " + std::to_string(caller.uid) +
+                         " may not change the machine's trust policy: only root and members of "
+                         "the group \"" +
+                         m_writers.adminGroup() + "\" may");
+}
+
+template <typename ResultType, typename Work>
+void TrustAdaptor::answer(ResultType&& result, Work&& work) {
+    // sdbus::Result is move-only and a std::function must be copyable: share it.
+    auto reply = std::make_shared<std::decay_t<ResultType>>(std::move(result));
+    m_workers->post([reply, work = std::forward<Work>(work)]() mutable {
+        try {
+            work(*reply);
+        } catch (const std::exception& e) {
+            reply->returnError(wire::toDbusError(internalError(e.what())));
+        }
+    });
+}
+
+void TrustAdaptor::Verify(sdbus::Result<std::string, std::string, std::string, Dict>&& result,
+                          std::string protocol, std::string peer, std::string keyFormat,
+                          std::string key, Dict options) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, protocol = std::move(protocol),
+                               peer = std::move(peer), keyFormat = std::move(keyFormat),
+                               key = std::move(key), options = std::move(options)](auto& reply) {
+        auto verdict = [&]() -> Result<Verdict> {
+            PEERTRUST_TRY(checkSize(key, "the key"));
+            VerifyRequest request;
+            request.protocol = protocol;
+            request.peer = peer;
+            PEERTRUST_TRY_ASSIGN(request.keyFormat, parseKeyFormat(keyFormat));
+            request.key = wire::textToBytes(key);
+            PEERTRUST_TRY(wire::applyVerifyOptions(options, request));
+            if (request.pinOnFirstUse) {
+                PEERTRUST_TRY(authorizeWrite(caller));
+            }
+            return m_engine.verifyAs(request, caller.uid);
+        }();
+        if (!verdict) {
+            reply.returnError(wire::toDbusError(verdict.error()));
+            return;
+        }
+        auto [kind, reasonCode, explanation, details] = wire::verdictToWire(*verdict);
+        reply.returnResults(kind, reasonCode, explanation, details);
+        if (verdict->reason == reason::TofuNew && !verdict->details.pins.empty()) {
+            emitChanged("pin", verdict->details.pins.front().pinId);
+        }
+    });
+}
+
+void TrustAdaptor::AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol,
+                          std::string peer, std::string keyFormat, std::string key, bool replace) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, protocol = std::move(protocol),
+                               peer = std::move(peer), keyFormat = std::move(keyFormat),
+                               key = std::move(key), replace](auto& reply) {
+        auto added = [&]() -> Result<AddOutcome> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            PEERTRUST_TRY(checkSize(key, "the key"));
+            PEERTRUST_TRY_ASSIGN(KeyFormat format, parseKeyFormat(keyFormat));
+            return m_engine.addPin(
+                {protocol, peer, format, wire::textToBytes(key), replace, PinOrigin::Manual});
+        }();
+        if (!added) {
+            reply.returnError(wire::toDbusError(added.error()));
+            return;
+        }
+        reply.returnResults(added->id, added->created);
+        if (added->created || replace) {
+            emitChanged("pin", added->id);
+        }
+    });
+}
+
+void TrustAdaptor::RemovePin(sdbus::Result<>&& result, std::string id) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, id = std::move(id)](auto& reply) {
+        auto removed = [&]() -> Result<void> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            return m_engine.removePin(id);
+        }();
+        if (!removed) {
+            reply.returnError(wire::toDbusError(removed.error()));
+            return;
+        }
+        reply.returnResults();
+        emitChanged("pin", id);
+    });
+}
+
+void TrustAdaptor::ListPins(sdbus::Result<std::vector<Dict>>&& result) {
+    answer(std::move(result), [this](auto& reply) {
+        auto pins = m_engine.listPins();
+        if (!pins) {
+            reply.returnError(wire::toDbusError(pins.error()));
+            return;
+        }
+        std::vector<Dict> out;
+        for (const PinInfo& pin : *pins) {
+            out.push_back(wire::pinToWire(pin));
+        }
+        reply.returnResults(out);
+    });
+}
+
+void TrustAdaptor::ForgetPins(sdbus::Result<uint32_t>&& result, Dict criteria) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, criteria = std::move(criteria)](auto& reply) {
+        auto forgotten = [&]() -> Result<std::size_t> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            PEERTRUST_TRY_ASSIGN(PinForgetRequest request, wire::forgetFromWire(criteria));
+            return m_engine.forgetPins(request);
+        }();
+        if (!forgotten) {
+            reply.returnError(wire::toDbusError(forgotten.error()));
+            return;
+        }
+        reply.returnResults(static_cast<uint32_t>(*forgotten));
+        if (*forgotten > 0) {
+            emitChanged("pin", "");
+        }
+    });
+}
+
+void TrustAdaptor::AddAnchor(sdbus::Result<std::string, bool>&& result, std::string certificate,
+                             Dict scope, std::string label) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, certificate = std::move(certificate),
+                               scope = std::move(scope), label = std::move(label)](auto& reply) {
+        auto added = [&]() -> Result<AddOutcome> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            PEERTRUST_TRY(checkSize(certificate, "the certificate"));
+            PEERTRUST_TRY_ASSIGN(AnchorScope parsed, wire::scopeFromWire(scope));
+            return m_engine.addAnchor({wire::textToBytes(certificate), parsed, label});
+        }();
+        if (!added) {
+            reply.returnError(wire::toDbusError(added.error()));
+            return;
+        }
+        reply.returnResults(added->id, added->created);
+        if (added->created) {
+            emitChanged("anchor", added->id);
+        }
+    });
+}
+
+void TrustAdaptor::SetAnchorScope(sdbus::Result<>&& result, std::string id, Dict scope) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, id = std::move(id),
+                               scope = std::move(scope)](auto& reply) {
+        auto set = [&]() -> Result<void> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            PEERTRUST_TRY_ASSIGN(AnchorScope parsed, wire::scopeFromWire(scope));
+            return m_engine.setAnchorScope(id, parsed);
+        }();
+        if (!set) {
+            reply.returnError(wire::toDbusError(set.error()));
+            return;
+        }
+        reply.returnResults();
+        emitChanged("anchor", id);
+    });
+}
+
+void TrustAdaptor::RemoveAnchor(sdbus::Result<>&& result, std::string id) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, id = std::move(id)](auto& reply) {
+        auto removed = [&]() -> Result<void> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            return m_engine.removeAnchor(id);
+        }();
+        if (!removed) {
+            reply.returnError(wire::toDbusError(removed.error()));
+            return;
+        }
+        reply.returnResults();
+        emitChanged("anchor", id);
+    });
+}
+
+void TrustAdaptor::ListAnchors(sdbus::Result<std::vector<Dict>>&& result) {
+    answer(std::move(result), [this](auto& reply) {
+        auto anchors = m_engine.listAnchors();
+        if (!anchors) {
+            reply.returnError(wire::toDbusError(anchors.error()));
+            return;
+        }
+        std::vector<Dict> out;
+        for (const AnchorInfo& anchor : *anchors) {
+            out.push_back(wire::anchorToWire(anchor));
+        }
+        reply.returnResults(out);
+    });
+}
+
+void TrustAdaptor::ImportSystemAnchors(
+    sdbus::Result<uint32_t, uint32_t, uint32_t, std::vector<std::string>>&& result,
+    std::string bundle) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, bundle = std::move(bundle)](auto& reply) {
+        auto imported = [&]() -> Result<ImportSummary> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            return m_engine.importSystemAnchors(wire::textToBytes(bundle));
+        }();
+        if (!imported) {
+            reply.returnError(wire::toDbusError(imported.error()));
+            return;
+        }
+        reply.returnResults(static_cast<uint32_t>(imported->imported),
+                            static_cast<uint32_t>(imported->alreadyPresent),
+                            static_cast<uint32_t>(imported->skipped), imported->skippedReasons);
+        if (imported->imported > 0) {
+            emitChanged("anchor", "");
+        }
+    });
+}
+
+void TrustAdaptor::AddDistrust(sdbus::Result<std::string, bool>&& result, std::string kind,
+                               std::string data, std::string label) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, kind = std::move(kind), data = std::move(data),
+                               label = std::move(label)](auto& reply) {
+        auto added = [&]() -> Result<AddOutcome> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            PEERTRUST_TRY(checkSize(data, "the distrusted item"));
+            DistrustKind parsed;
+            if (kind == "certificate") {
+                parsed = DistrustKind::Certificate;
+            } else if (kind == "spki") {
+                parsed = DistrustKind::Spki;
+            } else {
+                return invalidInput("unknown distrust kind \"" + kind.substr(0, 40) +
+                                    "\" (certificate, spki)");
+            }
+            return m_engine.addDistrust({parsed, wire::textToBytes(data), label});
+        }();
+        if (!added) {
+            reply.returnError(wire::toDbusError(added.error()));
+            return;
+        }
+        reply.returnResults(added->id, added->created);
+        if (added->created) {
+            emitChanged("distrust", added->id);
+        }
+    });
+}
+
+void TrustAdaptor::RemoveDistrust(sdbus::Result<>&& result, std::string id) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, id = std::move(id)](auto& reply) {
+        auto removed = [&]() -> Result<void> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            return m_engine.removeDistrust(id);
+        }();
+        if (!removed) {
+            reply.returnError(wire::toDbusError(removed.error()));
+            return;
+        }
+        reply.returnResults();
+        emitChanged("distrust", id);
+    });
+}
+
+void TrustAdaptor::ListDistrust(sdbus::Result<std::vector<Dict>>&& result) {
+    answer(std::move(result), [this](auto& reply) {
+        auto entries = m_engine.listDistrust();
+        if (!entries) {
+            reply.returnError(wire::toDbusError(entries.error()));
+            return;
+        }
+        std::vector<Dict> out;
+        for (const DistrustInfo& entry : *entries) {
+            out.push_back(wire::distrustToWire(entry));
+        }
+        reply.returnResults(out);
+    });
+}
+
+void TrustAdaptor::ListProtocols(sdbus::Result<std::vector<Dict>>&& result) {
+    answer(std::move(result), [this](auto& reply) {
+        auto protocols = m_engine.listProtocols();
+        if (!protocols) {
+            reply.returnError(wire::toDbusError(protocols.error()));
+            return;
+        }
+        std::vector<Dict> out;
+        for (const ProtocolInfo& protocol : *protocols) {
+            out.push_back(wire::protocolToWire(protocol));
+        }
+        reply.returnResults(out);
+    });
+}
+
+void TrustAdaptor::AddProtocol(sdbus::Result<std::string, bool>&& result, std::string name,
+                               std::string family, std::string policy) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, name = std::move(name), family = std::move(family),
+                               policy = std::move(policy)](auto& reply) {
+        auto added = [&]() -> Result<AddOutcome> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            PEERTRUST_TRY_ASSIGN(ProtocolPolicy parsed, parseProtocolPolicy(policy));
+            return m_engine.addProtocol({name, family, parsed});
+        }();
+        if (!added) {
+            reply.returnError(wire::toDbusError(added.error()));
+            return;
+        }
+        reply.returnResults(added->id, added->created);
+        if (added->created) {
+            emitChanged("protocol", added->id);
+        }
+    });
+}
+
+}  // namespace peertrust::service

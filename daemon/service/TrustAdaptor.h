@@ -1,0 +1,70 @@
+// org.peertrust.Trust1 on the bus: decodes each call on the bus thread, answers it from the
+// worker pool through the engine, and maps errors to org.peertrust.Error.* names. It only
+// translates; every decision is the engine's.
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <memory>
+#include <string>
+
+#include "Trust1Adaptor.h"  // generated from dbus/org.peertrust.Trust1.xml
+#include "policy/PolicyEngine.h"
+#include "service/CallerCredentials.h"
+#include "service/WorkerPool.h"
+
+namespace peertrust::service {
+
+enum class BusMode { Session, System };
+
+class TrustAdaptor final : public sdbus::AdaptorInterfaces<org::peertrust::Trust1_adaptor> {
+public:
+    TrustAdaptor(sdbus::IConnection& connection, policy::PolicyEngine& engine, BusMode mode,
+                 std::string adminGroup, std::size_t workers);
+    ~TrustAdaptor();
+
+private:
+    using Dict = std::map<std::string, sdbus::Variant>;
+    struct Caller {
+        uid_t uid = 0;
+    };
+
+    Caller currentCaller();
+    // Runs `work` on a worker; an Error it returns goes back as the D-Bus error.
+    template <typename ResultType, typename Work>
+    void answer(ResultType&& result, Work&& work);
+    Result<void> authorizeWrite(const Caller& caller) ;
+
+    void Verify(sdbus::Result<std::string, std::string, std::string, Dict>&& result,
+                std::string protocol, std::string peer, std::string keyFormat, std::string key,
+                Dict options) override;
+    void AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol, std::string peer,
+                std::string keyFormat, std::string key, bool replace) override;
+    void RemovePin(sdbus::Result<>&& result, std::string id) override;
+    void ListPins(sdbus::Result<std::vector<Dict>>&& result) override;
+    void ForgetPins(sdbus::Result<uint32_t>&& result, Dict criteria) override;
+    void AddAnchor(sdbus::Result<std::string, bool>&& result, std::string certificate, Dict scope,
+                   std::string label) override;
+    void SetAnchorScope(sdbus::Result<>&& result, std::string id, Dict scope) override;
+    void RemoveAnchor(sdbus::Result<>&& result, std::string id) override;
+    void ListAnchors(sdbus::Result<std::vector<Dict>>&& result) override;
+    void ImportSystemAnchors(
+        sdbus::Result<uint32_t, uint32_t, uint32_t, std::vector<std::string>>&& result,
+        std::string bundle) override;
+    void AddDistrust(sdbus::Result<std::string, bool>&& result, std::string kind, std::string data,
+                     std::string label) override;
+    void RemoveDistrust(sdbus::Result<>&& result, std::string id) override;
+    void ListDistrust(sdbus::Result<std::vector<Dict>>&& result) override;
+    void ListProtocols(sdbus::Result<std::vector<Dict>>&& result) override;
+    void AddProtocol(sdbus::Result<std::string, bool>&& result, std::string name,
+                     std::string family, std::string policy) override;
+
+    policy::PolicyEngine& m_engine;
+    BusMode m_mode;
+    CallerCredentials m_credentials;
+    WriterPolicy m_writers;
+    // Declared last: destroyed first, so queued calls finish while the rest still exists.
+    std::unique_ptr<WorkerPool> m_workers;
+};
+
+}  // namespace peertrust::service

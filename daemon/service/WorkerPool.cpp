@@ -1,0 +1,46 @@
+#include "service/WorkerPool.h"
+
+namespace peertrust::service {
+
+WorkerPool::WorkerPool(std::size_t threads) {
+    for (std::size_t i = 0; i < threads; ++i) {
+        m_threads.emplace_back([this] { run(); });
+    }
+}
+
+WorkerPool::~WorkerPool() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    for (auto& thread : m_threads) {
+        thread.join();
+    }
+}
+
+void WorkerPool::post(std::function<void()> job) {
+    {
+        std::lock_guard lock(m_mutex);
+        m_jobs.push_back(std::move(job));
+    }
+    m_wake.notify_one();
+}
+
+void WorkerPool::run() {
+    while (true) {
+        std::function<void()> job;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
+            if (m_jobs.empty()) {
+                return;  // stopping, and nothing left to answer
+            }
+            job = std::move(m_jobs.front());
+            m_jobs.pop_front();
+        }
+        job();
+    }
+}
+
+}  // namespace peertrust::service

@@ -1,0 +1,56 @@
+// libpeertrust: the trust daemon's D-Bus API as a TrustService, for C++ programs.
+//
+//   auto client = peertrust::Client::connect(peertrust::Bus::Session);
+//   auto verdict = (*client)->verify({"https", "www.example.com",
+//                                     peertrust::KeyFormat::X509Chain, chainDer});
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "peertrust/TrustService.h"
+
+namespace peertrust {
+
+enum class Bus { Session, System };
+
+class Client final : public TrustService {
+public:
+    static Result<std::unique_ptr<Client>> connect(Bus bus);
+    ~Client() override;
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    Result<Verdict> verify(const VerifyRequest& request) override;
+
+    Result<AddOutcome> addPin(const PinAddRequest& request) override;
+    Result<void> removePin(const std::string& id) override;
+    Result<std::vector<PinInfo>> listPins() override;
+    Result<std::size_t> forgetPins(const PinForgetRequest& request) override;
+
+    Result<AddOutcome> addAnchor(const AnchorAddRequest& request) override;
+    Result<void> setAnchorScope(const std::string& id, const AnchorScope& scope) override;
+    Result<void> removeAnchor(const std::string& id) override;
+    Result<std::vector<AnchorInfo>> listAnchors() override;
+    Result<ImportSummary> importSystemAnchors(const Bytes& pemBundle) override;
+
+    Result<AddOutcome> addDistrust(const DistrustAddRequest& request) override;
+    Result<void> removeDistrust(const std::string& id) override;
+    Result<std::vector<DistrustInfo>> listDistrust() override;
+
+    Result<std::vector<ProtocolInfo>> listProtocols() override;
+    Result<AddOutcome> addProtocol(const ProtocolAddRequest& request) override;
+
+    // Calls `handler(kind, id)` for every Changed signal ("pin", "anchor", "distrust",
+    // "protocol"), on a thread of the library's, until the Client is destroyed.
+    using ChangeHandler = std::function<void(const std::string& kind, const std::string& id)>;
+    Result<void> subscribe(ChangeHandler handler);
+
+private:
+    class Impl;
+    explicit Client(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace peertrust

@@ -1,0 +1,253 @@
+#include "peertrust/Client.h"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <mutex>
+
+#include "DbusWire.h"
+#include "Trust1Proxy.h"  // generated from dbus/org.peertrust.Trust1.xml
+
+namespace peertrust {
+
+namespace {
+
+class Trust1Proxy final : public sdbus::ProxyInterfaces<org::peertrust::Trust1_proxy> {
+public:
+    Trust1Proxy(sdbus::IConnection& connection, Client::ChangeHandler onChange)
+        : ProxyInterfaces(connection, wire::kBusName, wire::kObjectPath),
+          m_onChange(std::move(onChange)) {
+        registerProxy();
+    }
+    ~Trust1Proxy() { unregisterProxy(); }
+
+private:
+    void onChanged(const std::string& kind, const std::string& id) override {
+        if (m_onChange) {
+            m_onChange(kind, id);
+        }
+    }
+    Client::ChangeHandler m_onChange;
+};
+
+std::unique_ptr<sdbus::IConnection> openConnection(Bus bus) {
+    return bus == Bus::System ? sdbus::createSystemBusConnection()
+                              : sdbus::createSessionBusConnection();
+}
+
+// Runs one call, turning sdbus errors into peertrust's.
+template <typename Call>
+auto guarded(Call&& call) -> Result<decltype(call())> {
+    try {
+        return call();
+    } catch (const sdbus::Error& e) {
+        return wire::fromDbusError(e);
+    }
+}
+
+template <typename Call>
+Result<void> guardedVoid(Call&& call) {
+    try {
+        call();
+        return {};
+    } catch (const sdbus::Error& e) {
+        return wire::fromDbusError(e);
+    }
+}
+
+}  // namespace
+
+class Client::Impl {
+public:
+    Bus bus;
+    // Calls go over a connection without an event-loop thread (a thread would add a hop to
+    // every call); signals arrive on a second connection that has one.
+    std::unique_ptr<sdbus::IConnection> calls;
+    std::unique_ptr<Trust1Proxy> proxy;
+    std::mutex callMutex;  // one call at a time on `calls`
+    std::unique_ptr<sdbus::IConnection> signals;
+    std::unique_ptr<Trust1Proxy> signalProxy;
+};
+
+Client::Client(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+Client::~Client() {
+    if (m_impl->signals) {
+        m_impl->signals->leaveEventLoop();
+    }
+    m_impl->signalProxy.reset();
+}
+
+Result<std::unique_ptr<Client>> Client::connect(Bus bus) {
+    auto impl = std::make_unique<Impl>();
+    impl->bus = bus;
+    try {
+        impl->calls = openConnection(bus);
+        impl->proxy = std::make_unique<Trust1Proxy>(*impl->calls, nullptr);
+    } catch (const sdbus::Error& e) {
+        return unavailable(std::string("cannot connect to the ") +
+                           (bus == Bus::System ? "system" : "session") +
+                           " bus: " + e.getMessage());
+    }
+    return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+Result<void> Client::subscribe(ChangeHandler handler) {
+    try {
+        m_impl->signals = openConnection(m_impl->bus);
+        m_impl->signalProxy = std::make_unique<Trust1Proxy>(*m_impl->signals, std::move(handler));
+        m_impl->signals->enterEventLoopAsync();
+    } catch (const sdbus::Error& e) {
+        return unavailable("cannot subscribe to changes: " + e.getMessage());
+    }
+    return {};
+}
+
+Result<Verdict> Client::verify(const VerifyRequest& request) {
+    PEERTRUST_TRY_ASSIGN(std::string key, wire::keyToText(request.keyFormat, request.key));
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
+                             return m_impl->proxy->Verify(request.protocol, request.peer,
+                                                          std::string(toString(request.keyFormat)),
+                                                          key, wire::verifyOptions(request));
+                         }));
+    const auto& [kind, reasonCode, explanation, details] = reply;
+    return wire::verdictFromWire(kind, reasonCode, explanation, details);
+}
+
+Result<AddOutcome> Client::addPin(const PinAddRequest& request) {
+    PEERTRUST_TRY_ASSIGN(std::string key, wire::keyToText(request.keyFormat, request.key));
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
+                             return m_impl->proxy->AddPin(request.protocol, request.peer,
+                                                          std::string(toString(request.keyFormat)),
+                                                          key, request.replace);
+                         }));
+    return AddOutcome{std::get<0>(reply), std::get<1>(reply)};
+}
+
+Result<void> Client::removePin(const std::string& id) {
+    std::lock_guard lock(m_impl->callMutex);
+    return guardedVoid([&] { m_impl->proxy->RemovePin(id); });
+}
+
+Result<std::vector<PinInfo>> Client::listPins() {
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListPins(); }));
+    std::vector<PinInfo> pins;
+    for (const auto& dict : reply) {
+        PEERTRUST_TRY_ASSIGN(PinInfo pin, wire::pinFromWire(dict));
+        pins.push_back(std::move(pin));
+    }
+    return pins;
+}
+
+Result<std::size_t> Client::forgetPins(const PinForgetRequest& request) {
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto count, guarded([&] {
+                             return m_impl->proxy->ForgetPins(wire::forgetToWire(request));
+                         }));
+    return static_cast<std::size_t>(count);
+}
+
+Result<AddOutcome> Client::addAnchor(const AnchorAddRequest& request) {
+    PEERTRUST_TRY_ASSIGN(std::string certificate,
+                         wire::keyToText(KeyFormat::X509Chain, request.certificate));
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
+                             return m_impl->proxy->AddAnchor(
+                                 certificate, wire::scopeToWire(request.scope), request.label);
+                         }));
+    return AddOutcome{std::get<0>(reply), std::get<1>(reply)};
+}
+
+Result<void> Client::setAnchorScope(const std::string& id, const AnchorScope& scope) {
+    std::lock_guard lock(m_impl->callMutex);
+    return guardedVoid([&] { m_impl->proxy->SetAnchorScope(id, wire::scopeToWire(scope)); });
+}
+
+Result<void> Client::removeAnchor(const std::string& id) {
+    std::lock_guard lock(m_impl->callMutex);
+    return guardedVoid([&] { m_impl->proxy->RemoveAnchor(id); });
+}
+
+Result<std::vector<AnchorInfo>> Client::listAnchors() {
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListAnchors(); }));
+    std::vector<AnchorInfo> anchors;
+    for (const auto& dict : reply) {
+        PEERTRUST_TRY_ASSIGN(AnchorInfo anchor, wire::anchorFromWire(dict));
+        anchors.push_back(std::move(anchor));
+    }
+    return anchors;
+}
+
+Result<ImportSummary> Client::importSystemAnchors(const Bytes& pemBundle) {
+    std::string bundle(pemBundle.begin(), pemBundle.end());
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply,
+                         guarded([&] { return m_impl->proxy->ImportSystemAnchors(bundle); }));
+    ImportSummary summary;
+    summary.imported = std::get<0>(reply);
+    summary.alreadyPresent = std::get<1>(reply);
+    summary.skipped = std::get<2>(reply);
+    summary.skippedReasons = std::get<3>(reply);
+    return summary;
+}
+
+Result<AddOutcome> Client::addDistrust(const DistrustAddRequest& request) {
+    std::string data;
+    if (request.kind == DistrustKind::Certificate) {
+        PEERTRUST_TRY_ASSIGN(data, wire::keyToText(KeyFormat::X509Chain, request.data));
+    } else {
+        std::string_view text(reinterpret_cast<const char*>(request.data.data()),
+                              request.data.size());
+        bool sshLine = text.starts_with("ssh-") || text.starts_with("ecdsa-sha2-");
+        PEERTRUST_TRY_ASSIGN(
+            data, wire::keyToText(sshLine ? KeyFormat::OpenSsh : KeyFormat::Spki, request.data));
+    }
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
+                             return m_impl->proxy->AddDistrust(
+                                 std::string(toString(request.kind)), data, request.label);
+                         }));
+    return AddOutcome{std::get<0>(reply), std::get<1>(reply)};
+}
+
+Result<void> Client::removeDistrust(const std::string& id) {
+    std::lock_guard lock(m_impl->callMutex);
+    return guardedVoid([&] { m_impl->proxy->RemoveDistrust(id); });
+}
+
+Result<std::vector<DistrustInfo>> Client::listDistrust() {
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListDistrust(); }));
+    std::vector<DistrustInfo> entries;
+    for (const auto& dict : reply) {
+        PEERTRUST_TRY_ASSIGN(DistrustInfo entry, wire::distrustFromWire(dict));
+        entries.push_back(std::move(entry));
+    }
+    return entries;
+}
+
+Result<std::vector<ProtocolInfo>> Client::listProtocols() {
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListProtocols(); }));
+    std::vector<ProtocolInfo> protocols;
+    for (const auto& dict : reply) {
+        PEERTRUST_TRY_ASSIGN(ProtocolInfo protocol, wire::protocolFromWire(dict));
+        protocols.push_back(std::move(protocol));
+    }
+    return protocols;
+}
+
+Result<AddOutcome> Client::addProtocol(const ProtocolAddRequest& request) {
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
+                             return m_impl->proxy->AddProtocol(
+                                 request.name, request.family,
+                                 std::string(toString(request.policy)));
+                         }));
+    return AddOutcome{std::get<0>(reply), std::get<1>(reply)};
+}
+
+}  // namespace peertrust

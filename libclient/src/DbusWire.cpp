@@ -1,0 +1,458 @@
+#include "DbusWire.h"
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include <array>
+#include <optional>
+#include <span>
+
+#include "peertrust/Der.h"
+
+namespace peertrust::wire {
+
+namespace {
+
+constexpr std::array<std::pair<ErrorCategory, const char*>, 7> kErrorNames = {{
+    {ErrorCategory::InvalidInput, "org.peertrust.Error.InvalidInput"},
+    {ErrorCategory::NotAuthorized, "org.peertrust.Error.NotAuthorized"},
+    {ErrorCategory::NotFound, "org.peertrust.Error.NotFound"},
+    {ErrorCategory::Conflict, "org.peertrust.Error.Conflict"},
+    {ErrorCategory::Unavailable, "org.peertrust.Error.Unavailable"},
+    {ErrorCategory::Internal, "org.peertrust.Error.Internal"},
+    // A usage error never leaves the CLI; if it did, it is invalid input.
+    {ErrorCategory::Usage, "org.peertrust.Error.InvalidInput"},
+}};
+
+template <typename T>
+Result<T> get(const Dict& dict, const char* key) {
+    auto found = dict.find(key);
+    if (found == dict.end()) {
+        return invalidInput(std::string("\"") + key + "\" is missing");
+    }
+    if (!found->second.containsValueOfType<T>()) {
+        return invalidInput(std::string("\"") + key + "\" has the wrong type (" +
+                            found->second.peekValueType() + ")");
+    }
+    return found->second.get<T>();
+}
+
+template <typename T>
+Result<std::optional<T>> getOptional(const Dict& dict, const char* key) {
+    if (dict.find(key) == dict.end()) {
+        return std::optional<T>();
+    }
+    PEERTRUST_TRY_ASSIGN(T value, get<T>(dict, key));
+    return std::optional<T>(std::move(value));
+}
+
+Result<void> onlyKeys(const Dict& dict, std::initializer_list<const char*> keys, const char* what) {
+    for (const auto& [key, value] : dict) {
+        bool known = false;
+        for (const char* k : keys) {
+            known = known || key == k;
+        }
+        if (!known) {
+            return invalidInput(std::string("unknown ") + what + " \"" + key.substr(0, 40) + "\"");
+        }
+    }
+    return {};
+}
+
+std::string subtreeText(const NameSubtree& tree) {
+    switch (tree.type) {
+        case NameSubtree::Type::Dns:
+            return "." + tree.value;
+        case NameSubtree::Type::Email:
+            return "@" + tree.value;
+        case NameSubtree::Type::Ip:
+            return tree.value;
+    }
+    return tree.value;
+}
+
+NameSubtree subtreeFromText(const std::string& text) {
+    if (text.starts_with("@")) {
+        return {NameSubtree::Type::Email, text.substr(1)};
+    }
+    if (text.find('/') != std::string::npos) {
+        return {NameSubtree::Type::Ip, text};
+    }
+    return {NameSubtree::Type::Dns, text.starts_with(".") ? text.substr(1) : text};
+}
+
+Dict clientExportToWire(const ClientExport& client) {
+    return {{"level", sdbus::Variant(std::string(toString(client.level)))},
+            {"purposes", sdbus::Variant(client.purposes)},
+            {"why", sdbus::Variant(client.why)}};
+}
+
+Result<ClientExport> clientExportFromWire(const Dict& dict) {
+    ClientExport client;
+    PEERTRUST_TRY_ASSIGN(std::string level, get<std::string>(dict, "level"));
+    bool known = false;
+    for (ExportLevel l : {ExportLevel::Anchor, ExportLevel::AnchorWithNameConstraints,
+                          ExportLevel::MustVerify, ExportLevel::None}) {
+        if (level == toString(l)) {
+            client.level = l;
+            known = true;
+        }
+    }
+    if (!known) {
+        return invalidInput("unknown export level \"" + level + "\"");
+    }
+    PEERTRUST_TRY_ASSIGN(client.purposes, get<std::vector<std::string>>(dict, "purposes"));
+    PEERTRUST_TRY_ASSIGN(client.why, get<std::string>(dict, "why"));
+    return client;
+}
+
+Result<StoreLayer> layerFromText(const std::string& text) {
+    if (text == "system") {
+        return StoreLayer::System;
+    }
+    if (text == "user") {
+        return StoreLayer::User;
+    }
+    return invalidInput("unknown store layer \"" + text + "\"");
+}
+
+Result<std::string> pemBlock(const char* type, std::span<const std::uint8_t> der) {
+    gnutls_datum_t in{const_cast<unsigned char*>(der.data()), static_cast<unsigned>(der.size())};
+    gnutls_datum_t out{nullptr, 0};
+    int rc = gnutls_pem_base64_encode2(type, &in, &out);
+    if (rc < 0) {
+        return invalidInput(std::string("cannot encode as PEM: ") + gnutls_strerror(rc));
+    }
+    std::string text(reinterpret_cast<const char*>(out.data), out.size);
+    gnutls_free(out.data);
+    return text;
+}
+
+// Concatenated DER certificates to PEM blocks; the daemon parses and checks them.
+Result<std::string> derChainToPem(const Bytes& der) {
+    std::string pem;
+    std::span<const std::uint8_t> rest(der);
+    while (!rest.empty()) {
+        std::size_t length = derSequenceLength(rest);
+        if (length == 0) {
+            return invalidInput("the certificate chain is neither PEM nor complete DER");
+        }
+        PEERTRUST_TRY_ASSIGN(std::string block, pemBlock("CERTIFICATE", rest.first(length)));
+        pem += block;
+        rest = rest.subspan(length);
+    }
+    return pem;
+}
+
+bool isPem(const Bytes& data) {
+    std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+    return text.find("-----BEGIN ") != std::string_view::npos;
+}
+
+}  // namespace
+
+std::string errorName(ErrorCategory category) {
+    for (const auto& [c, name] : kErrorNames) {
+        if (c == category) {
+            return name;
+        }
+    }
+    return "org.peertrust.Error.Internal";
+}
+
+ErrorCategory categoryFromName(const std::string& name) {
+    for (const auto& [c, n] : kErrorNames) {
+        if (name == n) {
+            return c;
+        }
+    }
+    // Not ours: the bus itself failed us (no daemon, timeout, access denied by policy).
+    if (name == "org.freedesktop.DBus.Error.AccessDenied") {
+        return ErrorCategory::NotAuthorized;
+    }
+    return ErrorCategory::Unavailable;
+}
+
+sdbus::Error toDbusError(const Error& error) {
+    return sdbus::Error(errorName(error.category()), error.message());
+}
+
+Error fromDbusError(const sdbus::Error& error) {
+    ErrorCategory category = categoryFromName(error.getName());
+    std::string message = error.getMessage();
+    if (!error.getName().starts_with("org.peertrust.")) {
+        message = "no peertrust daemon answers (" + error.getName() + ": " + message + ")";
+    }
+    return Error(category, message);
+}
+
+Result<std::string> keyToText(KeyFormat format, const Bytes& key) {
+    if (format == KeyFormat::OpenSsh || isPem(key)) {
+        return std::string(key.begin(), key.end());
+    }
+    if (format == KeyFormat::X509Chain) {
+        return derChainToPem(key);
+    }
+    return pemBlock("PUBLIC KEY", key);
+}
+
+Bytes textToBytes(const std::string& text) { return Bytes(text.begin(), text.end()); }
+
+Dict verifyOptions(const VerifyRequest& request) {
+    Dict options;
+    if (request.at) {
+        options["at"] = sdbus::Variant(static_cast<std::int64_t>(*request.at));
+    }
+    if (request.pinOnFirstUse) {
+        options["pin-on-first-use"] = sdbus::Variant(true);
+    }
+    return options;
+}
+
+Result<void> applyVerifyOptions(const Dict& options, VerifyRequest& request) {
+    PEERTRUST_TRY(onlyKeys(options, {"at", "pin-on-first-use"}, "option"));
+    PEERTRUST_TRY_ASSIGN(auto at, getOptional<std::int64_t>(options, "at"));
+    PEERTRUST_TRY_ASSIGN(auto pin, getOptional<bool>(options, "pin-on-first-use"));
+    request.at = at;
+    request.pinOnFirstUse = pin.value_or(false);
+    return {};
+}
+
+std::tuple<std::string, std::string, std::string, Dict> verdictToWire(const Verdict& verdict) {
+    const VerdictDetails& d = verdict.details;
+    Dict details{{"protocol", sdbus::Variant(d.protocol)},
+                 {"peer", sdbus::Variant(d.peer)},
+                 {"key_format", sdbus::Variant(d.keyFormat)},
+                 {"fingerprint", sdbus::Variant(d.fingerprint)},
+                 {"spki_sha256", sdbus::Variant(d.spkiSha256)},
+                 {"failures", sdbus::Variant(d.failures)}};
+    if (d.anchorId) {
+        details["anchor_id"] = sdbus::Variant(*d.anchorId);
+        details["anchor_label"] = sdbus::Variant(d.anchorLabel);
+    }
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::int64_t>>
+        pins;
+    for (const PinnedKey& pin : d.pins) {
+        pins.emplace_back(pin.pinId, pin.protocol, pin.fingerprint, pin.spkiSha256,
+                          static_cast<std::int64_t>(pin.firstSeen));
+    }
+    details["pins"] = sdbus::Variant(pins);
+    return {std::string(toString(verdict.kind)), verdict.reason, verdict.explanation,
+            std::move(details)};
+}
+
+Result<Verdict> verdictFromWire(const std::string& kind, const std::string& reason,
+                                const std::string& explanation, const Dict& details) {
+    Verdict verdict;
+    bool known = false;
+    for (VerdictKind k : {VerdictKind::Accepted, VerdictKind::Rejected, VerdictKind::Unknown}) {
+        if (kind == toString(k)) {
+            verdict.kind = k;
+            known = true;
+        }
+    }
+    if (!known) {
+        return invalidInput("unknown verdict \"" + kind + "\"");
+    }
+    verdict.reason = reason;
+    verdict.explanation = explanation;
+    VerdictDetails& d = verdict.details;
+    PEERTRUST_TRY_ASSIGN(d.protocol, get<std::string>(details, "protocol"));
+    PEERTRUST_TRY_ASSIGN(d.peer, get<std::string>(details, "peer"));
+    PEERTRUST_TRY_ASSIGN(d.keyFormat, get<std::string>(details, "key_format"));
+    PEERTRUST_TRY_ASSIGN(d.fingerprint, get<std::string>(details, "fingerprint"));
+    PEERTRUST_TRY_ASSIGN(d.spkiSha256, get<std::string>(details, "spki_sha256"));
+    PEERTRUST_TRY_ASSIGN(d.failures, get<std::vector<std::string>>(details, "failures"));
+    PEERTRUST_TRY_ASSIGN(d.anchorId, getOptional<std::string>(details, "anchor_id"));
+    PEERTRUST_TRY_ASSIGN(auto label, getOptional<std::string>(details, "anchor_label"));
+    d.anchorLabel = label.value_or("");
+    using PinStruct =
+        sdbus::Struct<std::string, std::string, std::string, std::string, std::int64_t>;
+    PEERTRUST_TRY_ASSIGN(auto pins, get<std::vector<PinStruct>>(details, "pins"));
+    for (const auto& pin : pins) {
+        d.pins.push_back({std::get<0>(pin), std::get<1>(pin), std::get<2>(pin), std::get<3>(pin),
+                          std::get<4>(pin)});
+    }
+    return verdict;
+}
+
+Dict scopeToWire(const AnchorScope& scope) {
+    std::vector<std::string> permit, exclude;
+    for (const auto& tree : scope.permitted) {
+        permit.push_back(subtreeText(tree));
+    }
+    for (const auto& tree : scope.excluded) {
+        exclude.push_back(subtreeText(tree));
+    }
+    Dict dict{{"protocols", sdbus::Variant(scope.protocols)},
+              {"permit", sdbus::Variant(permit)},
+              {"exclude", sdbus::Variant(exclude)}};
+    if (scope.notAfter) {
+        dict["not_after"] = sdbus::Variant(static_cast<std::int64_t>(*scope.notAfter));
+    }
+    return dict;
+}
+
+Result<AnchorScope> scopeFromWire(const Dict& dict) {
+    PEERTRUST_TRY(onlyKeys(dict, {"protocols", "permit", "exclude", "not_after"}, "scope key"));
+    AnchorScope scope;
+    PEERTRUST_TRY_ASSIGN(auto protocols, getOptional<std::vector<std::string>>(dict, "protocols"));
+    PEERTRUST_TRY_ASSIGN(auto permit, getOptional<std::vector<std::string>>(dict, "permit"));
+    PEERTRUST_TRY_ASSIGN(auto exclude, getOptional<std::vector<std::string>>(dict, "exclude"));
+    PEERTRUST_TRY_ASSIGN(auto notAfter, getOptional<std::int64_t>(dict, "not_after"));
+    scope.protocols = protocols.value_or(std::vector<std::string>{});
+    for (const auto& text : permit.value_or(std::vector<std::string>{})) {
+        scope.permitted.push_back(subtreeFromText(text));
+    }
+    for (const auto& text : exclude.value_or(std::vector<std::string>{})) {
+        scope.excluded.push_back(subtreeFromText(text));
+    }
+    scope.notAfter = notAfter;
+    return scope;
+}
+
+Dict pinToWire(const PinInfo& pin) {
+    Dict dict{{"id", sdbus::Variant(pin.id)},
+              {"peer", sdbus::Variant(pin.peer)},
+              {"protocol", sdbus::Variant(pin.protocol)},
+              {"key_format", sdbus::Variant(std::string(toString(pin.keyFormat)))},
+              {"fingerprint", sdbus::Variant(pin.fingerprint)},
+              {"spki_sha256", sdbus::Variant(pin.spkiSha256)},
+              {"origin", sdbus::Variant(std::string(toString(pin.origin)))},
+              {"layer", sdbus::Variant(std::string(toString(pin.layer)))},
+              {"first_seen", sdbus::Variant(static_cast<std::int64_t>(pin.firstSeen))},
+              {"seen_count", sdbus::Variant(static_cast<std::uint64_t>(pin.seenCount))}};
+    if (pin.lastSeen) {
+        dict["last_seen"] = sdbus::Variant(static_cast<std::int64_t>(*pin.lastSeen));
+    }
+    return dict;
+}
+
+Result<PinInfo> pinFromWire(const Dict& dict) {
+    PinInfo pin;
+    PEERTRUST_TRY_ASSIGN(pin.id, get<std::string>(dict, "id"));
+    PEERTRUST_TRY_ASSIGN(pin.peer, get<std::string>(dict, "peer"));
+    PEERTRUST_TRY_ASSIGN(pin.protocol, get<std::string>(dict, "protocol"));
+    PEERTRUST_TRY_ASSIGN(std::string format, get<std::string>(dict, "key_format"));
+    PEERTRUST_TRY_ASSIGN(pin.keyFormat, parseKeyFormat(format));
+    PEERTRUST_TRY_ASSIGN(pin.fingerprint, get<std::string>(dict, "fingerprint"));
+    PEERTRUST_TRY_ASSIGN(pin.spkiSha256, get<std::string>(dict, "spki_sha256"));
+    PEERTRUST_TRY_ASSIGN(std::string origin, get<std::string>(dict, "origin"));
+    PEERTRUST_TRY_ASSIGN(pin.origin, parsePinOrigin(origin));
+    PEERTRUST_TRY_ASSIGN(std::string layer, get<std::string>(dict, "layer"));
+    PEERTRUST_TRY_ASSIGN(pin.layer, layerFromText(layer));
+    PEERTRUST_TRY_ASSIGN(pin.firstSeen, get<std::int64_t>(dict, "first_seen"));
+    PEERTRUST_TRY_ASSIGN(auto lastSeen, getOptional<std::int64_t>(dict, "last_seen"));
+    pin.lastSeen = lastSeen;
+    PEERTRUST_TRY_ASSIGN(pin.seenCount, get<std::uint64_t>(dict, "seen_count"));
+    return pin;
+}
+
+Dict anchorToWire(const AnchorInfo& anchor) {
+    return {{"id", sdbus::Variant(anchor.id)},
+            {"label", sdbus::Variant(anchor.label)},
+            {"subject", sdbus::Variant(anchor.subject)},
+            {"source", sdbus::Variant(anchor.source)},
+            {"layer", sdbus::Variant(std::string(toString(anchor.layer)))},
+            {"fingerprint", sdbus::Variant(anchor.fingerprint)},
+            {"spki_sha256", sdbus::Variant(anchor.spkiSha256)},
+            {"created", sdbus::Variant(static_cast<std::int64_t>(anchor.created))},
+            {"not_after", sdbus::Variant(static_cast<std::int64_t>(anchor.certificateNotAfter))},
+            {"distrusted", sdbus::Variant(anchor.distrusted)},
+            {"scope", sdbus::Variant(scopeToWire(anchor.scope))},
+            {"exports", sdbus::Variant(Dict{
+                            {"gnutls", sdbus::Variant(clientExportToWire(anchor.exports.gnutls))},
+                            {"nss", sdbus::Variant(clientExportToWire(anchor.exports.nss))},
+                            {"pem_file", sdbus::Variant(clientExportToWire(anchor.exports.pemFile))},
+                        })}};
+}
+
+Result<AnchorInfo> anchorFromWire(const Dict& dict) {
+    AnchorInfo anchor;
+    PEERTRUST_TRY_ASSIGN(anchor.id, get<std::string>(dict, "id"));
+    PEERTRUST_TRY_ASSIGN(anchor.label, get<std::string>(dict, "label"));
+    PEERTRUST_TRY_ASSIGN(anchor.subject, get<std::string>(dict, "subject"));
+    PEERTRUST_TRY_ASSIGN(anchor.source, get<std::string>(dict, "source"));
+    PEERTRUST_TRY_ASSIGN(std::string layer, get<std::string>(dict, "layer"));
+    PEERTRUST_TRY_ASSIGN(anchor.layer, layerFromText(layer));
+    PEERTRUST_TRY_ASSIGN(anchor.fingerprint, get<std::string>(dict, "fingerprint"));
+    PEERTRUST_TRY_ASSIGN(anchor.spkiSha256, get<std::string>(dict, "spki_sha256"));
+    PEERTRUST_TRY_ASSIGN(anchor.created, get<std::int64_t>(dict, "created"));
+    PEERTRUST_TRY_ASSIGN(anchor.certificateNotAfter, get<std::int64_t>(dict, "not_after"));
+    PEERTRUST_TRY_ASSIGN(anchor.distrusted, get<bool>(dict, "distrusted"));
+    PEERTRUST_TRY_ASSIGN(Dict scope, get<Dict>(dict, "scope"));
+    PEERTRUST_TRY_ASSIGN(anchor.scope, scopeFromWire(scope));
+    PEERTRUST_TRY_ASSIGN(Dict exports, get<Dict>(dict, "exports"));
+    PEERTRUST_TRY_ASSIGN(Dict gnutls, get<Dict>(exports, "gnutls"));
+    PEERTRUST_TRY_ASSIGN(Dict nss, get<Dict>(exports, "nss"));
+    PEERTRUST_TRY_ASSIGN(Dict pem, get<Dict>(exports, "pem_file"));
+    PEERTRUST_TRY_ASSIGN(anchor.exports.gnutls, clientExportFromWire(gnutls));
+    PEERTRUST_TRY_ASSIGN(anchor.exports.nss, clientExportFromWire(nss));
+    PEERTRUST_TRY_ASSIGN(anchor.exports.pemFile, clientExportFromWire(pem));
+    return anchor;
+}
+
+Dict distrustToWire(const DistrustInfo& entry) {
+    return {{"id", sdbus::Variant(entry.id)},
+            {"kind", sdbus::Variant(std::string(toString(entry.kind)))},
+            {"label", sdbus::Variant(entry.label)},
+            {"fingerprint", sdbus::Variant(entry.fingerprint)},
+            {"spki_sha256", sdbus::Variant(entry.spkiSha256)},
+            {"layer", sdbus::Variant(std::string(toString(entry.layer)))},
+            {"created", sdbus::Variant(static_cast<std::int64_t>(entry.created))}};
+}
+
+Result<DistrustInfo> distrustFromWire(const Dict& dict) {
+    DistrustInfo entry;
+    PEERTRUST_TRY_ASSIGN(entry.id, get<std::string>(dict, "id"));
+    PEERTRUST_TRY_ASSIGN(std::string kind, get<std::string>(dict, "kind"));
+    entry.kind = kind == "spki" ? DistrustKind::Spki : DistrustKind::Certificate;
+    PEERTRUST_TRY_ASSIGN(entry.label, get<std::string>(dict, "label"));
+    PEERTRUST_TRY_ASSIGN(entry.fingerprint, get<std::string>(dict, "fingerprint"));
+    PEERTRUST_TRY_ASSIGN(entry.spkiSha256, get<std::string>(dict, "spki_sha256"));
+    PEERTRUST_TRY_ASSIGN(std::string layer, get<std::string>(dict, "layer"));
+    PEERTRUST_TRY_ASSIGN(entry.layer, layerFromText(layer));
+    PEERTRUST_TRY_ASSIGN(entry.created, get<std::int64_t>(dict, "created"));
+    return entry;
+}
+
+Dict protocolToWire(const ProtocolInfo& protocol) {
+    return {{"name", sdbus::Variant(protocol.name)},
+            {"family", sdbus::Variant(protocol.family)},
+            {"purpose", sdbus::Variant(protocol.purposeOid)},
+            {"policy", sdbus::Variant(std::string(toString(protocol.policy)))},
+            {"builtin", sdbus::Variant(protocol.builtin)}};
+}
+
+Result<ProtocolInfo> protocolFromWire(const Dict& dict) {
+    ProtocolInfo protocol;
+    PEERTRUST_TRY_ASSIGN(protocol.name, get<std::string>(dict, "name"));
+    PEERTRUST_TRY_ASSIGN(protocol.family, get<std::string>(dict, "family"));
+    PEERTRUST_TRY_ASSIGN(protocol.purposeOid, get<std::string>(dict, "purpose"));
+    PEERTRUST_TRY_ASSIGN(std::string policy, get<std::string>(dict, "policy"));
+    PEERTRUST_TRY_ASSIGN(protocol.policy, parseProtocolPolicy(policy));
+    PEERTRUST_TRY_ASSIGN(protocol.builtin, get<bool>(dict, "builtin"));
+    return protocol;
+}
+
+Dict forgetToWire(const PinForgetRequest& request) {
+    Dict dict;
+    if (request.peer) {
+        dict["peer"] = sdbus::Variant(*request.peer);
+    }
+    if (request.seenBefore) {
+        dict["seen_before"] = sdbus::Variant(static_cast<std::int64_t>(*request.seenBefore));
+    }
+    return dict;
+}
+
+Result<PinForgetRequest> forgetFromWire(const Dict& criteria) {
+    PEERTRUST_TRY(onlyKeys(criteria, {"peer", "seen_before"}, "criterion"));
+    PinForgetRequest request;
+    PEERTRUST_TRY_ASSIGN(request.peer, getOptional<std::string>(criteria, "peer"));
+    PEERTRUST_TRY_ASSIGN(auto before, getOptional<std::int64_t>(criteria, "seen_before"));
+    request.seenBefore = before;
+    return request;
+}
+
+}  // namespace peertrust::wire

@@ -1,0 +1,54 @@
+// The D-Bus wire form of peertrust's values (dbus/org.peertrust.Trust1.xml): the one place
+// where the daemon and the client library translate, so both read the same dictionaries.
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "peertrust/Types.h"
+
+namespace peertrust::wire {
+
+using Dict = std::map<std::string, sdbus::Variant>;
+
+inline constexpr const char* kBusName = "org.peertrust.Trust1";
+inline constexpr const char* kObjectPath = "/org/peertrust/Trust1";
+
+// Error names, one table both ways.
+std::string errorName(ErrorCategory category);
+ErrorCategory categoryFromName(const std::string& name);
+sdbus::Error toDbusError(const Error& error);
+Error fromDbusError(const sdbus::Error& error);
+
+// Keys as text: PEM for certificates and public keys (DER input is converted), the OpenSSH
+// line as it is.
+Result<std::string> keyToText(KeyFormat format, const Bytes& key);
+Bytes textToBytes(const std::string& text);
+
+Dict verifyOptions(const VerifyRequest& request);
+Result<void> applyVerifyOptions(const Dict& options, VerifyRequest& request);
+
+std::tuple<std::string, std::string, std::string, Dict> verdictToWire(const Verdict& verdict);
+Result<Verdict> verdictFromWire(const std::string& kind, const std::string& reason,
+                                const std::string& explanation, const Dict& details);
+
+Dict scopeToWire(const AnchorScope& scope);
+Result<AnchorScope> scopeFromWire(const Dict& scope);
+
+Dict pinToWire(const PinInfo& pin);
+Result<PinInfo> pinFromWire(const Dict& pin);
+Dict anchorToWire(const AnchorInfo& anchor);
+Result<AnchorInfo> anchorFromWire(const Dict& anchor);
+Dict distrustToWire(const DistrustInfo& entry);
+Result<DistrustInfo> distrustFromWire(const Dict& entry);
+Dict protocolToWire(const ProtocolInfo& protocol);
+Result<ProtocolInfo> protocolFromWire(const Dict& protocol);
+
+Dict forgetToWire(const PinForgetRequest& request);
+Result<PinForgetRequest> forgetFromWire(const Dict& criteria);
+
+}  // namespace peertrust::wire
