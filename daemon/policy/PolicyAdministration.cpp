@@ -209,6 +209,13 @@ Result<AddOutcome> PolicyEngine::addAnchor(const AnchorAddRequest& request) {
 
     std::lock_guard lock(m_storeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
+    for (const CompiledAnchor* existing : current->anchorsFor(cert.certSha256)) {
+        if (existing->layer == layer->which && existing->row.scope != row.scope) {
+            return conflict("the anchor " + row.id + " already exists with another scope (" +
+                            formatNameScope(existing->row.scope) +
+                            "); change it with peertrust anchor scope " + row.id);
+        }
+    }
     store::AnchorStore anchors(*layer->db);
     PEERTRUST_TRY_ASSIGN(AddOutcome outcome, anchors.add(row));
     policyChangedLocked();

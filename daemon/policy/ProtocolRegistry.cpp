@@ -54,8 +54,8 @@ Result<Protocol> ProtocolRegistry::validateAddition(const ProtocolAddRequest& re
     }
     auto existing = m_protocols.find(request.name);
     if (existing != m_protocols.end() && existing->second.family != request.family) {
-        return invalidInput("protocol \"" + request.name + "\" already belongs to the family \"" +
-                            existing->second.family + "\"");
+        return conflict("protocol \"" + request.name + "\" already belongs to the family \"" +
+                        existing->second.family + "\"; a protocol's family cannot change");
     }
     Protocol protocol;
     protocol.name = request.name;

@@ -179,6 +179,11 @@ TEST_F(AnchorTest, ScopeCanBeChangedAndTheAnchorRemoved) {
     auto added = user().addAnchor({root.der, {}, ""});
     ASSERT_OK(added);
     EXPECT_FALSE(added->created);
+    // The same certificate with another scope is not "already there": it conflicts.
+    auto rescoped = user().addAnchor({root.der, scopeOf({"smtp"}), ""});
+    ASSERT_FALSE(rescoped.ok());
+    EXPECT_EQ(rescoped.error().category(), ErrorCategory::Conflict);
+    EXPECT_NE(rescoped.error().message().find("peertrust anchor scope"), std::string::npos);
     EXPECT_EQ(verifyChain("https", "www.gov.br", {&leaf}).reason, "anchor");
 
     ASSERT_OK(user().setAnchorScope(id.substr(0, 8), scopeOf({"smtp"})));
@@ -219,7 +224,7 @@ TEST_F(AnchorTest, ProtocolsCanBeAddedAndTheirPolicyChanged) {
     Issued key = selfSigned(self);
     EXPECT_EQ(verifyChain("irc", "irc.example", {&key}).reason, "first-use");
     EXPECT_EQ(user().addProtocol({"irc", "ssh", ProtocolPolicy::Tofu}).error().category(),
-              ErrorCategory::InvalidInput);
+              ErrorCategory::Conflict);
 
     // A user may make https trust-on-first-use for herself.
     EXPECT_EQ(verifyChain("https", "irc.example", {&key}).reason, "untrusted-issuer");

@@ -1,0 +1,191 @@
+#include "support/TestBus.h"
+
+#include <grp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "peertrust/Client.h"
+
+extern char** environ;
+
+namespace peertrust::testing {
+
+namespace {
+
+template <typename Predicate>
+bool waitFor(Predicate ready, std::chrono::seconds limit = std::chrono::seconds(15)) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (ready()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return ready();
+}
+
+}  // namespace
+
+std::string builtProgram(const std::string& name) {
+    std::filesystem::path build = PEERTRUST_BUILD_DIR;
+    if (name == "peertrustd") {
+        return (build / "daemon" / "peertrustd").string();
+    }
+    return (build / "cli" / name).string();
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& environment, uid_t uid, gid_t gid) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+        env.emplace_back(*e);
+    }
+    for (const auto& entry : environment) {
+        std::string name = entry.substr(0, entry.find('='));
+        std::erase_if(env, [&](const std::string& e) { return e.rfind(name + "=", 0) == 0; });
+        env.push_back(entry);
+    }
+    std::vector<char*> args, envp;
+    for (const auto& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    for (const auto& e : env) {
+        envp.push_back(const_cast<char*>(e.c_str()));
+    }
+    envp.push_back(nullptr);
+    m_pid = fork();
+    if (m_pid < 0) {
+        throw std::runtime_error("fork failed");
+    }
+    if (m_pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        if (uid != static_cast<uid_t>(-1)) {
+            if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+                _exit(126);
+            }
+        }
+        execve(args[0], args.data(), envp.data());
+        _exit(127);
+    }
+}
+
+ChildProcess::~ChildProcess() {
+    if (!m_reaped && m_pid > 0) {
+        kill(m_pid, SIGKILL);
+        wait();
+    }
+}
+
+bool ChildProcess::running() {
+    if (m_reaped) {
+        return false;
+    }
+    int status = 0;
+    pid_t done = waitpid(m_pid, &status, WNOHANG);
+    if (done == m_pid) {
+        m_reaped = true;
+        m_status = status;
+        return false;
+    }
+    return true;
+}
+
+int ChildProcess::wait() {
+    if (!m_reaped) {
+        waitpid(m_pid, &m_status, 0);
+        m_reaped = true;
+    }
+    return WIFEXITED(m_status) ? WEXITSTATUS(m_status) : -WTERMSIG(m_status);
+}
+
+int ChildProcess::terminate() {
+    if (!m_reaped) {
+        kill(m_pid, SIGTERM);
+    }
+    return wait();
+}
+
+TestBus::TestBus(BusKind kind, const std::filesystem::path& dir) : m_kind(kind) {
+    std::filesystem::path socket = dir / (kind == BusKind::System ? "system_bus" : "session_bus");
+    m_address = "unix:path=" + socket.string();
+    if (kind == BusKind::Session) {
+        m_daemon = std::make_unique<ChildProcess>(std::vector<std::string>{
+            "/usr/bin/dbus-daemon", "--session", "--nofork", "--nopidfile",
+            "--address=" + m_address});
+    } else {
+        // The system bus's own default policy, with peertrust's policy file from the tree.
+        std::filesystem::path config = dir / "system-bus.conf";
+        std::ofstream out(config);
+        out << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration "
+               "1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+               "<busconfig><type>system</type><listen>"
+            << m_address
+            << "</listen><auth>EXTERNAL</auth>\n"
+               "<policy context=\"default\"><allow user=\"*\"/><deny own=\"*\"/>"
+               "<deny send_type=\"method_call\"/><allow send_type=\"signal\"/>"
+               "<allow send_requested_reply=\"true\" send_type=\"method_return\"/>"
+               "<allow send_requested_reply=\"true\" send_type=\"error\"/>"
+               "<allow receive_type=\"method_call\"/><allow receive_type=\"method_return\"/>"
+               "<allow receive_type=\"error\"/><allow receive_type=\"signal\"/>"
+               "<allow send_destination=\"org.freedesktop.DBus\" "
+               "send_interface=\"org.freedesktop.DBus\"/>"
+               "<allow send_destination=\"org.freedesktop.DBus\" "
+               "send_interface=\"org.freedesktop.DBus.Introspectable\"/></policy>\n"
+               "<include>"
+            << PEERTRUST_SOURCE_DIR << "/dbus/org.peertrust.Trust1.conf</include></busconfig>\n";
+        out.close();
+        m_daemon = std::make_unique<ChildProcess>(std::vector<std::string>{
+            "/usr/bin/dbus-daemon", "--config-file=" + config.string(), "--nofork", "--nopidfile"});
+    }
+    if (!waitFor([&] { return std::filesystem::exists(socket); })) {
+        throw std::runtime_error("dbus-daemon did not start on " + m_address);
+    }
+    // Other users of the test must reach the socket.
+    ::chmod(socket.c_str(), 0777);
+}
+
+std::string TestBus::environmentEntry() const {
+    return std::string(m_kind == BusKind::System ? "DBUS_SYSTEM_BUS_ADDRESS="
+                                                 : "DBUS_SESSION_BUS_ADDRESS=") +
+           m_address;
+}
+
+void TestBus::exportAddress() const {
+    ::setenv(m_kind == BusKind::System ? "DBUS_SYSTEM_BUS_ADDRESS" : "DBUS_SESSION_BUS_ADDRESS",
+             m_address.c_str(), 1);
+}
+
+DaemonUnderTest::DaemonUnderTest(const TestBus& bus, BusKind kind,
+                                 const std::vector<std::string>& extraArgs, uid_t uid, gid_t gid) {
+    std::vector<std::string> argv = {builtProgram("peertrustd"),
+                                     kind == BusKind::System ? "--system" : "--session"};
+    argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+    m_process = std::make_unique<ChildProcess>(argv, std::vector<std::string>{bus.environmentEntry()},
+                                               uid, gid);
+    bus.exportAddress();
+    Bus which = kind == BusKind::System ? Bus::System : Bus::Session;
+    bool ready = waitFor([&] {
+        if (!m_process->running()) {
+            return true;  // reported below
+        }
+        auto client = Client::connect(which);
+        return client && (*client)->listProtocols().ok();
+    });
+    if (!ready || !m_process->running()) {
+        throw std::runtime_error("peertrustd did not come up (exit " +
+                                 std::to_string(m_process->wait()) + ")");
+    }
+}
+
+}  // namespace peertrust::testing
