@@ -1,6 +1,7 @@
 #include "support/TestBus.h"
 
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -31,6 +33,27 @@ bool waitFor(Predicate ready, std::chrono::seconds limit = std::chrono::seconds(
     }
     return ready();
 }
+
+// Output files a child may write whoever it runs as.
+class TempDirForOutput {
+public:
+    TempDirForOutput() {
+        std::string pattern = "/tmp/peertrust-run-XXXXXX";
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("mkdtemp failed");
+        }
+        m_dir = pattern;
+        ::chmod(m_dir.c_str(), 0777);
+    }
+    ~TempDirForOutput() {
+        std::error_code ec;
+        std::filesystem::remove_all(m_dir, ec);
+    }
+    std::string path(const char* name) const { return (m_dir / name).string(); }
+
+private:
+    std::filesystem::path m_dir;
+};
 
 }  // namespace
 
@@ -116,13 +139,53 @@ int ChildProcess::terminate() {
     return wait();
 }
 
-TestBus::TestBus(BusKind kind, const std::filesystem::path& dir) : m_kind(kind) {
+ProgramResult runProgram(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& environment, uid_t uid, gid_t gid) {
+    TempDirForOutput files;
+    std::string out = files.path("stdout");
+    std::string err = files.path("stderr");
+    std::vector<std::string> wrapped = {"/bin/sh", "-c", "exec \"$0\" \"$@\" >" + out + " 2>" + err};
+    wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+    ProgramResult result;
+    {
+        ChildProcess child(wrapped, environment, uid, gid);
+        result.exitCode = child.wait();
+    }
+    auto slurp = [](const std::string& path) {
+        std::ifstream in(path);
+        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+    result.output = slurp(out);
+    result.errors = slurp(err);
+    return result;
+}
+
+bool testUser(uid_t& uid, gid_t& gid) {
+    if (geteuid() != 0) {
+        return false;
+    }
+    if (getpwnam("peertrust-test") == nullptr) {
+        std::system("useradd --system --no-create-home --shell /usr/sbin/nologin peertrust-test "
+                    "2>/dev/null");
+    }
+    passwd* user = getpwnam("peertrust-test");
+    if (user == nullptr) {
+        return false;
+    }
+    uid = user->pw_uid;
+    gid = user->pw_gid;
+    return true;
+}
+
+TestBus::TestBus(BusKind kind, const std::filesystem::path& dir, uid_t uid, gid_t gid)
+    : m_kind(kind) {
     std::filesystem::path socket = dir / (kind == BusKind::System ? "system_bus" : "session_bus");
     m_address = "unix:path=" + socket.string();
     if (kind == BusKind::Session) {
         m_daemon = std::make_unique<ChildProcess>(std::vector<std::string>{
             "/usr/bin/dbus-daemon", "--session", "--nofork", "--nopidfile",
-            "--address=" + m_address});
+            "--address=" + m_address},
+            std::vector<std::string>{}, uid, gid);
     } else {
         // The system bus's own default policy, with peertrust's policy file from the tree.
         std::filesystem::path config = dir / "system-bus.conf";

@@ -35,7 +35,9 @@ enum class BusKind { Session, System };
 
 class TestBus {
 public:
-    TestBus(BusKind kind, const std::filesystem::path& dir);
+    // `uid`: run the bus as that user (a session bus admits only its own user).
+    TestBus(BusKind kind, const std::filesystem::path& dir, uid_t uid = static_cast<uid_t>(-1),
+            gid_t gid = static_cast<gid_t>(-1));
     const std::string& address() const { return m_address; }
     // Makes this bus the one Client::connect and child processes use.
     void exportAddress() const;
@@ -57,6 +59,20 @@ public:
 private:
     std::unique_ptr<ChildProcess> m_process;
 };
+
+struct ProgramResult {
+    int exitCode = -1;
+    std::string output;  // stdout
+    std::string errors;  // stderr
+};
+
+// Runs a program to completion, optionally as another user, and captures its output.
+ProgramResult runProgram(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& environment = {},
+                         uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
+
+// The unprivileged user tests switch to (created when missing); false when not root.
+bool testUser(uid_t& uid, gid_t& gid);
 
 // The path of a built program (peertrustd, peertrust) from the build tree.
 std::string builtProgram(const std::string& name);

@@ -1,0 +1,176 @@
+// peertrustd --system with a real second Unix user: that user may Verify and list, every write
+// answers NotAuthorized; root writes; Changed carries no peer name; the user's own session
+// daemon sees the machine's anchors under its own pins.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "peertrust/Client.h"
+#include "policy/ProtocolRegistry.h"
+#include "support/CertFactory.h"
+#include "support/TempDir.h"
+#include "support/TestBus.h"
+
+namespace peertrust::testing {
+namespace {
+
+class SystemBusTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!testUser(uid, gid)) {
+            GTEST_SKIP() << "needs root and the peertrust-test user";
+        }
+        std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
+        bus = std::make_unique<TestBus>(BusKind::System, dir.path());
+        daemon = std::make_unique<DaemonUnderTest>(
+            *bus, BusKind::System,
+            std::vector<std::string>{"--db", (dir / "system.db").string(), "--admin-group",
+                                     "peertrust-test-admins"});
+        auto connected = Client::connect(Bus::System);
+        ASSERT_TRUE(connected.ok()) << connected.error().message();
+        root = std::move(connected).value();
+        CertSpec ca;
+        ca.commonName = "Machine Root";
+        ca.isCa = true;
+        machineRoot = selfSigned(ca);
+        CertSpec server;
+        server.dnsNames = {"www.example.com"};
+        server.purposes = {policy::kPurposeServerAuth};
+        leaf = issue(server, machineRoot);
+        writeFile(dir / "root.pem", machineRoot.pem);
+        writeFile(dir / "leaf.pem", leaf.pem);
+    }
+
+    ProgramResult asUser(std::vector<std::string> args) {
+        args.insert(args.begin(), {builtProgram("peertrust"), "--system"});
+        return runProgram(args, {bus->environmentEntry()}, uid, gid);
+    }
+
+    uid_t uid = 0;
+    gid_t gid = 0;
+    TempDir dir;
+    std::unique_ptr<TestBus> bus;
+    std::unique_ptr<DaemonUnderTest> daemon;
+    std::unique_ptr<Client> root;
+    Issued machineRoot, leaf;
+};
+
+TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
+    auto anchor = root->addAnchor({machineRoot.der, {}, "Machine Root"});
+    ASSERT_TRUE(anchor.ok()) << anchor.error().message();
+
+    auto verified = asUser({"verify", "--protocol", "https", "--peer", "www.example.com",
+                            "--chain", (dir / "leaf.pem").string()});
+    EXPECT_EQ(verified.exitCode, 0) << verified.output << verified.errors;
+    EXPECT_NE(verified.output.find("accepted (anchor)"), std::string::npos);
+    auto listed = asUser({"anchor", "list", "--json"});
+    EXPECT_EQ(listed.exitCode, 0) << listed.errors;
+    EXPECT_NE(listed.output.find(anchor->id), std::string::npos);
+    EXPECT_EQ(asUser({"pin", "list"}).exitCode, 0);
+    EXPECT_EQ(asUser({"distrust", "list"}).exitCode, 0);
+    EXPECT_EQ(asUser({"protocol", "list"}).exitCode, 0);
+
+    // Every write: exit 77 with the reason.
+    std::vector<std::vector<std::string>> writes = {
+        {"anchor", "add", (dir / "root.pem").string()},
+        {"anchor", "remove", anchor->id},
+        {"anchor", "scope", anchor->id, "--protocols", "smtp"},
+        {"anchor", "import-system"},
+        {"pin", "add", "--protocol", "tls", "--peer", "x.example", "--chain",
+         (dir / "leaf.pem").string()},
+        {"pin", "remove", "0123456789abcdef"},
+        {"pin", "forget", "--peer", "x.example"},
+        {"distrust", "add", (dir / "root.pem").string()},
+        {"distrust", "remove", "0123456789abcdef"},
+        {"protocol", "add", "irc", "--family", "tls", "--policy", "tofu"},
+        {"verify", "--protocol", "tls", "--peer", "self.example", "--chain",
+         (dir / "leaf.pem").string(), "--pin-on-first-use"},
+    };
+    for (const auto& write : writes) {
+        auto result = asUser(write);
+        EXPECT_EQ(result.exitCode, 77) << write[0] << " " << write[1] << ": " << result.errors;
+        EXPECT_NE(result.errors.find("may not change the machine's trust policy"),
+                  std::string::npos)
+            << result.errors;
+    }
+    // Nothing changed, and root still writes.
+    EXPECT_EQ(root->listAnchors()->size(), 1u);
+    EXPECT_TRUE(root->addProtocol({"irc", "tls", ProtocolPolicy::Tofu}).ok());
+}
+
+TEST_F(SystemBusTest, ChangedSignalsCarryIdsNotPeerNames) {
+    std::mutex mutex;
+    std::condition_variable arrived;
+    std::vector<std::pair<std::string, std::string>> changes;
+    auto watcher = Client::connect(Bus::System);
+    ASSERT_TRUE(watcher.ok());
+    ASSERT_TRUE((*watcher)
+                    ->subscribe([&](const std::string& kind, const std::string& id) {
+                        std::lock_guard lock(mutex);
+                        changes.emplace_back(kind, id);
+                        arrived.notify_all();
+                    })
+                    .ok());
+    auto pin = root->addPin({"tls", "secret-host.example", KeyFormat::X509Chain, leaf.der});
+    ASSERT_TRUE(pin.ok()) << pin.error().message();
+    ASSERT_TRUE(root->forgetPins({std::string("secret-host.example"), std::nullopt}).ok());
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(
+        arrived.wait_for(lock, std::chrono::seconds(10), [&] { return changes.size() >= 2; }));
+    EXPECT_EQ(changes[0], (std::pair<std::string, std::string>{"pin", pin->id}));
+    for (const auto& [kind, id] : changes) {
+        EXPECT_EQ(id.find("secret-host"), std::string::npos);
+    }
+}
+
+TEST_F(SystemBusTest, SessionDaemonOfTheUserSeesMachineAnchorsAndItsOwnPins) {
+    ASSERT_TRUE(root->addAnchor({machineRoot.der, {}, "Machine Root"}).ok());
+    std::filesystem::path home = dir / "home";
+    std::filesystem::create_directories(home);
+    ::chown(home.c_str(), uid, gid);
+    TestBus session(BusKind::Session, home, uid, gid);
+    auto sessionDaemon = std::make_unique<ChildProcess>(
+        std::vector<std::string>{builtProgram("peertrustd"), "--session", "--system-db",
+                                 (dir / "system.db").string()},
+        std::vector<std::string>{session.environmentEntry(), "XDG_DATA_HOME=" + home.string(),
+                                 "HOME=" + home.string()},
+        uid, gid);
+    auto cli = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), builtProgram("peertrust"));
+        return runProgram(args, {session.environmentEntry()}, uid, gid);
+    };
+    ProgramResult listed;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    do {
+        listed = cli({"anchor", "list"});
+    } while (listed.exitCode == 69 && std::chrono::steady_clock::now() < deadline);
+    ASSERT_EQ(listed.exitCode, 0) << listed.errors;
+    EXPECT_NE(listed.output.find("Machine Root"), std::string::npos);
+    EXPECT_NE(listed.output.find("system"), std::string::npos);
+
+    Issued self = selfSigned(CertSpec{});
+    writeFile(dir / "self.pem", self.pem);
+    auto pinned = cli({"pin", "add", "--protocol", "tls", "--peer", "nas.lan", "--chain",
+                       (dir / "self.pem").string()});
+    EXPECT_EQ(pinned.exitCode, 0) << pinned.errors;
+    EXPECT_EQ(cli({"verify", "--protocol", "tls", "--peer", "nas.lan", "--chain",
+                   (dir / "self.pem").string()})
+                  .exitCode,
+              0);
+    EXPECT_EQ(cli({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain",
+                   (dir / "leaf.pem").string()})
+                  .exitCode,
+              0);
+    // The user's pin lives in the user's own store, private to them.
+    struct stat st {};
+    ASSERT_EQ(::stat((home / "peertrust" / "user.db").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, uid);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_EQ(root->listPins()->size(), 0u);
+    EXPECT_EQ(sessionDaemon->terminate(), 0);
+}
+
+}  // namespace
+}  // namespace peertrust::testing
