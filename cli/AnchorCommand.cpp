@@ -213,12 +213,15 @@ Result<int> importSystem(CommandContext& context) {
 }  // namespace
 
 Result<int> runAnchor(CommandContext& context) {
+    bool help = context.args.helpRequested();
     auto action = context.args.positional();
-    if (!action || context.args.helpRequested()) {
+    if (help) {
         context.out << kUsage;
-        return action ? 0
-                      : Result<int>(usageError(
-                            "anchor needs an action: add, list, remove, scope, import-system"));
+        return 0;
+    }
+    if (!action) {
+        return usageError("anchor needs an action: add, list, remove, scope, import-system" +
+                          std::string("\n") + kUsage);
     }
     if (*action == "add") {
         return add(context);

@@ -81,10 +81,15 @@ Result<int> remove(CommandContext& context) {
 }  // namespace
 
 Result<int> runDistrust(CommandContext& context) {
+    bool help = context.args.helpRequested();
     auto action = context.args.positional();
-    if (!action || context.args.helpRequested()) {
+    if (help) {
         context.out << kUsage;
-        return action ? 0 : Result<int>(usageError("distrust needs an action: add, list, remove"));
+        return 0;
+    }
+    if (!action) {
+        return usageError("distrust needs an action: add, list, remove" + std::string("\n") +
+                          kUsage);
     }
     if (*action == "add") {
         return add(context);

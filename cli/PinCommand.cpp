@@ -112,11 +112,15 @@ Result<int> forget(CommandContext& context) {
 }  // namespace
 
 Result<int> runPin(CommandContext& context) {
+    bool help = context.args.helpRequested();
     auto action = context.args.positional();
-    if (!action || context.args.helpRequested()) {
+    if (help) {
         context.out << kUsage;
-        return action ? 0
-                      : Result<int>(usageError("pin needs an action: add, list, remove, forget"));
+        return 0;
+    }
+    if (!action) {
+        return usageError("pin needs an action: add, list, remove, forget" + std::string("\n") +
+                          kUsage);
     }
     if (*action == "add") {
         return add(context);

@@ -64,10 +64,14 @@ Result<int> add(CommandContext& context) {
 }  // namespace
 
 Result<int> runProtocol(CommandContext& context) {
+    bool help = context.args.helpRequested();
     auto action = context.args.positional();
-    if (!action || context.args.helpRequested()) {
+    if (help) {
         context.out << kUsage;
-        return action ? 0 : Result<int>(usageError("protocol needs an action: list, add"));
+        return 0;
+    }
+    if (!action) {
+        return usageError("protocol needs an action: list, add" + std::string("\n") + kUsage);
     }
     if (*action == "list") {
         return list(context);

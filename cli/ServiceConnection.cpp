@@ -7,7 +7,8 @@ namespace peertrust::cli {
 
 Result<std::unique_ptr<TrustService>> connectService(const ConnectionOptions& options) {
     if (!options.db) {
-        PEERTRUST_TRY_ASSIGN(auto client, Client::connect(options.system ? Bus::System : Bus::Session));
+        PEERTRUST_TRY_ASSIGN(auto client,
+                             Client::connect(options.system ? Bus::System : Bus::Session));
         return std::unique_ptr<TrustService>(std::move(client));
     }
     store::StoreConfig config;

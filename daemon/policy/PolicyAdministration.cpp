@@ -258,9 +258,7 @@ Result<std::vector<AnchorInfo>> PolicyEngine::listAnchors() {
         info.created = anchor.row.created;
         info.certificateNotAfter = anchor.cert.notAfter;
         info.scope = anchor.row.scope;
-        info.distrusted =
-            current->distrustOfCertificate(anchor.cert)
-                .has_value();
+        info.distrusted = current->distrustOfCertificate(anchor.cert).has_value();
         info.exports = computeAnchorExport(info.scope, info.distrusted, current->protocols());
         out.push_back(std::move(info));
     }

@@ -98,7 +98,8 @@ std::optional<DistrustMatch> PolicySnapshot::distrustOfCertificate(
     return distrustOfKey(cert.spkiSha256());
 }
 
-std::vector<const CompiledAnchor*> PolicySnapshot::issuersOf(const crypto::Certificate& cert) const {
+std::vector<const CompiledAnchor*> PolicySnapshot::issuersOf(
+    const crypto::Certificate& cert) const {
     std::vector<const CompiledAnchor*> found;
     gnutls_datum_t issuer{nullptr, 0};
     if (gnutls_x509_crt_get_raw_issuer_dn(cert.crt.get(), &issuer) < 0) {

@@ -124,8 +124,8 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             flags.emplace_back(word, "");
             continue;
         }
-        static const char* withValue[] = {"--config", "--db", "--system-db", "--admin-group",
-                                          "--workers", "--log-level"};
+        static const char* withValue[] = {"--config",      "--db",      "--system-db",
+                                          "--admin-group", "--workers", "--log-level"};
         bool known = false;
         for (const char* flag : withValue) {
             if (word == flag) {

@@ -77,9 +77,9 @@ void TrustAdaptor::Verify(sdbus::Result<std::string, std::string, std::string, D
                           std::string protocol, std::string peer, std::string keyFormat,
                           std::string key, Dict options) {
     Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, protocol = std::move(protocol),
-                               peer = std::move(peer), keyFormat = std::move(keyFormat),
-                               key = std::move(key), options = std::move(options)](auto& reply) {
+    answer(std::move(result), [this, caller, protocol = std::move(protocol), peer = std::move(peer),
+                               keyFormat = std::move(keyFormat), key = std::move(key),
+                               options = std::move(options)](auto& reply) {
         auto verdict = [&]() -> Result<Verdict> {
             PEERTRUST_TRY(checkSize(key, "the key"));
             VerifyRequest request;
@@ -108,25 +108,25 @@ void TrustAdaptor::Verify(sdbus::Result<std::string, std::string, std::string, D
 void TrustAdaptor::AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol,
                           std::string peer, std::string keyFormat, std::string key, bool replace) {
     Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, protocol = std::move(protocol),
-                               peer = std::move(peer), keyFormat = std::move(keyFormat),
-                               key = std::move(key), replace](auto& reply) {
-        auto added = [&]() -> Result<AddOutcome> {
-            PEERTRUST_TRY(authorizeWrite(caller));
-            PEERTRUST_TRY(checkSize(key, "the key"));
-            PEERTRUST_TRY_ASSIGN(KeyFormat format, parseKeyFormat(keyFormat));
-            return m_engine.addPin(
-                {protocol, peer, format, wire::textToBytes(key), replace, PinOrigin::Manual});
-        }();
-        if (!added) {
-            reply.returnError(wire::toDbusError(added.error()));
-            return;
-        }
-        reply.returnResults(added->id, added->created);
-        if (added->created || replace) {
-            emitChanged("pin", added->id);
-        }
-    });
+    answer(std::move(result),
+           [this, caller, protocol = std::move(protocol), peer = std::move(peer),
+            keyFormat = std::move(keyFormat), key = std::move(key), replace](auto& reply) {
+               auto added = [&]() -> Result<AddOutcome> {
+                   PEERTRUST_TRY(authorizeWrite(caller));
+                   PEERTRUST_TRY(checkSize(key, "the key"));
+                   PEERTRUST_TRY_ASSIGN(KeyFormat format, parseKeyFormat(keyFormat));
+                   return m_engine.addPin({protocol, peer, format, wire::textToBytes(key), replace,
+                                           PinOrigin::Manual});
+               }();
+               if (!added) {
+                   reply.returnError(wire::toDbusError(added.error()));
+                   return;
+               }
+               reply.returnResults(added->id, added->created);
+               if (added->created || replace) {
+                   emitChanged("pin", added->id);
+               }
+           });
 }
 
 void TrustAdaptor::RemovePin(sdbus::Result<>&& result, std::string id) {
@@ -203,20 +203,20 @@ void TrustAdaptor::AddAnchor(sdbus::Result<std::string, bool>&& result, std::str
 
 void TrustAdaptor::SetAnchorScope(sdbus::Result<>&& result, std::string id, Dict scope) {
     Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, id = std::move(id),
-                               scope = std::move(scope)](auto& reply) {
-        auto set = [&]() -> Result<void> {
-            PEERTRUST_TRY(authorizeWrite(caller));
-            PEERTRUST_TRY_ASSIGN(AnchorScope parsed, wire::scopeFromWire(scope));
-            return m_engine.setAnchorScope(id, parsed);
-        }();
-        if (!set) {
-            reply.returnError(wire::toDbusError(set.error()));
-            return;
-        }
-        reply.returnResults();
-        emitChanged("anchor", id);
-    });
+    answer(std::move(result),
+           [this, caller, id = std::move(id), scope = std::move(scope)](auto& reply) {
+               auto set = [&]() -> Result<void> {
+                   PEERTRUST_TRY(authorizeWrite(caller));
+                   PEERTRUST_TRY_ASSIGN(AnchorScope parsed, wire::scopeFromWire(scope));
+                   return m_engine.setAnchorScope(id, parsed);
+               }();
+               if (!set) {
+                   reply.returnError(wire::toDbusError(set.error()));
+                   return;
+               }
+               reply.returnResults();
+               emitChanged("anchor", id);
+           });
 }
 
 void TrustAdaptor::RemoveAnchor(sdbus::Result<>&& result, std::string id) {

@@ -33,7 +33,7 @@ private:
     // Runs `work` on a worker; an Error it returns goes back as the D-Bus error.
     template <typename ResultType, typename Work>
     void answer(ResultType&& result, Work&& work);
-    Result<void> authorizeWrite(const Caller& caller) ;
+    Result<void> authorizeWrite(const Caller& caller);
 
     void Verify(sdbus::Result<std::string, std::string, std::string, Dict>&& result,
                 std::string protocol, std::string peer, std::string keyFormat, std::string key,

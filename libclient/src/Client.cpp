@@ -85,8 +85,7 @@ Result<std::unique_ptr<Client>> Client::connect(Bus bus) {
         impl->proxy = std::make_unique<Trust1Proxy>(*impl->calls, nullptr);
     } catch (const sdbus::Error& e) {
         return unavailable(std::string("cannot connect to the ") +
-                           (bus == Bus::System ? "system" : "session") +
-                           " bus: " + e.getMessage());
+                           (bus == Bus::System ? "system" : "session") + " bus: " + e.getMessage());
     }
     return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
@@ -207,8 +206,8 @@ Result<AddOutcome> Client::addDistrust(const DistrustAddRequest& request) {
     }
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
-                             return m_impl->proxy->AddDistrust(
-                                 std::string(toString(request.kind)), data, request.label);
+                             return m_impl->proxy->AddDistrust(std::string(toString(request.kind)),
+                                                               data, request.label);
                          }));
     return AddOutcome{std::get<0>(reply), std::get<1>(reply)};
 }

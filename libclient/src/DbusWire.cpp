@@ -196,7 +196,9 @@ Result<std::string> keyToText(KeyFormat format, const Bytes& key) {
     return pemBlock("PUBLIC KEY", key);
 }
 
-Bytes textToBytes(const std::string& text) { return Bytes(text.begin(), text.end()); }
+Bytes textToBytes(const std::string& text) {
+    return Bytes(text.begin(), text.end());
+}
 
 Dict verifyOptions(const VerifyRequest& request) {
     Dict options;
@@ -349,22 +351,23 @@ Result<PinInfo> pinFromWire(const Dict& dict) {
 }
 
 Dict anchorToWire(const AnchorInfo& anchor) {
-    return {{"id", sdbus::Variant(anchor.id)},
-            {"label", sdbus::Variant(anchor.label)},
-            {"subject", sdbus::Variant(anchor.subject)},
-            {"source", sdbus::Variant(anchor.source)},
-            {"layer", sdbus::Variant(std::string(toString(anchor.layer)))},
-            {"fingerprint", sdbus::Variant(anchor.fingerprint)},
-            {"spki_sha256", sdbus::Variant(anchor.spkiSha256)},
-            {"created", sdbus::Variant(static_cast<std::int64_t>(anchor.created))},
-            {"not_after", sdbus::Variant(static_cast<std::int64_t>(anchor.certificateNotAfter))},
-            {"distrusted", sdbus::Variant(anchor.distrusted)},
-            {"scope", sdbus::Variant(scopeToWire(anchor.scope))},
-            {"exports", sdbus::Variant(Dict{
-                            {"gnutls", sdbus::Variant(clientExportToWire(anchor.exports.gnutls))},
-                            {"nss", sdbus::Variant(clientExportToWire(anchor.exports.nss))},
-                            {"pem_file", sdbus::Variant(clientExportToWire(anchor.exports.pemFile))},
-                        })}};
+    return {
+        {"id", sdbus::Variant(anchor.id)},
+        {"label", sdbus::Variant(anchor.label)},
+        {"subject", sdbus::Variant(anchor.subject)},
+        {"source", sdbus::Variant(anchor.source)},
+        {"layer", sdbus::Variant(std::string(toString(anchor.layer)))},
+        {"fingerprint", sdbus::Variant(anchor.fingerprint)},
+        {"spki_sha256", sdbus::Variant(anchor.spkiSha256)},
+        {"created", sdbus::Variant(static_cast<std::int64_t>(anchor.created))},
+        {"not_after", sdbus::Variant(static_cast<std::int64_t>(anchor.certificateNotAfter))},
+        {"distrusted", sdbus::Variant(anchor.distrusted)},
+        {"scope", sdbus::Variant(scopeToWire(anchor.scope))},
+        {"exports", sdbus::Variant(Dict{
+                        {"gnutls", sdbus::Variant(clientExportToWire(anchor.exports.gnutls))},
+                        {"nss", sdbus::Variant(clientExportToWire(anchor.exports.nss))},
+                        {"pem_file", sdbus::Variant(clientExportToWire(anchor.exports.pemFile))},
+                    })}};
 }
 
 Result<AnchorInfo> anchorFromWire(const Dict& dict) {

@@ -54,8 +54,8 @@ protected:
     }
 
     Result<Verdict> verifyLeaf(const std::string& peer, bool pinOnFirstUse = false) {
-        return client->verify({"https", peer, KeyFormat::X509Chain, leaf.der, std::nullopt,
-                               pinOnFirstUse});
+        return client->verify(
+            {"https", peer, KeyFormat::X509Chain, leaf.der, std::nullopt, pinOnFirstUse});
     }
 
     TempDir dir;
@@ -85,25 +85,26 @@ TEST_F(DbusApiTest, VerifyCarriesTheWholeVerdict) {
     EXPECT_EQ(rejected->details.failures, std::vector<std::string>{"name-mismatch"});
 
     // Options travel: a time when the leaf had expired.
-    auto later = client->verify({"https", "www.example.com", KeyFormat::X509Chain, leaf.der,
-                                 2100000000, false});
+    auto later = client->verify(
+        {"https", "www.example.com", KeyFormat::X509Chain, leaf.der, 2100000000, false});
     ASSERT_OK(later);
     EXPECT_EQ(later->reason, "expired");
 }
 
 TEST_F(DbusApiTest, KeysInEveryFormTravelAsText) {
     Issued self = selfSigned(serverSpec("printer.lan"));
-    auto first = client->verify({"tls", "printer.lan", KeyFormat::X509Chain,
-                                 bytesOf(self.pem), std::nullopt, true});
+    auto first = client->verify(
+        {"tls", "printer.lan", KeyFormat::X509Chain, bytesOf(self.pem), std::nullopt, true});
     ASSERT_OK(first);
     EXPECT_EQ(first->reason, "tofu-new");
     ASSERT_EQ(first->details.pins.size(), 1u);
-    auto raw = client->verify({"tls", "printer.lan", KeyFormat::Spki, self.spkiDer, std::nullopt, false});
+    auto raw =
+        client->verify({"tls", "printer.lan", KeyFormat::Spki, self.spkiDer, std::nullopt, false});
     ASSERT_OK(raw);
     EXPECT_EQ(raw->reason, "pinned");
     auto key = generateKey(KeyType::Ed25519);
-    auto ssh = client->verify(
-        {"ssh", "git.lan", KeyFormat::OpenSsh, bytesOf(openSshLine(key.get())), std::nullopt, false});
+    auto ssh = client->verify({"ssh", "git.lan", KeyFormat::OpenSsh,
+                               bytesOf(openSshLine(key.get())), std::nullopt, false});
     ASSERT_OK(ssh);
     EXPECT_EQ(ssh->reason, "first-use");
     EXPECT_EQ(ssh->kind, VerdictKind::Unknown);
@@ -200,14 +201,19 @@ TEST_F(DbusApiTest, EveryErrorNameWithAMessage) {
         EXPECT_NE(error.message().find(fragment), std::string::npos) << error.message();
     };
     // InvalidInput: malformed key, peer, protocol.
-    expectError(client->verify({"https", "x.example", KeyFormat::X509Chain, bytesOf("garbage"),
-                                std::nullopt, false})
+    expectError(client
+                    ->verify({"https", "x.example", KeyFormat::X509Chain, bytesOf("garbage"),
+                              std::nullopt, false})
                     .error(),
                 ErrorCategory::InvalidInput, "neither PEM nor complete DER");
-    expectError(client->verify({"https", "bad..peer", KeyFormat::X509Chain, leaf.der, std::nullopt, false}).error(),
-                ErrorCategory::InvalidInput, "malformed peer name");
-    expectError(client->verify({"gopher", "x.example", KeyFormat::X509Chain, leaf.der, std::nullopt, false}).error(),
-                ErrorCategory::InvalidInput, "unknown protocol");
+    expectError(
+        client->verify({"https", "bad..peer", KeyFormat::X509Chain, leaf.der, std::nullopt, false})
+            .error(),
+        ErrorCategory::InvalidInput, "malformed peer name");
+    expectError(
+        client->verify({"gopher", "x.example", KeyFormat::X509Chain, leaf.der, std::nullopt, false})
+            .error(),
+        ErrorCategory::InvalidInput, "unknown protocol");
     // NotFound.
     expectError(client->removePin("0123456789abcdef").error(), ErrorCategory::NotFound,
                 "no pin with id");
@@ -245,7 +251,8 @@ TEST_F(DbusApiTest, ChangedSignalReachesASubscriber) {
     auto pin = client->addPin({"tls", "nas.lan", KeyFormat::X509Chain, self.der});
     ASSERT_OK(pin);
     std::unique_lock lock(mutex);
-    ASSERT_TRUE(arrived.wait_for(lock, std::chrono::seconds(10), [&] { return changes.size() >= 2; }));
+    ASSERT_TRUE(
+        arrived.wait_for(lock, std::chrono::seconds(10), [&] { return changes.size() >= 2; }));
     EXPECT_EQ(changes[0], (std::pair<std::string, std::string>{"anchor", added->id}));
     EXPECT_EQ(changes[1], (std::pair<std::string, std::string>{"pin", pin->id}));
 }

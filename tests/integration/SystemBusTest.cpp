@@ -61,8 +61,8 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
     auto anchor = root->addAnchor({machineRoot.der, {}, "Machine Root"});
     ASSERT_TRUE(anchor.ok()) << anchor.error().message();
 
-    auto verified = asUser({"verify", "--protocol", "https", "--peer", "www.example.com",
-                            "--chain", (dir / "leaf.pem").string()});
+    auto verified = asUser({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain",
+                            (dir / "leaf.pem").string()});
     EXPECT_EQ(verified.exitCode, 0) << verified.output << verified.errors;
     EXPECT_NE(verified.output.find("accepted (anchor)"), std::string::npos);
     auto listed = asUser({"anchor", "list", "--json"});

@@ -144,7 +144,8 @@ ProgramResult runProgram(const std::vector<std::string>& argv,
     TempDirForOutput files;
     std::string out = files.path("stdout");
     std::string err = files.path("stderr");
-    std::vector<std::string> wrapped = {"/bin/sh", "-c", "exec \"$0\" \"$@\" >" + out + " 2>" + err};
+    std::vector<std::string> wrapped = {"/bin/sh", "-c",
+                                        "exec \"$0\" \"$@\" >" + out + " 2>" + err};
     wrapped.insert(wrapped.end(), argv.begin(), argv.end());
     ProgramResult result;
     {
@@ -165,8 +166,9 @@ bool testUser(uid_t& uid, gid_t& gid) {
         return false;
     }
     if (getpwnam("peertrust-test") == nullptr) {
-        std::system("useradd --system --no-create-home --shell /usr/sbin/nologin peertrust-test "
-                    "2>/dev/null");
+        std::system(
+            "useradd --system --no-create-home --shell /usr/sbin/nologin peertrust-test "
+            "2>/dev/null");
     }
     passwd* user = getpwnam("peertrust-test");
     if (user == nullptr) {
@@ -182,9 +184,9 @@ TestBus::TestBus(BusKind kind, const std::filesystem::path& dir, uid_t uid, gid_
     std::filesystem::path socket = dir / (kind == BusKind::System ? "system_bus" : "session_bus");
     m_address = "unix:path=" + socket.string();
     if (kind == BusKind::Session) {
-        m_daemon = std::make_unique<ChildProcess>(std::vector<std::string>{
-            "/usr/bin/dbus-daemon", "--session", "--nofork", "--nopidfile",
-            "--address=" + m_address},
+        m_daemon = std::make_unique<ChildProcess>(
+            std::vector<std::string>{"/usr/bin/dbus-daemon", "--session", "--nofork", "--nopidfile",
+                                     "--address=" + m_address},
             std::vector<std::string>{}, uid, gid);
     } else {
         // The system bus's own default policy, with peertrust's policy file from the tree.
@@ -234,8 +236,8 @@ DaemonUnderTest::DaemonUnderTest(const TestBus& bus, BusKind kind,
     std::vector<std::string> argv = {builtProgram("peertrustd"),
                                      kind == BusKind::System ? "--system" : "--session"};
     argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
-    m_process = std::make_unique<ChildProcess>(argv, std::vector<std::string>{bus.environmentEntry()},
-                                               uid, gid);
+    m_process = std::make_unique<ChildProcess>(
+        argv, std::vector<std::string>{bus.environmentEntry()}, uid, gid);
     bus.exportAddress();
     Bus which = kind == BusKind::System ? Bus::System : Bus::Session;
     bool ready = waitFor([&] {

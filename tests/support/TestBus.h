@@ -13,7 +13,8 @@ class ChildProcess {
 public:
     // Starts `argv`; extra environment entries are "NAME=value". `uid` other than -1 runs it
     // as that user.
-    ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& environment = {},
+    ChildProcess(const std::vector<std::string>& argv,
+                 const std::vector<std::string>& environment = {},
                  uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;

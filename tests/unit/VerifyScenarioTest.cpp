@@ -155,8 +155,9 @@ TEST_F(VerifyScenarioTest, NotYetValid) {
     std::string id = addAnchor(system(), root, {}, "Test Root");
     Verdict v = verifyChain("https", "www.example.com", {&future, &intermediate});
     EXPECT_EQ(v.reason, "not-yet-valid");
-    EXPECT_EQ(v.explanation, rejectedBy(id, "the certificate \"CN=www.example.com\" is not valid "
-                                            "before 2027-01-15T09:00:00Z"));
+    EXPECT_EQ(v.explanation, rejectedBy(id,
+                                        "the certificate \"CN=www.example.com\" is not valid "
+                                        "before 2027-01-15T09:00:00Z"));
 }
 
 TEST_F(VerifyScenarioTest, TimeIsAnInput) {
@@ -214,8 +215,9 @@ TEST_F(VerifyScenarioTest, InsecureAlgorithm) {
     Verdict v = verifyChain("https", "www.example.com", {&sha1, &intermediate});
     EXPECT_EQ(v.reason, "insecure-algorithm");
     EXPECT_EQ(v.explanation,
-              rejectedBy(id, "a certificate in the chain is signed with an algorithm that is no "
-                             "longer considered secure"));
+              rejectedBy(id,
+                         "a certificate in the chain is signed with an algorithm that is no "
+                         "longer considered secure"));
 }
 
 TEST_F(VerifyScenarioTest, IssuerThatIsNotACa) {
@@ -226,8 +228,9 @@ TEST_F(VerifyScenarioTest, IssuerThatIsNotACa) {
     Verdict v = verifyChain("https", "www.example.com", {&child, &fake});
     EXPECT_EQ(v.reason, "bad-issuer");
     EXPECT_EQ(v.explanation,
-              rejectedBy(id, "a certificate in the chain was issued by a certificate that is not a "
-                             "certificate authority"));
+              rejectedBy(id,
+                         "a certificate in the chain was issued by a certificate that is not a "
+                         "certificate authority"));
 }
 
 TEST_F(VerifyScenarioTest, DistrustedIntermediate) {
@@ -245,7 +248,8 @@ TEST_F(VerifyScenarioTest, DistrustedIntermediate) {
 
 TEST_F(VerifyScenarioTest, DistrustedRootThatThePeerDidNotSend) {
     std::string id = addAnchor(system(), root, {}, "Test Root");
-    auto distrust = system().addDistrust({DistrustKind::Spki, bytesOf(root.spkiDerPem), "bad root"});
+    auto distrust =
+        system().addDistrust({DistrustKind::Spki, bytesOf(root.spkiDerPem), "bad root"});
     ASSERT_OK(distrust);
     Verdict v = verifyChain("https", "www.example.com", {&leaf, &intermediate});
     EXPECT_EQ(v.reason, "distrusted");

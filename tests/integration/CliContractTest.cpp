@@ -1,0 +1,214 @@
+// The peertrust command line against a real daemon: DESIGN.md's exit codes, --json read back
+// by jq, aligned tables.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "policy/ProtocolRegistry.h"
+#include "support/CertFactory.h"
+#include "support/TempDir.h"
+#include "support/TestBus.h"
+
+namespace peertrust::testing {
+namespace {
+
+class CliContractTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        bus = std::make_unique<TestBus>(BusKind::Session, dir.path());
+        daemon = std::make_unique<DaemonUnderTest>(
+            *bus, BusKind::Session,
+            std::vector<std::string>{"--db", (dir / "user.db").string(), "--system-db",
+                                     (dir / "system.db").string()});
+        CertSpec ca;
+        ca.commonName = "Cli Root";
+        ca.isCa = true;
+        root = selfSigned(ca);
+        CertSpec server;
+        server.dnsNames = {"www.example.com"};
+        server.purposes = {policy::kPurposeServerAuth};
+        leaf = issue(server, root);
+        writeFile(dir / "root.pem", root.pem);
+        writeFile(dir / "leaf.pem", leaf.pem);
+        writeFile(dir / "garbage.pem",
+                  "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    }
+
+    ProgramResult cli(std::vector<std::string> args) {
+        args.insert(args.begin(), builtProgram("peertrust"));
+        return runProgram(args, {bus->environmentEntry()});
+    }
+
+    // jq -e EXPRESSION over `json`: true when the expression holds.
+    bool jq(const std::string& json, const std::string& expression) {
+        writeFile(dir / "out.json", json);
+        return runProgram({"/usr/bin/jq", "-e", expression, (dir / "out.json").string()})
+                   .exitCode == 0;
+    }
+
+    std::string leafFile() { return (dir / "leaf.pem").string(); }
+
+    TempDir dir;
+    std::unique_ptr<TestBus> bus;
+    std::unique_ptr<DaemonUnderTest> daemon;
+    Issued root, leaf;
+};
+
+TEST_F(CliContractTest, ExitZeroOneTwoForAcceptedRejectedUnknown) {
+    auto unknown =
+        cli({"verify", "--protocol", "tls", "--peer", "www.example.com", "--chain", leafFile()});
+    EXPECT_EQ(unknown.exitCode, 2) << unknown.errors;
+    EXPECT_EQ(unknown.output.rfind("unknown (first-use)\n", 0), 0u) << unknown.output;
+
+    auto added = cli({"anchor", "add", (dir / "root.pem").string(), "--label", "Cli Root"});
+    EXPECT_EQ(added.exitCode, 0) << added.errors;
+    EXPECT_EQ(added.output.rfind("added anchor ", 0), 0u);
+    auto again = cli({"anchor", "add", (dir / "root.pem").string(), "--label", "Cli Root"});
+    EXPECT_EQ(again.exitCode, 0);
+    EXPECT_NE(again.output.find("already exists; nothing changed"), std::string::npos);
+
+    auto accepted =
+        cli({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain", leafFile()});
+    EXPECT_EQ(accepted.exitCode, 0) << accepted.errors;
+    EXPECT_EQ(accepted.output.rfind("accepted (anchor)\nAccepted: the chain", 0), 0u);
+
+    auto rejected =
+        cli({"verify", "--protocol", "https", "--peer", "mail.example.com", "--chain", leafFile()});
+    EXPECT_EQ(rejected.exitCode, 1);
+    EXPECT_EQ(rejected.output.rfind("rejected (name-mismatch)\n", 0), 0u);
+}
+
+TEST_F(CliContractTest, UsageErrorsExit64) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {},
+             {"frobnicate"},
+             {"verify", "--protocol", "https"},
+             {"verify", "--protocol", "https", "--peer", "x", "--chain", leafFile(), "--bogus"},
+             {"verify", "--protocol", "https", "--peer", "x", "--chain", leafFile(), "--at",
+              "soon"},
+             {"pin", "forget"},
+             {"pin", "forget", "--older-than", "ten"},
+             {"anchor", "remove"},
+             {"distrust"},
+             {"--session", "--system", "pin", "list"}}) {
+        auto result = cli(args);
+        EXPECT_EQ(result.exitCode, 64)
+            << (args.empty() ? "(none)" : args[0]) << ": " << result.errors;
+        EXPECT_FALSE(result.errors.empty());
+    }
+}
+
+TEST_F(CliContractTest, InvalidValuesExit65) {
+    EXPECT_EQ(cli({"verify", "--protocol", "gopher", "--peer", "x.example", "--chain", leafFile()})
+                  .exitCode,
+              65);
+    EXPECT_EQ(cli({"verify", "--protocol", "https", "--peer", "bad..name", "--chain", leafFile()})
+                  .exitCode,
+              65);
+    auto garbage = cli({"anchor", "add", (dir / "garbage.pem").string()});
+    EXPECT_EQ(garbage.exitCode, 65);
+    EXPECT_NE(garbage.errors.find("peertrust: "), std::string::npos);
+    // Contradictory policy: anchoring a distrusted certificate.
+    EXPECT_EQ(cli({"distrust", "add", (dir / "root.pem").string()}).exitCode, 0);
+    auto contradiction = cli({"anchor", "add", (dir / "root.pem").string()});
+    EXPECT_EQ(contradiction.exitCode, 65);
+    EXPECT_NE(contradiction.errors.find("distrusted"), std::string::npos);
+    EXPECT_EQ(cli({"protocol", "add", "irc", "--family", "tls", "--policy", "sometimes"}).exitCode,
+              65);
+}
+
+TEST_F(CliContractTest, MissingThingsExit66) {
+    EXPECT_EQ(cli({"verify", "--protocol", "https", "--peer", "x.example", "--chain",
+                   (dir / "absent.pem").string()})
+                  .exitCode,
+              66);
+    auto unknownId = cli({"pin", "remove", "0123456789abcdef"});
+    EXPECT_EQ(unknownId.exitCode, 66);
+    EXPECT_NE(unknownId.errors.find("no pin with id"), std::string::npos);
+}
+
+TEST_F(CliContractTest, NoDaemonExits69) {
+    auto result = runProgram({builtProgram("peertrust"), "pin", "list"},
+                             {"DBUS_SESSION_BUS_ADDRESS=unix:path=" + (dir / "nobody").string()});
+    EXPECT_EQ(result.exitCode, 69);
+    EXPECT_NE(result.errors.find("session bus"), std::string::npos) << result.errors;
+    daemon->process().terminate();
+    auto stopped = cli({"anchor", "list"});
+    EXPECT_EQ(stopped.exitCode, 69);
+    EXPECT_NE(stopped.errors.find("no peertrust daemon answers"), std::string::npos);
+}
+
+TEST_F(CliContractTest, JsonOutputIsOneObjectReadByJq) {
+    ASSERT_EQ(cli({"anchor", "add", (dir / "root.pem").string(), "--permit", ".example.com",
+                   "--protocols", "tls"})
+                  .exitCode,
+              0);
+    auto verdict = cli({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain",
+                        leafFile(), "--json"});
+    EXPECT_EQ(verdict.exitCode, 0);
+    EXPECT_TRUE(jq(verdict.output, ".verdict == \"accepted\" and .reason == \"anchor\""));
+    EXPECT_TRUE(jq(verdict.output, ".spki_sha256 == \"" + leaf.spkiSha256Hex() + "\""));
+    EXPECT_TRUE(jq(verdict.output, ".explanation | startswith(\"Accepted: \")"));
+    EXPECT_TRUE(jq(verdict.output, ".details.anchor_id | test(\"^[0-9a-f]{16}$\")"));
+
+    ASSERT_EQ(cli({"pin", "add", "--protocol", "tls", "--peer", "nas.lan", "--chain", leafFile()})
+                  .exitCode,
+              0);
+    auto pins = cli({"pin", "list", "--json"});
+    EXPECT_TRUE(jq(pins.output, ".pins | length == 1"));
+    EXPECT_TRUE(jq(pins.output, ".pins[0].peer == \"nas.lan\" and .pins[0].origin == \"manual\""));
+    EXPECT_TRUE(jq(pins.output, ".pins[0].spki_sha256 == \"" + leaf.spkiSha256Hex() + "\""));
+    EXPECT_TRUE(jq(pins.output, ".pins[0].first_seen | test(\"^[0-9-]{10}T[0-9:]{8}Z$\")"));
+
+    auto anchors = cli({"anchor", "list", "--json"});
+    EXPECT_TRUE(jq(anchors.output, ".anchors[0].scope.permit == [\".example.com\"]"));
+    EXPECT_TRUE(jq(anchors.output, ".anchors[0].exports.nss.level == \"must-verify\""));
+    EXPECT_TRUE(
+        jq(anchors.output, ".anchors[0].exports.gnutls.level == \"anchor+name-constraints\""));
+
+    ASSERT_EQ(cli({"distrust", "add", "--spki", (dir / "leaf.pem").string()}).exitCode, 65);
+    writeFile(dir / "leaf.key", leaf.spkiDerPem);
+    ASSERT_EQ(cli({"distrust", "add", "--spki", (dir / "leaf.key").string()}).exitCode, 0);
+    auto distrust = cli({"distrust", "list", "--json"});
+    EXPECT_TRUE(jq(distrust.output, ".distrust[0].kind == \"spki\""));
+    auto protocols = cli({"protocol", "list", "--json"});
+    EXPECT_TRUE(
+        jq(protocols.output, "[.protocols[] | select(.name == \"ssh\")][0].policy == \"tofu\""));
+}
+
+TEST_F(CliContractTest, ListsAreAlignedTables) {
+    ASSERT_EQ(cli({"pin", "add", "--protocol", "tls", "--peer", "nas.lan", "--chain", leafFile()})
+                  .exitCode,
+              0);
+    ASSERT_EQ(cli({"pin", "add", "--protocol", "https", "--peer", "a-much-longer-name.example.org",
+                   "--chain", leafFile()})
+                  .exitCode,
+              0);
+    auto table = cli({"pin", "list"});
+    std::istringstream lines(table.output);
+    std::string header, first, second;
+    std::getline(lines, header);
+    std::getline(lines, first);
+    std::getline(lines, second);
+    ASSERT_FALSE(second.empty()) << table.output;
+    auto column = header.find("FINGERPRINT");
+    ASSERT_NE(column, std::string::npos);
+    EXPECT_EQ(first.substr(column, 7), "SHA256:");
+    EXPECT_EQ(second.substr(column, 7), "SHA256:");
+    auto anchorTable = cli({"anchor", "list"});
+    EXPECT_NE(anchorTable.output.find("GNUTLS"), std::string::npos);
+    EXPECT_NE(anchorTable.output.find("NSS"), std::string::npos);
+    EXPECT_NE(anchorTable.output.find("PEM FILE"), std::string::npos);
+}
+
+TEST_F(CliContractTest, HelpOnEveryCommand) {
+    for (const auto& command : {"verify", "pin", "anchor", "distrust", "protocol"}) {
+        auto help = cli({command, "--help"});
+        EXPECT_EQ(help.exitCode, 0) << command;
+        EXPECT_EQ(help.output.rfind("usage: peertrust", 0), 0u) << command << ": " << help.output;
+    }
+    EXPECT_EQ(cli({"--help"}).exitCode, 0);
+}
+
+}  // namespace
+}  // namespace peertrust::testing
