@@ -9,13 +9,14 @@
 #include <memory>
 #include <string>
 
+#include "peertrust/Export.h"
 #include "peertrust/TrustService.h"
 
 namespace peertrust {
 
 enum class Bus { Session, System };
 
-class Client final : public TrustService {
+class PEERTRUST_API Client final : public TrustService {
 public:
     static Result<std::unique_ptr<Client>> connect(Bus bus);
     ~Client() override;

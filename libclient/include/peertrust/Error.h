@@ -8,6 +8,8 @@
 #include <utility>
 #include <variant>
 
+#include "peertrust/Export.h"
+
 namespace peertrust {
 
 enum class ErrorCategory {
@@ -20,9 +22,9 @@ enum class ErrorCategory {
     Usage,          // a command line that is itself wrong (the CLI's own)
 };
 
-std::string_view toString(ErrorCategory category);
+PEERTRUST_API std::string_view toString(ErrorCategory category);
 
-class Error {
+class PEERTRUST_API Error {
 public:
     Error(ErrorCategory category, std::string message)
         : m_category(category), m_message(std::move(message)) {}

@@ -4,12 +4,13 @@
 #include <string>
 #include <string_view>
 
+#include "peertrust/Export.h"
 #include "peertrust/Types.h"
 
 namespace peertrust {
 
-std::string formatIsoTime(UnixTime time);  // "2026-11-23T14:00:00Z"
+PEERTRUST_API std::string formatIsoTime(UnixTime time);  // "2026-11-23T14:00:00Z"
 // "2027-01-31", "2027-01-31T12:00:00Z" (UTC only).
-Result<UnixTime> parseIsoTime(std::string_view text);
+PEERTRUST_API Result<UnixTime> parseIsoTime(std::string_view text);
 
 }  // namespace peertrust

@@ -6,11 +6,12 @@
 #include <vector>
 
 #include "peertrust/Error.h"
+#include "peertrust/Export.h"
 #include "peertrust/Types.h"
 
 namespace peertrust {
 
-class TrustService {
+class PEERTRUST_API TrustService {
 public:
     virtual ~TrustService() = default;
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "peertrust/Error.h"
+#include "peertrust/Export.h"
 
 namespace peertrust {
 
@@ -16,11 +17,11 @@ using Bytes = std::vector<std::uint8_t>;
 using UnixTime = std::int64_t;  // seconds since the epoch, UTC
 
 enum class KeyFormat { X509Chain, Spki, OpenSsh };
-std::string_view toString(KeyFormat format);
-Result<KeyFormat> parseKeyFormat(std::string_view text);  // "x509-chain", "spki", "openssh"
+PEERTRUST_API std::string_view toString(KeyFormat format);
+PEERTRUST_API Result<KeyFormat> parseKeyFormat(std::string_view text);  // "x509-chain", "spki", "openssh"
 
 enum class VerdictKind { Accepted, Rejected, Unknown };
-std::string_view toString(VerdictKind kind);
+PEERTRUST_API std::string_view toString(VerdictKind kind);
 
 // Reason codes (DESIGN.md, "Verify: the decision"). Stable strings: scripts match on them.
 namespace reason {
@@ -53,11 +54,11 @@ struct VerifyRequest {
 };
 
 enum class PinOrigin { Tofu, Manual, Imported, Gcr };
-std::string_view toString(PinOrigin origin);
-Result<PinOrigin> parsePinOrigin(std::string_view text);
+PEERTRUST_API std::string_view toString(PinOrigin origin);
+PEERTRUST_API Result<PinOrigin> parsePinOrigin(std::string_view text);
 
 enum class StoreLayer { System, User };
-std::string_view toString(StoreLayer layer);
+PEERTRUST_API std::string_view toString(StoreLayer layer);
 
 struct PinnedKey {
     std::string pinId;
@@ -145,7 +146,7 @@ enum class ExportLevel {
     MustVerify,                 // known but not trusted (NSS "must verify")
     None,                       // not exported at all
 };
-std::string_view toString(ExportLevel level);
+PEERTRUST_API std::string_view toString(ExportLevel level);
 
 struct ClientExport {
     ExportLevel level = ExportLevel::None;
@@ -188,7 +189,7 @@ struct ImportSummary {
 };
 
 enum class DistrustKind { Certificate, Spki };
-std::string_view toString(DistrustKind kind);
+PEERTRUST_API std::string_view toString(DistrustKind kind);
 
 struct DistrustInfo {
     std::string id;
@@ -207,8 +208,8 @@ struct DistrustAddRequest {
 };
 
 enum class ProtocolPolicy { Tofu, CaOnly };
-std::string_view toString(ProtocolPolicy policy);
-Result<ProtocolPolicy> parseProtocolPolicy(std::string_view text);
+PEERTRUST_API std::string_view toString(ProtocolPolicy policy);
+PEERTRUST_API Result<ProtocolPolicy> parseProtocolPolicy(std::string_view text);
 
 struct ProtocolInfo {
     std::string name;

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# cmake --install into a scratch root: every file DESIGN.md names is in its usual place, and a
+# program builds against the installed library through pkg-config and through CMake.
+set -euo pipefail
+build=$1
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+# Files name the prefix the build was configured with (/usr/local unless told otherwise).
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
+DESTDIR="$root" cmake --install "$build" >/dev/null
+p=${prefix#/}
+
+for file in \
+    $p/sbin/peertrustd \
+    $p/bin/peertrust \
+    $p/lib/libpeertrust.so \
+    $p/include/peertrust/Client.h \
+    $p/lib/pkgconfig/peertrust.pc \
+    $p/lib/cmake/peertrust/peertrustConfig.cmake \
+    $p/share/dbus-1/interfaces/org.peertrust.Trust1.xml \
+    $p/share/dbus-1/system.d/org.peertrust.Trust1.conf \
+    $p/share/dbus-1/services/org.peertrust.Trust1.service \
+    $p/share/dbus-1/system-services/org.peertrust.Trust1.service \
+    $p/lib/systemd/system/peertrustd.service; do
+    [ -e "$root/$file" ] || { echo "missing: /$file"; exit 1; }
+done
+grep -qx "Exec=$prefix/sbin/peertrustd --session" "$root/$p/share/dbus-1/services/org.peertrust.Trust1.service"
+grep -qx 'SystemdService=peertrustd.service' "$root/$p/share/dbus-1/system-services/org.peertrust.Trust1.service"
+grep -qx "ExecStart=$prefix/sbin/peertrustd --system" "$root/$p/lib/systemd/system/peertrustd.service"
+# The bus policy is well-formed: dbus-daemon refuses to start on a bad one.
+xml=$(mktemp)
+printf '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd"><busconfig><type>system</type><listen>unix:path=%s.sock</listen><include>%s</include></busconfig>' \
+    "$xml" "$root/$p/share/dbus-1/system.d/org.peertrust.Trust1.conf" >"$xml.conf"
+timeout 5 dbus-daemon --config-file="$xml.conf" --nofork --nopidfile --print-address >/dev/null &
+bus=$!
+sleep 0.5
+kill -0 $bus
+kill $bus; wait $bus 2>/dev/null || true
+rm -f "$xml" "$xml.conf" "$xml.sock"
+
+cat >"$root/consumer.cpp" <<'CPP'
+#include <peertrust/Client.h>
+int main() {
+    auto client = peertrust::Client::connect(peertrust::Bus::Session);
+    return client ? 0 : (client.error().category() == peertrust::ErrorCategory::Unavailable ? 0 : 1);
+}
+CPP
+PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/$p/lib/pkgconfig" \
+    g++ -std=c++20 "$root/consumer.cpp" -o "$root/consumer-pc" \
+    $(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/$p/lib/pkgconfig" pkg-config --cflags --libs peertrust)
+LD_LIBRARY_PATH="$root/$p/lib" DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent "$root/consumer-pc"
+
+mkdir -p "$root/cmake-consumer"
+cat >"$root/cmake-consumer/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(consumer CXX)
+set(CMAKE_CXX_STANDARD 20)
+find_package(peertrust REQUIRED)
+add_executable(consumer ../consumer.cpp)
+target_link_libraries(consumer PRIVATE peertrust::libpeertrust)
+CMAKE
+cmake -S "$root/cmake-consumer" -B "$root/cmake-build" -DCMAKE_PREFIX_PATH="$root/$p" >/dev/null
+cmake --build "$root/cmake-build" >/dev/null
+LD_LIBRARY_PATH="$root/$p/lib" DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent "$root/cmake-build/consumer"
+echo "install layout ok"
