@@ -74,8 +74,17 @@ Result<PolicyEngine::ResolvedId> PolicyEngine::resolveIdLocked(std::string_view 
     }
     std::vector<ResolvedId> found;
     for (store::Layer& layer : m_store->layers()) {
-        PEERTRUST_TRY_ASSIGN(auto ids, store::findIdsByPrefix(*layer.db, table, idOrPrefix));
-        for (auto& id : ids) {
+        Result<std::vector<std::string>> ids = std::vector<std::string>();
+        if (layer.writer) {
+            ids = store::findIdsByPrefix(*layer.writer, table, idOrPrefix);
+        } else {
+            std::lock_guard readLock(m_readMutex);
+            ids = store::findIdsByPrefix(*layer.db, table, idOrPrefix);
+        }
+        if (!ids) {
+            return ids.error();
+        }
+        for (auto& id : *ids) {
             found.push_back({&layer, std::move(id)});
         }
     }
@@ -122,25 +131,25 @@ Result<AddOutcome> PolicyEngine::addPin(const PinAddRequest& request) {
     row.origin = std::string(toString(request.origin));
     row.id = pinIdFor(row.peer, row.protocol, key.spkiSha256);
 
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
-    store::PinStore pins(*layer->db);
+    store::PinStore pins(*layer->writer);
     PEERTRUST_TRY_ASSIGN(AddOutcome outcome, pins.add(row, request.replace));
-    pinsChangedLocked();
+    pinsChanged();
     return outcome;
 }
 
 Result<void> PolicyEngine::removePin(const std::string& id) {
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveIdLocked("pins", "pin", id));
-    store::PinStore pins(*resolved.layer->db);
+    store::PinStore pins(*resolved.layer->writer);
     PEERTRUST_TRY(pins.remove(resolved.id));
-    pinsChangedLocked();
+    pinsChanged();
     return {};
 }
 
 Result<std::vector<PinInfo>> PolicyEngine::listPins() {
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_readMutex);
     std::vector<PinInfo> out;
     for (store::Layer& layer : m_store->layers()) {
         store::PinStore pins(*layer.db);
@@ -174,13 +183,13 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
         PEERTRUST_TRY_ASSIGN(PeerName parsed, parsePeerName(*request.peer, {}));
         peer = parsed.canonical();
     }
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
     PEERTRUST_TRY(m_statistics.flush(*m_store));  // the age test reads last_seen
-    store::PinStore pins(*layer->db);
+    store::PinStore pins(*layer->writer);
     PEERTRUST_TRY_ASSIGN(std::size_t removed, peer ? pins.forgetPeer(*peer)
                                                    : pins.forgetSeenBefore(*request.seenBefore));
-    pinsChangedLocked();
+    pinsChanged();
     return removed;
 }
 
@@ -207,7 +216,7 @@ Result<AddOutcome> PolicyEngine::addAnchor(const AnchorAddRequest& request) {
     row.created = m_clock();
     row.scope = std::move(scope);
 
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
     for (const CompiledAnchor* existing : current->anchorsFor(cert.certSha256)) {
         if (existing->layer == layer->which && existing->row.scope != row.scope) {
@@ -216,9 +225,9 @@ Result<AddOutcome> PolicyEngine::addAnchor(const AnchorAddRequest& request) {
                             "); change it with peertrust anchor scope " + row.id);
         }
     }
-    store::AnchorStore anchors(*layer->db);
+    store::AnchorStore anchors(*layer->writer);
     PEERTRUST_TRY_ASSIGN(AddOutcome outcome, anchors.add(row));
-    policyChangedLocked();
+    policyChanged();
     return outcome;
 }
 
@@ -226,20 +235,20 @@ Result<void> PolicyEngine::setAnchorScope(const std::string& id, const AnchorSco
     PEERTRUST_TRY_ASSIGN(auto current, snapshot());
     PEERTRUST_TRY_ASSIGN(AnchorScope canonical, canonicalScope(scope));
     PEERTRUST_TRY(checkScopeProtocols(canonical, current->protocols()));
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveIdLocked("anchors", "anchor", id));
-    store::AnchorStore anchors(*resolved.layer->db);
+    store::AnchorStore anchors(*resolved.layer->writer);
     PEERTRUST_TRY(anchors.setScope(resolved.id, canonical));
-    policyChangedLocked();
+    policyChanged();
     return {};
 }
 
 Result<void> PolicyEngine::removeAnchor(const std::string& id) {
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveIdLocked("anchors", "anchor", id));
-    store::AnchorStore anchors(*resolved.layer->db);
+    store::AnchorStore anchors(*resolved.layer->writer);
     PEERTRUST_TRY(anchors.remove(resolved.id));
-    policyChangedLocked();
+    policyChanged();
     return {};
 }
 
@@ -310,14 +319,14 @@ Result<ImportSummary> PolicyEngine::importSystemAnchors(const Bytes& pemBundle) 
         row.scope.protocols = {"tls"};
         rows.push_back(std::move(row));
     }
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
-    store::AnchorStore anchors(*layer->db);
+    store::AnchorStore anchors(*layer->writer);
     PEERTRUST_TRY_ASSIGN(auto outcomes, anchors.addMany(rows));
     for (const auto& outcome : outcomes) {
         ++(outcome.created ? summary.imported : summary.alreadyPresent);
     }
-    policyChangedLocked();
+    policyChanged();
     return summary;
 }
 
@@ -354,16 +363,16 @@ Result<AddOutcome> PolicyEngine::addDistrust(const DistrustAddRequest& request) 
         PEERTRUST_TRY_ASSIGN(row.label, checkedLabel(request.label, certForLabel));
     }
     row.created = m_clock();
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
-    store::DistrustStore distrust(*layer->db);
+    store::DistrustStore distrust(*layer->writer);
     PEERTRUST_TRY_ASSIGN(AddOutcome outcome, distrust.add(row));
-    policyChangedLocked();
+    policyChanged();
     return outcome;
 }
 
 Result<void> PolicyEngine::removeDistrust(const std::string& id) {
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     auto resolved = resolveIdLocked("distrust", "distrust entry", id);
     if (!resolved) {
         if (resolved.error().category() == ErrorCategory::NotAuthorized) {
@@ -372,14 +381,14 @@ Result<void> PolicyEngine::removeDistrust(const std::string& id) {
         }
         return resolved.error();
     }
-    store::DistrustStore distrust(*resolved->layer->db);
+    store::DistrustStore distrust(*resolved->layer->writer);
     PEERTRUST_TRY(distrust.remove(resolved->id));
-    policyChangedLocked();
+    policyChanged();
     return {};
 }
 
 Result<std::vector<DistrustInfo>> PolicyEngine::listDistrust() {
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_readMutex);
     std::vector<DistrustInfo> out;
     for (store::Layer& layer : m_store->layers()) {
         store::DistrustStore distrust(*layer.db);
@@ -409,13 +418,13 @@ Result<std::vector<ProtocolInfo>> PolicyEngine::listProtocols() {
 Result<AddOutcome> PolicyEngine::addProtocol(const ProtocolAddRequest& request) {
     PEERTRUST_TRY_ASSIGN(auto current, snapshot());
     PEERTRUST_TRY_ASSIGN(Protocol protocol, current->protocols().validateAddition(request));
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
-    store::ProtocolStore protocols(*layer->db);
+    store::ProtocolStore protocols(*layer->writer);
     PEERTRUST_TRY_ASSIGN(AddOutcome outcome,
                          protocols.add({protocol.name, protocol.family,
                                         std::string(toString(protocol.policy)), m_clock()}));
-    policyChangedLocked();
+    policyChanged();
     return outcome;
 }
 

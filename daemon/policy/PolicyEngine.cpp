@@ -98,19 +98,19 @@ void PolicyEngine::runStatisticsFlusher() {
 
 void PolicyEngine::releaseReadSnapshots() {
     // An idle engine must not hold back the writer's checkpoints.
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_readMutex);
     for (store::Layer& layer : m_store->layers()) {
         layer.db->releaseReadSnapshot();
     }
 }
 
 Result<void> PolicyEngine::flushPinStatistics() {
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_writeMutex);
     return m_statistics.flush(*m_store);
 }
 
 Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshot() {
-    std::lock_guard lock(m_storeMutex);
+    std::lock_guard lock(m_readMutex);
     return snapshotLocked();
 }
 
@@ -136,8 +136,20 @@ void PolicyEngine::policyChangedLocked() {
     m_cache.clear();
 }
 
-void PolicyEngine::pinsChangedLocked() {
+void PolicyEngine::policyChanged() {
+    std::lock_guard lock(m_readMutex);
+    policyChangedLocked();
+    for (store::Layer& layer : m_store->layers()) {
+        layer.db->releaseReadSnapshot();  // the next read sees the write
+    }
+}
+
+void PolicyEngine::pinsChanged() {
+    std::lock_guard lock(m_readMutex);
     m_cache.clear();
+    for (store::Layer& layer : m_store->layers()) {
+        layer.db->releaseReadSnapshot();
+    }
 }
 
 Result<Verdict> PolicyEngine::verify(const VerifyRequest& request) {
@@ -248,7 +260,7 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     // 2. Pins for (peer, protocol) and (peer, family of protocol), in every layer.
     std::vector<std::pair<StoreLayer, store::PinRow>> pins;
     {
-        std::lock_guard lock(m_storeMutex);
+        std::lock_guard lock(m_readMutex);
         for (store::Layer& layer : m_store->layers()) {
             store::PinStore pinStore(*layer.db);
             PEERTRUST_TRY_ASSIGN(auto rows,
@@ -384,7 +396,7 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
             : "a " + std::string(toString(key.format)) + " key carries no issuer to vouch for it";
     if (protocol.policy == ProtocolPolicy::Tofu) {
         if (pinOnFirstUse) {
-            std::lock_guard lock(m_storeMutex);
+            std::lock_guard lock(m_writeMutex);
             if (store::Layer* layer = m_store->writableLayer()) {
                 store::PinRow row;
                 row.peer = peerText;
@@ -395,9 +407,9 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
                 row.firstSeen = now;
                 row.origin = std::string(toString(PinOrigin::Tofu));
                 row.id = pinIdFor(row.peer, row.protocol, key.spkiSha256);
-                store::PinStore pinStore(*layer->db);
+                store::PinStore pinStore(*layer->writer);
                 PEERTRUST_TRY_ASSIGN(AddOutcome added, pinStore.add(row, false));
-                pinsChangedLocked();
+                pinsChanged();
                 decision.cacheable = false;
                 details.pins = {
                     PinnedKey{added.id, row.protocol, key.fingerprint, details.spkiSha256, now}};

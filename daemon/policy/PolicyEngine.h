@@ -78,9 +78,11 @@ private:
 
     Result<std::shared_ptr<const PolicySnapshot>> snapshot();
     Result<std::shared_ptr<const PolicySnapshot>> snapshotLocked();
-    void policyChangedLocked();
-    void pinsChangedLocked();
+    void policyChangedLocked();  // m_readMutex held
+    void policyChanged();
+    void pinsChanged();
     Result<store::Layer*> writableLayerLocked();
+    // m_writeMutex held.
     Result<ResolvedId> resolveIdLocked(std::string_view table, std::string_view what,
                                        const std::string& idOrPrefix);
 
@@ -94,7 +96,9 @@ private:
     EngineOptions m_options;
     Clock m_clock;
 
-    std::mutex m_storeMutex;  // guards m_store and m_snapshot
+    // Lock order: m_writeMutex, then m_readMutex. Verify takes only the read side.
+    std::mutex m_writeMutex;  // guards the layers' writer connections
+    std::mutex m_readMutex;   // guards the layers' read connections and m_snapshot
     std::unique_ptr<store::TrustStore> m_store;
     std::shared_ptr<const PolicySnapshot> m_snapshot;
 

@@ -29,7 +29,7 @@ Result<void> PinStatistics::flush(TrustStore& store) {
                 sightings.push_back(sighting);
             }
         }
-        PinStore pins(*layer.db);
+        PinStore pins(*layer.writer);
         PEERTRUST_TRY(pins.recordSightings(sightings));
     }
     return {};

@@ -8,21 +8,25 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
     auto store = std::make_unique<TrustStore>();
     if (config.systemPath) {
         if (config.systemWritable) {
-            PEERTRUST_TRY_ASSIGN(auto db,
+            PEERTRUST_TRY_ASSIGN(auto writer,
                                  openStoreForWriting(*config.systemPath, FileAccess::Public));
-            store->m_layers.push_back({StoreLayer::System, std::move(db), true, 0});
+            PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
+            store->m_layers.push_back(
+                {StoreLayer::System, std::move(db), std::move(writer), true, 0});
         } else {
             std::error_code ec;
             // A machine without a system store simply has no machine policy.
             if (std::filesystem::exists(*config.systemPath, ec)) {
                 PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
-                store->m_layers.push_back({StoreLayer::System, std::move(db), false, 0});
+                store->m_layers.push_back({StoreLayer::System, std::move(db), nullptr, false, 0});
             }
         }
     }
     if (config.userPath) {
-        PEERTRUST_TRY_ASSIGN(auto db, openStoreForWriting(*config.userPath, FileAccess::Private));
-        store->m_layers.push_back({StoreLayer::User, std::move(db), true, 0});
+        PEERTRUST_TRY_ASSIGN(auto writer,
+                             openStoreForWriting(*config.userPath, FileAccess::Private));
+        PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.userPath));
+        store->m_layers.push_back({StoreLayer::User, std::move(db), std::move(writer), true, 0});
     }
     if (store->m_layers.empty()) {
         return invalidInput("no store configured: give a system store, a user store, or both");

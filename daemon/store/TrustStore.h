@@ -18,9 +18,12 @@ struct StoreConfig {
     std::optional<std::filesystem::path> userPath;  // a session daemon's own store
 };
 
+// One store file. Reads and writes use separate connections: a write waiting for another
+// process's lock never holds up a Verify, which only reads (WAL readers do not wait).
 struct Layer {
     StoreLayer which = StoreLayer::System;
-    std::unique_ptr<Database> db;
+    std::unique_ptr<Database> db;      // reads
+    std::unique_ptr<Database> writer;  // writes; null when this process may not write here
     bool writable = false;
     std::int64_t seenDataVersion = 0;
 };
