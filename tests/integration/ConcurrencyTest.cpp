@@ -1,0 +1,145 @@
+// Many clients at once, a slow and a huge request beside them, and SIGTERM under load.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "peertrust/Client.h"
+#include "policy/ProtocolRegistry.h"
+#include "support/CertFactory.h"
+#include "support/TempDir.h"
+#include "support/TestBus.h"
+
+namespace peertrust::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class ConcurrencyTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        bus = std::make_unique<TestBus>(BusKind::Session, dir.path());
+        daemon = std::make_unique<DaemonUnderTest>(
+            *bus, BusKind::Session,
+            std::vector<std::string>{"--db", (dir / "user.db").string(), "--system-db",
+                                     (dir / "system.db").string(), "--workers", "4"});
+        auto connected = Client::connect(Bus::Session);
+        ASSERT_TRUE(connected.ok());
+        client = std::move(connected).value();
+        CertSpec ca;
+        ca.commonName = "Load Root";
+        ca.isCa = true;
+        root = selfSigned(ca);
+        CertSpec server;
+        server.dnsNames = {"www.example.com"};
+        server.purposes = {policy::kPurposeServerAuth};
+        leaf = issue(server, root);
+        writeFile(dir / "leaf.pem", leaf.pem);
+        ASSERT_TRUE(client->addAnchor({root.der, {}, "Load Root"}).ok());
+    }
+
+    std::vector<std::unique_ptr<ChildProcess>> startClients(int processes, int count) {
+        std::vector<std::unique_ptr<ChildProcess>> clients;
+        for (int i = 0; i < processes; ++i) {
+            clients.push_back(std::make_unique<ChildProcess>(
+                std::vector<std::string>{builtProgram("peertrust_load_client"),
+                                         std::to_string(count), "https", "www.example.com",
+                                         (dir / "leaf.pem").string(), "anchor"},
+                std::vector<std::string>{bus->environmentEntry()}));
+        }
+        return clients;
+    }
+
+    // Wall time of one Verify, over D-Bus.
+    std::chrono::microseconds timedVerify() {
+        auto start = Clock::now();
+        auto verdict =
+            client->verify({"https", "www.example.com", KeyFormat::X509Chain, leaf.der,
+                            std::nullopt, false});
+        auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+        EXPECT_TRUE(verdict.ok() && verdict->reason == "anchor");
+        return took;
+    }
+
+    TempDir dir;
+    std::unique_ptr<TestBus> bus;
+    std::unique_ptr<DaemonUnderTest> daemon;
+    std::unique_ptr<Client> client;
+    Issued root, leaf;
+};
+
+TEST_F(ConcurrencyTest, EightClientsFiveHundredVerifiesEachAllCorrect) {
+    auto clients = startClients(8, 500);
+    for (auto& process : clients) {
+        EXPECT_EQ(process->wait(), 0);
+    }
+}
+
+TEST_F(ConcurrencyTest, SlowAndHugeRequestsDoNotDelayAnotherClient) {
+    std::chrono::microseconds normal{0};
+    for (int i = 0; i < 20; ++i) {
+        normal = std::max(normal, timedVerify());
+    }
+    const auto allowed = normal + std::chrono::milliseconds(100);
+
+    // Slow: a write that waits for another process holding the store's write lock.
+    sqlite3* holder = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "user.db").c_str(), &holder), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    auto slow = std::async(std::launch::async, [&] {
+        auto other = Client::connect(Bus::Session);
+        return (*other)->addPin({"tls", "slow.example", KeyFormat::X509Chain, leaf.der});
+    });
+    // Huge: a 3 MiB bundle to import.
+    Bytes bundle = readFile("/etc/ssl/certs/ca-certificates.crt");
+    Bytes huge;
+    while (huge.size() + bundle.size() < 3 * 1024 * 1024) {
+        huge.insert(huge.end(), bundle.begin(), bundle.end());
+    }
+    auto big = std::async(std::launch::async, [&] {
+        auto other = Client::connect(Bus::Session);
+        return (*other)->importSystemAnchors(huge);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let both be under way
+    std::chrono::microseconds worst{0};
+    for (int i = 0; i < 50; ++i) {
+        worst = std::max(worst, timedVerify());
+    }
+    EXPECT_LT(worst, allowed) << "normal " << normal.count() << " us, worst while loaded "
+                              << worst.count() << " us";
+    EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+        << "the slow request was not slow";
+    sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(holder);
+    auto slowResult = slow.get();
+    auto bigResult = big.get();
+    EXPECT_TRUE(bigResult.ok()) << bigResult.error().message();
+}
+
+TEST_F(ConcurrencyTest, SigtermDuringLoadExitsCleanlyWithTheStoreIntact) {
+    auto clients = startClients(4, 100000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(daemon->process().terminate(), 0);
+    for (auto& process : clients) {
+        EXPECT_NE(process->wait(), 0);  // cut off, with an error, not a wrong answer
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "user.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "ok");
+    sqlite3_finalize(stmt);
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM anchors", -1, &stmt, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
+}  // namespace
+}  // namespace peertrust::testing
