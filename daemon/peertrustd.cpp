@@ -30,7 +30,9 @@ int serve(const service::DaemonConfig& config) {
         std::cerr << "peertrustd: " << store.error().message() << '\n';
         return kExitUnavailable;
     }
-    auto engine = policy::PolicyEngine::create(std::move(store).value());
+    policy::EngineOptions options;
+    options.verdictCache = config.verdictCache;
+    auto engine = policy::PolicyEngine::create(std::move(store).value(), options);
     if (!engine) {
         std::cerr << "peertrustd: " << engine.error().message() << '\n';
         return kExitUnavailable;

@@ -156,6 +156,44 @@ Result<Verdict> PolicyEngine::verify(const VerifyRequest& request) {
     return verifyAs(request, 0);
 }
 
+std::optional<Verdict> PolicyEngine::cachedVerdict(const VerifyRequest& request,
+                                                   std::uint32_t uid) {
+    if (!m_options.verdictCache || request.pinOnFirstUse) {
+        return std::nullopt;
+    }
+    UnixTime now = request.at.value_or(m_clock());
+    {
+        std::unique_lock lock(m_readMutex, std::try_to_lock);
+        if (!lock.owns_lock()) {
+            return std::nullopt;
+        }
+        if (m_options.readSnapshotAge.count() > 0) {
+            for (store::Layer& layer : m_store->layers()) {
+                if (!layer.db->holdReadSnapshot(m_options.readSnapshotAge)) {
+                    return std::nullopt;
+                }
+            }
+        }
+        auto changed = m_store->changedElsewhere();
+        if (!changed || *changed || !m_snapshot) {
+            if (changed && *changed) {
+                policyChangedLocked();  // cheap; the reload is left to verifyAs
+            }
+            return std::nullopt;
+        }
+    }
+    auto hit = m_cache.find({request.protocol, request.peer, request.keyFormat, request.key,
+                             request.pinOnFirstUse, uid},
+                            now);
+    if (!hit) {
+        return std::nullopt;
+    }
+    if (hit->pinId) {
+        m_statistics.record(hit->pinLayer, *hit->pinId, now);
+    }
+    return std::move(hit->verdict);
+}
+
 Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32_t uid) {
     UnixTime now = request.at.value_or(m_clock());
     PEERTRUST_TRY_ASSIGN(std::shared_ptr<const PolicySnapshot> current, snapshot());

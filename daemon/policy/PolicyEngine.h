@@ -46,6 +46,9 @@ public:
     Result<Verdict> verify(const VerifyRequest& request) override;
     // The same for a given local user: cached verdicts are never shared between users.
     Result<Verdict> verifyAs(const VerifyRequest& request, std::uint32_t uid);
+    // The verdict already cached for this request and caller, if there is one and it can be
+    // had without waiting for a lock or loading policy: for answering on a bus thread.
+    std::optional<Verdict> cachedVerdict(const VerifyRequest& request, std::uint32_t uid);
 
     Result<AddOutcome> addPin(const PinAddRequest& request) override;
     Result<void> removePin(const std::string& id) override;

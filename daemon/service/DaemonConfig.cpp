@@ -36,6 +36,11 @@ Result<void> setOption(DaemonConfig& config, const std::string& key, const std::
             return invalidInput("workers must be a number from 1 to 64");
         }
         config.workers = workers;
+    } else if (key == "verdict_cache") {
+        if (value != "yes" && value != "no") {
+            return invalidInput("verdict_cache must be yes or no");
+        }
+        config.verdictCache = value == "yes";
     } else if (key == "log_level") {
         if (value != "error" && value != "warning" && value != "info" && value != "debug") {
             return invalidInput("log_level must be error, warning, info or debug");
@@ -99,13 +104,14 @@ std::filesystem::path DaemonConfig::writableStore() const {
 std::string daemonUsage() {
     return "usage: peertrustd [--session | --system] [--config FILE] [--db PATH]\n"
            "                  [--system-db PATH] [--admin-group GROUP] [--workers N]\n"
-           "                  [--log-level error|warning|info|debug]\n"
+           "                  [--log-level error|warning|info|debug] [--verdict-cache yes|no]\n"
            "  --session       serve one user on the session bus (default): the user's store in\n"
            "                  $XDG_DATA_HOME/peertrust/, the system store read-only below it\n"
            "  --system        serve the machine on the system bus: the system store, written\n"
            "                  only by root and the admin group\n"
            "  --config FILE   configuration file (default /etc/peertrust/peertrustd.conf;\n"
-           "                  keys: admin_group, system_db, workers, log_level)\n"
+           "                  keys: admin_group, system_db, workers, log_level,\n"
+           "                  verdict_cache)\n"
            "  --db PATH       the store this daemon writes, instead of the default\n"
            "  --system-db PATH  the system store (default /var/lib/peertrust/system.db)\n";
 }
@@ -124,8 +130,9 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             flags.emplace_back(word, "");
             continue;
         }
-        static const char* withValue[] = {"--config",      "--db",      "--system-db",
-                                          "--admin-group", "--workers", "--log-level"};
+        static const char* withValue[] = {"--config",       "--db",      "--system-db",
+                                          "--admin-group",  "--workers", "--log-level",
+                                          "--verdict-cache"};
         bool known = false;
         for (const char* flag : withValue) {
             if (word == flag) {
@@ -166,6 +173,8 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             set = setOption(config, "workers", value);
         } else if (flag == "--log-level") {
             set = setOption(config, "log_level", value);
+        } else if (flag == "--verdict-cache") {
+            set = setOption(config, "verdict_cache", value);
         }
         if (!set) {
             return usageError(flag + ": " + set.error().message());

@@ -24,6 +24,7 @@ struct DaemonConfig {
     std::string adminGroup = "peertrust-admin";
     std::size_t workers = 4;
     std::string logLevel = "info";
+    bool verdictCache = true;
     bool helpRequested = false;
 
     // The store this daemon writes: the system store, or the user's own store.

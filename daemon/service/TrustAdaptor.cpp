@@ -77,17 +77,29 @@ void TrustAdaptor::Verify(sdbus::Result<std::string, std::string, std::string, D
                           std::string protocol, std::string peer, std::string keyFormat,
                           std::string key, Dict options) {
     Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, protocol = std::move(protocol), peer = std::move(peer),
-                               keyFormat = std::move(keyFormat), key = std::move(key),
-                               options = std::move(options)](auto& reply) {
+    auto request = [&]() -> Result<VerifyRequest> {
+        PEERTRUST_TRY(checkSize(key, "the key"));
+        VerifyRequest parsed;
+        parsed.protocol = std::move(protocol);
+        parsed.peer = std::move(peer);
+        PEERTRUST_TRY_ASSIGN(parsed.keyFormat, parseKeyFormat(keyFormat));
+        parsed.key = wire::textToBytes(key);
+        PEERTRUST_TRY(wire::applyVerifyOptions(options, parsed));
+        return parsed;
+    }();
+    if (!request) {
+        result.returnError(wire::toDbusError(request.error()));
+        return;
+    }
+    // A verdict already cached is answered here on the bus thread: a hand-off to a worker
+    // would cost more than the answer. Everything else goes to the workers.
+    if (auto cached = m_engine.cachedVerdict(*request, caller.uid)) {
+        auto [kind, reasonCode, explanation, details] = wire::verdictToWire(*cached);
+        result.returnResults(kind, reasonCode, explanation, details);
+        return;
+    }
+    answer(std::move(result), [this, caller, request = std::move(request).value()](auto& reply) {
         auto verdict = [&]() -> Result<Verdict> {
-            PEERTRUST_TRY(checkSize(key, "the key"));
-            VerifyRequest request;
-            request.protocol = protocol;
-            request.peer = peer;
-            PEERTRUST_TRY_ASSIGN(request.keyFormat, parseKeyFormat(keyFormat));
-            request.key = wire::textToBytes(key);
-            PEERTRUST_TRY(wire::applyVerifyOptions(options, request));
             if (request.pinOnFirstUse) {
                 PEERTRUST_TRY(authorizeWrite(caller));
             }

@@ -226,8 +226,11 @@ std::tuple<std::string, std::string, std::string, Dict> verdictToWire(const Verd
                  {"peer", sdbus::Variant(d.peer)},
                  {"key_format", sdbus::Variant(d.keyFormat)},
                  {"fingerprint", sdbus::Variant(d.fingerprint)},
-                 {"spki_sha256", sdbus::Variant(d.spkiSha256)},
-                 {"failures", sdbus::Variant(d.failures)}};
+                 {"spki_sha256", sdbus::Variant(d.spkiSha256)}};
+    // Empty lists are left out: every variant costs on the wire, and most verdicts have none.
+    if (!d.failures.empty()) {
+        details["failures"] = sdbus::Variant(d.failures);
+    }
     if (d.anchorId) {
         details["anchor_id"] = sdbus::Variant(*d.anchorId);
         details["anchor_label"] = sdbus::Variant(d.anchorLabel);
@@ -238,7 +241,9 @@ std::tuple<std::string, std::string, std::string, Dict> verdictToWire(const Verd
         pins.emplace_back(pin.pinId, pin.protocol, pin.fingerprint, pin.spkiSha256,
                           static_cast<std::int64_t>(pin.firstSeen));
     }
-    details["pins"] = sdbus::Variant(pins);
+    if (!pins.empty()) {
+        details["pins"] = sdbus::Variant(pins);
+    }
     return {std::string(toString(verdict.kind)), verdict.reason, verdict.explanation,
             std::move(details)};
 }
@@ -264,14 +269,15 @@ Result<Verdict> verdictFromWire(const std::string& kind, const std::string& reas
     PEERTRUST_TRY_ASSIGN(d.keyFormat, get<std::string>(details, "key_format"));
     PEERTRUST_TRY_ASSIGN(d.fingerprint, get<std::string>(details, "fingerprint"));
     PEERTRUST_TRY_ASSIGN(d.spkiSha256, get<std::string>(details, "spki_sha256"));
-    PEERTRUST_TRY_ASSIGN(d.failures, get<std::vector<std::string>>(details, "failures"));
+    PEERTRUST_TRY_ASSIGN(auto failures, getOptional<std::vector<std::string>>(details, "failures"));
+    d.failures = failures.value_or(std::vector<std::string>{});
     PEERTRUST_TRY_ASSIGN(d.anchorId, getOptional<std::string>(details, "anchor_id"));
     PEERTRUST_TRY_ASSIGN(auto label, getOptional<std::string>(details, "anchor_label"));
     d.anchorLabel = label.value_or("");
     using PinStruct =
         sdbus::Struct<std::string, std::string, std::string, std::string, std::int64_t>;
-    PEERTRUST_TRY_ASSIGN(auto pins, get<std::vector<PinStruct>>(details, "pins"));
-    for (const auto& pin : pins) {
+    PEERTRUST_TRY_ASSIGN(auto pins, getOptional<std::vector<PinStruct>>(details, "pins"));
+    for (const auto& pin : pins.value_or(std::vector<PinStruct>{})) {
         d.pins.push_back({std::get<0>(pin), std::get<1>(pin), std::get<2>(pin), std::get<3>(pin),
                           std::get<4>(pin)});
     }

@@ -56,9 +56,8 @@ protected:
     // Wall time of one Verify, over D-Bus.
     std::chrono::microseconds timedVerify() {
         auto start = Clock::now();
-        auto verdict =
-            client->verify({"https", "www.example.com", KeyFormat::X509Chain, leaf.der,
-                            std::nullopt, false});
+        auto verdict = client->verify(
+            {"https", "www.example.com", KeyFormat::X509Chain, leaf.der, std::nullopt, false});
         auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
         EXPECT_TRUE(verdict.ok() && verdict->reason == "anchor");
         return took;
