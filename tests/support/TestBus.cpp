@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,6 +99,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
                 _exit(126);
             }
         }
+        // Dies with the test: a crashed test must not leave a daemon holding ctest's pipes.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         execve(args[0], args.data(), envp.data());
         _exit(127);
     }

@@ -1,0 +1,64 @@
+// peertrust for programs that use GnuTLS directly.
+//
+// A TLS client lets the daemon decide its handshakes:
+//
+//   peertrust::GnutlsSessionVerifier verifier(session, *client, "https", "www.example.com");
+//   if (gnutls_handshake(session) < 0 && verifier.verdict()) {
+//       std::cerr << verifier.verdict()->explanation << '\n';
+//   }
+//
+// A program that pins with gnutls_store_pubkey / gnutls_verify_stored_pubkey keeps doing so,
+// with its pins kept by peertrust: pass makeTrustDatabase(client) as the tdb.
+#pragma once
+
+#include <gnutls/gnutls.h>
+
+#include <optional>
+#include <string>
+
+#include "peertrust/Client.h"
+#include "peertrust/Export.h"
+
+namespace peertrust {
+
+// Installs itself with gnutls_session_set_verify_function for as long as it lives (keep it
+// alive until the session is done). Each handshake asks the daemon about the chain the peer
+// sent (or its raw public key) for `protocol` and `peer`; anything but "accepted" fails the
+// handshake, and so does a daemon that cannot be asked.
+class PEERTRUST_API GnutlsSessionVerifier {
+public:
+    // `peer` is also set as the session's server name (SNI) when it is a host name. GnuTLS
+    // 3.7 cannot read a client session's server name back, so the peer is always given here.
+    GnutlsSessionVerifier(gnutls_session_t session, TrustService& service, std::string protocol,
+                          std::string peer);
+    ~GnutlsSessionVerifier();
+    GnutlsSessionVerifier(const GnutlsSessionVerifier&) = delete;
+    GnutlsSessionVerifier& operator=(const GnutlsSessionVerifier&) = delete;
+
+    // The verdict of the last check, or the error that kept it from being asked.
+    const std::optional<Verdict>& verdict() const { return m_verdict; }
+    const std::optional<Error>& error() const { return m_error; }
+
+private:
+    static int check(gnutls_session_t session);
+    int checkThis(gnutls_session_t session);
+
+    gnutls_session_t m_session;
+    TrustService& m_service;
+    std::string m_protocol;
+    std::string m_peer;
+    std::optional<Verdict> m_verdict;
+    std::optional<Error> m_error;
+};
+
+// A gnutls_tdb_t whose pins are peertrust's (GnuTLS's `service` becomes a protocol by its
+// well-known port or name, else the tls family with the port kept in the peer). The tdb uses
+// `service` for every later call: keep it alive as long as the tdb. Free the tdb with
+// gnutls_tdb_deinit. One daemon-backed tdb service per process.
+PEERTRUST_API Result<gnutls_tdb_t> makeTrustDatabase(TrustService& service);
+
+// The protocol and peer GnuTLS's (host, service) pair stands for.
+PEERTRUST_API std::pair<std::string, std::string> protocolForService(const std::string& host,
+                                                                     const std::string& service);
+
+}  // namespace peertrust

@@ -1,0 +1,185 @@
+#include "peertrust/GnutlsGlue.h"
+
+#include <gnutls/x509.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+namespace peertrust {
+
+namespace {
+
+// GnuTLS's verify callback carries no user pointer: sessions find their verifier here.
+std::mutex g_registryMutex;
+std::unordered_map<gnutls_session_t, GnutlsSessionVerifier*> g_verifiers;
+
+// The one service behind makeTrustDatabase (the tdb callbacks carry no user pointer either).
+std::atomic<TrustService*> g_tdbService{nullptr};
+
+struct WellKnown {
+    const char* protocol;
+    std::array<const char*, 4> services;
+};
+
+constexpr WellKnown kServices[] = {
+    {"https", {"443", "https", nullptr, nullptr}},
+    {"smtp", {"25", "465", "587", "smtp"}},
+    {"imap", {"143", "993", "imap", "imaps"}},
+    {"pop3", {"110", "995", "pop3", "pop3s"}},
+    {"xmpp", {"5222", "5269", "xmpp-client", "xmpp-server"}},
+    {"ldap", {"389", "636", "ldap", "ldaps"}},
+    {"ssh", {"22", "ssh", nullptr, nullptr}},
+};
+
+Bytes bytesOf(const gnutls_datum_t* datum) {
+    return Bytes(datum->data, datum->data + datum->size);
+}
+
+Result<Verdict> askAboutKey(const char* host, const char* service, const gnutls_datum_t* pubkey) {
+    TrustService* trust = g_tdbService.load();
+    if (trust == nullptr || host == nullptr || pubkey == nullptr) {
+        return unavailable("no peertrust trust database is set up");
+    }
+    auto [protocol, peer] = protocolForService(host, service != nullptr ? service : "");
+    return trust->verify({protocol, peer, KeyFormat::Spki, bytesOf(pubkey), std::nullopt, false});
+}
+
+int tdbVerify(const char*, const char* host, const char* service, const gnutls_datum_t* pubkey) {
+    auto verdict = askAboutKey(host, service, pubkey);
+    if (!verdict) {
+        return GNUTLS_E_DB_ERROR;
+    }
+    if (verdict->kind == VerdictKind::Accepted) {
+        return 0;
+    }
+    if (verdict->reason == reason::PinMismatch || verdict->reason == reason::Distrusted) {
+        return GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
+    }
+    return GNUTLS_E_NO_CERTIFICATE_FOUND;
+}
+
+int tdbStore(const char*, const char* host, const char* service, time_t,
+             const gnutls_datum_t* pubkey) {
+    TrustService* trust = g_tdbService.load();
+    if (trust == nullptr || host == nullptr || pubkey == nullptr) {
+        return GNUTLS_E_DB_ERROR;
+    }
+    auto [protocol, peer] = protocolForService(host, service != nullptr ? service : "");
+    auto added = trust->addPin(
+        {protocol, peer, KeyFormat::Spki, bytesOf(pubkey), false, PinOrigin::Imported});
+    return added ? 0 : GNUTLS_E_DB_ERROR;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> protocolForService(const std::string& host,
+                                                       const std::string& service) {
+    for (const WellKnown& known : kServices) {
+        for (const char* name : known.services) {
+            if (name != nullptr && service == name) {
+                return {known.protocol, host};
+            }
+        }
+    }
+    bool numeric = !service.empty() && std::all_of(service.begin(), service.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
+    if (numeric) {
+        // IPv6 literals need brackets to carry a port.
+        bool v6 = host.find(':') != std::string::npos;
+        return {"tls", (v6 ? "[" + host + "]" : host) + ":" + service};
+    }
+    return {"tls", host};
+}
+
+GnutlsSessionVerifier::GnutlsSessionVerifier(gnutls_session_t session, TrustService& service,
+                                             std::string protocol, std::string peer)
+    : m_session(session),
+      m_service(service),
+      m_protocol(std::move(protocol)),
+      m_peer(std::move(peer)) {
+    {
+        std::lock_guard lock(g_registryMutex);
+        g_verifiers[session] = this;
+    }
+    // SNI carries host names only: not addresses, not a port.
+    std::string host = m_peer.substr(
+        0, m_peer.rfind(':') == std::string::npos || m_peer.find(':') != m_peer.rfind(':')
+               ? std::string::npos
+               : m_peer.rfind(':'));
+    bool hostName = !host.empty() && host.find_first_not_of("0123456789.") != std::string::npos &&
+                    host.find(':') == std::string::npos && host.front() != '[';
+    if (hostName) {
+        gnutls_server_name_set(session, GNUTLS_NAME_DNS, host.data(), host.size());
+    }
+    gnutls_session_set_verify_function(session, &GnutlsSessionVerifier::check);
+}
+
+GnutlsSessionVerifier::~GnutlsSessionVerifier() {
+    gnutls_session_set_verify_function(m_session, nullptr);
+    std::lock_guard lock(g_registryMutex);
+    g_verifiers.erase(m_session);
+}
+
+int GnutlsSessionVerifier::check(gnutls_session_t session) {
+    GnutlsSessionVerifier* verifier = nullptr;
+    {
+        std::lock_guard lock(g_registryMutex);
+        auto found = g_verifiers.find(session);
+        if (found != g_verifiers.end()) {
+            verifier = found->second;
+        }
+    }
+    // No verifier: fail closed rather than accept an unchecked peer.
+    return verifier != nullptr ? verifier->checkThis(session)
+                               : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+}
+
+int GnutlsSessionVerifier::checkThis(gnutls_session_t session) {
+    m_verdict.reset();
+    m_error.reset();
+    const std::string& peer = m_peer;
+    unsigned count = 0;
+    const gnutls_datum_t* certs = gnutls_certificate_get_peers(session, &count);
+    if (peer.empty() || certs == nullptr || count == 0) {
+        m_error = invalidInput(peer.empty() ? "no peer name was given"
+                                            : "the peer sent no certificate or key");
+        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    }
+    VerifyRequest request;
+    request.protocol = m_protocol;
+    request.peer = peer;
+    if (gnutls_certificate_type_get2(session, GNUTLS_CTYPE_SERVER) == GNUTLS_CRT_RAWPK) {
+        request.keyFormat = KeyFormat::Spki;
+        request.key = bytesOf(&certs[0]);
+    } else {
+        request.keyFormat = KeyFormat::X509Chain;
+        for (unsigned i = 0; i < count; ++i) {
+            request.key.insert(request.key.end(), certs[i].data, certs[i].data + certs[i].size);
+        }
+    }
+    auto verdict = m_service.verify(request);
+    if (!verdict) {
+        m_error = verdict.error();
+        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    }
+    m_verdict = std::move(verdict).value();
+    return m_verdict->kind == VerdictKind::Accepted ? 0 : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+}
+
+Result<gnutls_tdb_t> makeTrustDatabase(TrustService& service) {
+    gnutls_tdb_t tdb = nullptr;
+    int rc = gnutls_tdb_init(&tdb);
+    if (rc < 0) {
+        return internalError(std::string("gnutls_tdb_init: ") + gnutls_strerror(rc));
+    }
+    g_tdbService.store(&service);
+    gnutls_tdb_set_verify_func(tdb, &tdbVerify);
+    gnutls_tdb_set_store_func(tdb, &tdbStore);
+    return tdb;
+}
+
+}  // namespace peertrust

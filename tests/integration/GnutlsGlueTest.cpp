@@ -1,0 +1,191 @@
+// Real GnuTLS handshakes (a GnuTLS server in a thread, over a socket pair) decided by the
+// daemon through GnutlsSessionVerifier, and GnuTLS's own pin API backed by peertrust.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "peertrust/GnutlsGlue.h"
+#include "policy/ProtocolRegistry.h"
+#include "support/CertFactory.h"
+#include "support/TempDir.h"
+#include "support/TestBus.h"
+
+namespace peertrust::testing {
+namespace {
+
+// Serves one handshake with `chain` (leaf first) and the leaf's key on `fd`.
+void serveOnce(int fd, const std::vector<const Issued*>& chain) {
+    gnutls_certificate_credentials_t credentials = nullptr;
+    gnutls_certificate_allocate_credentials(&credentials);
+    std::vector<gnutls_x509_crt_t> certs;
+    for (const Issued* cert : chain) {
+        gnutls_x509_crt_t crt = nullptr;
+        gnutls_x509_crt_init(&crt);
+        gnutls_datum_t der{const_cast<unsigned char*>(cert->der.data()),
+                           static_cast<unsigned>(cert->der.size())};
+        gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER);
+        certs.push_back(crt);
+    }
+    gnutls_certificate_set_x509_key(credentials, certs.data(), static_cast<int>(certs.size()),
+                                    chain.front()->key.get());
+    gnutls_session_t session = nullptr;
+    gnutls_init(&session, GNUTLS_SERVER);
+    gnutls_set_default_priority(session);
+    gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
+    gnutls_transport_set_int(session, fd);
+    gnutls_handshake_set_timeout(session, 10000);
+    int rc;
+    do {
+        rc = gnutls_handshake(session);
+    } while (rc < 0 && !gnutls_error_is_fatal(rc));
+    if (rc == 0) {
+        gnutls_bye(session, GNUTLS_SHUT_WR);
+    }
+    gnutls_deinit(session);
+    for (auto crt : certs) {
+        gnutls_x509_crt_deinit(crt);
+    }
+    gnutls_certificate_free_credentials(credentials);
+    close(fd);
+}
+
+class GnutlsGlueTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        // A side that gives up on a handshake closes its end; the other must not die of it.
+        signal(SIGPIPE, SIG_IGN);
+        bus = std::make_unique<TestBus>(BusKind::Session, dir.path());
+        daemon = std::make_unique<DaemonUnderTest>(
+            *bus, BusKind::Session,
+            std::vector<std::string>{"--db", (dir / "user.db").string(), "--system-db",
+                                     (dir / "system.db").string()});
+        auto connected = Client::connect(Bus::Session);
+        ASSERT_TRUE(connected.ok());
+        client = std::move(connected).value();
+        CertSpec ca;
+        ca.commonName = "Glue Root";
+        ca.isCa = true;
+        root = selfSigned(ca);
+    }
+
+    Issued server(const std::string& host, const Issued* issuer) {
+        CertSpec spec;
+        spec.commonName = host;
+        spec.dnsNames = {host};
+        spec.purposes = {policy::kPurposeServerAuth};
+        return issuer ? issue(spec, *issuer) : selfSigned(spec);
+    }
+
+    // One handshake as a client of `protocol`, with the server name `host`.
+    int handshake(const std::string& protocol, const std::string& host,
+                  const std::vector<const Issued*>& chain, std::optional<Verdict>& verdict) {
+        int fds[2];
+        EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+        std::thread serverThread(serveOnce, fds[1], chain);
+        gnutls_certificate_credentials_t credentials = nullptr;
+        gnutls_certificate_allocate_credentials(&credentials);
+        gnutls_session_t session = nullptr;
+        gnutls_init(&session, GNUTLS_CLIENT);
+        gnutls_set_default_priority(session);
+        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
+        gnutls_transport_set_int(session, fds[0]);
+        gnutls_handshake_set_timeout(session, 10000);
+        int rc;
+        {
+            GnutlsSessionVerifier verifier(session, *client, protocol, host);
+            do {
+                rc = gnutls_handshake(session);
+            } while (rc < 0 && !gnutls_error_is_fatal(rc));
+            verdict = verifier.verdict();
+            if (verifier.error()) {
+                ADD_FAILURE() << "verifier: " << verifier.error()->message();
+            }
+        }
+        gnutls_deinit(session);
+        close(fds[0]);
+        serverThread.join();
+        gnutls_certificate_free_credentials(credentials);
+        return rc;
+    }
+
+    TempDir dir;
+    std::unique_ptr<TestBus> bus;
+    std::unique_ptr<DaemonUnderTest> daemon;
+    std::unique_ptr<Client> client;
+    Issued root;
+};
+
+TEST_F(GnutlsGlueTest, InScopeCaSucceedsOutOfScopeFails) {
+    AnchorScope scope;
+    scope.permitted = {{NameSubtree::Type::Dns, "example.com"}};
+    ASSERT_TRUE(client->addAnchor({root.der, scope, "Glue Root"}).ok());
+    Issued inScope = server("www.example.com", &root);
+    std::optional<Verdict> verdict;
+    EXPECT_EQ(handshake("https", "www.example.com", {&inScope}, verdict), 0);
+    ASSERT_TRUE(verdict.has_value());
+    EXPECT_EQ(verdict->reason, "anchor");
+
+    Issued outOfScope = server("www.example.org", &root);
+    EXPECT_LT(handshake("https", "www.example.org", {&outOfScope}, verdict), 0);
+    ASSERT_TRUE(verdict.has_value());
+    EXPECT_EQ(verdict->reason, "out-of-scope");
+}
+
+TEST_F(GnutlsGlueTest, UnknownSelfSignedKeyIsFirstUseUntilPinned) {
+    Issued self = server("printer.lan", nullptr);
+    std::optional<Verdict> verdict;
+    EXPECT_LT(handshake("tls", "printer.lan", {&self}, verdict), 0);
+    ASSERT_TRUE(verdict.has_value());
+    EXPECT_EQ(verdict->reason, "first-use");
+    ASSERT_TRUE(client->addPin({"tls", "printer.lan", KeyFormat::X509Chain, self.der}).ok());
+    EXPECT_EQ(handshake("tls", "printer.lan", {&self}, verdict), 0);
+    EXPECT_EQ(verdict->reason, "pinned");
+}
+
+TEST_F(GnutlsGlueTest, TrustDatabaseKeepsGnutlsPinsInPeertrust) {
+    auto tdb = makeTrustDatabase(*client);
+    ASSERT_TRUE(tdb.ok());
+    Issued first = server("nas.lan", nullptr);
+    Issued other = server("nas.lan", nullptr);
+    gnutls_datum_t firstDer{first.der.data(), static_cast<unsigned>(first.der.size())};
+    gnutls_datum_t otherDer{other.der.data(), static_cast<unsigned>(other.der.size())};
+    EXPECT_EQ(
+        gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "443", GNUTLS_CRT_X509, &firstDer, 0),
+        GNUTLS_E_NO_CERTIFICATE_FOUND);
+    EXPECT_EQ(
+        gnutls_store_pubkey(nullptr, *tdb, "nas.lan", "443", GNUTLS_CRT_X509, &firstDer, 0, 0), 0);
+    EXPECT_EQ(
+        gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "443", GNUTLS_CRT_X509, &firstDer, 0),
+        0);
+    EXPECT_EQ(
+        gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "443", GNUTLS_CRT_X509, &otherDer, 0),
+        GNUTLS_E_CERTIFICATE_KEY_MISMATCH);
+    // Another port is another peer, under the tls family.
+    EXPECT_EQ(gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "8443", GNUTLS_CRT_X509,
+                                          &firstDer, 0),
+              GNUTLS_E_NO_CERTIFICATE_FOUND);
+    auto pins = client->listPins();
+    ASSERT_TRUE(pins.ok());
+    ASSERT_EQ(pins->size(), 1u);
+    EXPECT_EQ(pins->front().peer, "nas.lan");
+    EXPECT_EQ(pins->front().protocol, "https");
+    EXPECT_EQ(pins->front().spkiSha256, first.spkiSha256Hex());
+    gnutls_tdb_deinit(*tdb);
+}
+
+TEST(GnutlsServiceMapping, WellKnownPortsAndNames) {
+    EXPECT_EQ(protocolForService("h", "443"), (std::pair<std::string, std::string>{"https", "h"}));
+    EXPECT_EQ(protocolForService("h", "imaps"), (std::pair<std::string, std::string>{"imap", "h"}));
+    EXPECT_EQ(protocolForService("h", "587"), (std::pair<std::string, std::string>{"smtp", "h"}));
+    EXPECT_EQ(protocolForService("h", "8443"),
+              (std::pair<std::string, std::string>{"tls", "h:8443"}));
+    EXPECT_EQ(protocolForService("2001:db8::1", "8443"),
+              (std::pair<std::string, std::string>{"tls", "[2001:db8::1]:8443"}));
+    EXPECT_EQ(protocolForService("h", "gopher"), (std::pair<std::string, std::string>{"tls", "h"}));
+}
+
+}  // namespace
+}  // namespace peertrust::testing
