@@ -171,18 +171,6 @@ Result<int> list(CommandContext& context) {
     return 0;
 }
 
-Result<int> remove(CommandContext& context) {
-    auto id = context.args.positional();
-    if (!id) {
-        return usageError("anchor remove needs an ID");
-    }
-    PEERTRUST_TRY(context.args.finish());
-    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
-    PEERTRUST_TRY(service->removeAnchor(*id));
-    context.out << "removed anchor " << *id << '\n';
-    return 0;
-}
-
 Result<int> scope(CommandContext& context) {
     PEERTRUST_TRY_ASSIGN(AnchorScope newScope, readScope(context.args));
     auto id = context.args.positional();
@@ -213,33 +201,14 @@ Result<int> importSystem(CommandContext& context) {
 }  // namespace
 
 Result<int> runAnchor(CommandContext& context) {
-    bool help = context.args.helpRequested();
-    auto action = context.args.positional();
-    if (help) {
-        context.out << kUsage;
-        return 0;
-    }
-    if (!action) {
-        return usageError("anchor needs an action: add, list, remove, scope, import-system" +
-                          std::string("\n") + kUsage);
-    }
-    if (*action == "add") {
-        return add(context);
-    }
-    if (*action == "list") {
-        return list(context);
-    }
-    if (*action == "remove") {
-        return remove(context);
-    }
-    if (*action == "scope") {
-        return scope(context);
-    }
-    if (*action == "import-system") {
-        return importSystem(context);
-    }
-    return usageError("unknown anchor action \"" + *action +
-                      "\" (add, list, remove, scope, import-system)");
+    return dispatch(
+        context, "anchor", kUsage,
+        {{"add", add},
+         {"list", list},
+         {"remove",
+          [](CommandContext& c) { return removeById(c, "anchor", &TrustService::removeAnchor); }},
+         {"scope", scope},
+         {"import-system", importSystem}});
 }
 
 }  // namespace peertrust::cli

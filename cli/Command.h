@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <string>
 
@@ -31,5 +32,17 @@ std::vector<std::string> splitList(const std::string& text);
 // --chain/--spki/--ssh-key FILE: exactly one of them.
 Result<std::pair<KeyFormat, Bytes>> readKeyOption(Arguments& args);
 std::string addedMessage(const std::string& what, const AddOutcome& outcome);
+
+// "COMMAND ACTION ...": runs the named action, or explains what the actions are.
+struct Action {
+    const char* name;
+    Result<int> (*run)(CommandContext&);
+};
+Result<int> dispatch(CommandContext& context, const char* command, const char* usage,
+                     std::initializer_list<Action> actions);
+
+// "COMMAND remove ID" for pins, anchors and distrust entries.
+Result<int> removeById(CommandContext& context, const char* what,
+                       Result<void> (TrustService::*remove)(const std::string&));
 
 }  // namespace peertrust::cli

@@ -78,4 +78,39 @@ std::string addedMessage(const std::string& what, const AddOutcome& outcome) {
                            : what + " " + outcome.id + " already exists; nothing changed";
 }
 
+Result<int> dispatch(CommandContext& context, const char* command, const char* usage,
+                     std::initializer_list<Action> actions) {
+    bool help = context.args.helpRequested();
+    auto action = context.args.positional();
+    if (help) {
+        context.out << usage;
+        return 0;
+    }
+    std::string names;
+    for (const Action& a : actions) {
+        names += (names.empty() ? "" : ", ") + std::string(a.name);
+        if (action && *action == a.name) {
+            return a.run(context);
+        }
+    }
+    if (!action) {
+        return usageError(std::string(command) + " needs an action: " + names + "\n" + usage);
+    }
+    return usageError("unknown " + std::string(command) + " action \"" + *action + "\" (" + names +
+                      ")");
+}
+
+Result<int> removeById(CommandContext& context, const char* what,
+                       Result<void> (TrustService::*remove)(const std::string&)) {
+    auto id = context.args.positional();
+    if (!id) {
+        return usageError(std::string(what) + " remove needs an ID");
+    }
+    PEERTRUST_TRY(context.args.finish());
+    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
+    PEERTRUST_TRY((service->*remove)(*id));
+    context.out << "removed " << what << " " << *id << '\n';
+    return 0;
+}
+
 }  // namespace peertrust::cli

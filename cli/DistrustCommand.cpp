@@ -66,41 +66,15 @@ Result<int> list(CommandContext& context) {
     return 0;
 }
 
-Result<int> remove(CommandContext& context) {
-    auto id = context.args.positional();
-    if (!id) {
-        return usageError("distrust remove needs an ID");
-    }
-    PEERTRUST_TRY(context.args.finish());
-    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
-    PEERTRUST_TRY(service->removeDistrust(*id));
-    context.out << "removed distrust entry " << *id << '\n';
-    return 0;
-}
-
 }  // namespace
 
 Result<int> runDistrust(CommandContext& context) {
-    bool help = context.args.helpRequested();
-    auto action = context.args.positional();
-    if (help) {
-        context.out << kUsage;
-        return 0;
-    }
-    if (!action) {
-        return usageError("distrust needs an action: add, list, remove" + std::string("\n") +
-                          kUsage);
-    }
-    if (*action == "add") {
-        return add(context);
-    }
-    if (*action == "list") {
-        return list(context);
-    }
-    if (*action == "remove") {
-        return remove(context);
-    }
-    return usageError("unknown distrust action \"" + *action + "\" (add, list, remove)");
+    return dispatch(context, "distrust", kUsage,
+                    {{"add", add}, {"list", list}, {"remove", [](CommandContext& c) {
+                                                        return removeById(
+                                                            c, "distrust entry",
+                                                            &TrustService::removeDistrust);
+                                                    }}});
 }
 
 }  // namespace peertrust::cli

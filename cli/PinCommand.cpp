@@ -75,18 +75,6 @@ Result<int> list(CommandContext& context) {
     return 0;
 }
 
-Result<int> remove(CommandContext& context) {
-    auto id = context.args.positional();
-    if (!id) {
-        return usageError("pin remove needs an ID");
-    }
-    PEERTRUST_TRY(context.args.finish());
-    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
-    PEERTRUST_TRY(service->removePin(*id));
-    context.out << "removed pin " << *id << '\n';
-    return 0;
-}
-
 Result<int> forget(CommandContext& context) {
     PEERTRUST_TRY_ASSIGN(auto peer, context.args.value("peer"));
     PEERTRUST_TRY_ASSIGN(auto days, context.args.value("older-than"));
@@ -112,29 +100,13 @@ Result<int> forget(CommandContext& context) {
 }  // namespace
 
 Result<int> runPin(CommandContext& context) {
-    bool help = context.args.helpRequested();
-    auto action = context.args.positional();
-    if (help) {
-        context.out << kUsage;
-        return 0;
-    }
-    if (!action) {
-        return usageError("pin needs an action: add, list, remove, forget" + std::string("\n") +
-                          kUsage);
-    }
-    if (*action == "add") {
-        return add(context);
-    }
-    if (*action == "list") {
-        return list(context);
-    }
-    if (*action == "remove") {
-        return remove(context);
-    }
-    if (*action == "forget") {
-        return forget(context);
-    }
-    return usageError("unknown pin action \"" + *action + "\" (add, list, remove, forget)");
+    return dispatch(
+        context, "pin", kUsage,
+        {{"add", add},
+         {"list", list},
+         {"remove",
+          [](CommandContext& c) { return removeById(c, "pin", &TrustService::removePin); }},
+         {"forget", forget}});
 }
 
 }  // namespace peertrust::cli

@@ -64,22 +64,7 @@ Result<int> add(CommandContext& context) {
 }  // namespace
 
 Result<int> runProtocol(CommandContext& context) {
-    bool help = context.args.helpRequested();
-    auto action = context.args.positional();
-    if (help) {
-        context.out << kUsage;
-        return 0;
-    }
-    if (!action) {
-        return usageError("protocol needs an action: list, add" + std::string("\n") + kUsage);
-    }
-    if (*action == "list") {
-        return list(context);
-    }
-    if (*action == "add") {
-        return add(context);
-    }
-    return usageError("unknown protocol action \"" + *action + "\" (list, add)");
+    return dispatch(context, "protocol", kUsage, {{"list", list}, {"add", add}});
 }
 
 }  // namespace peertrust::cli
