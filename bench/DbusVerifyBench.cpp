@@ -109,10 +109,6 @@ int main() {
     bench::orThrow(engine->importSystemAnchors(bundle), "import");
     bench::orThrow(engine->addAnchor({root.der, {}, "Bench Root"}), "anchor");
     Percentiles inProcess = measure(200, 2000, [&] { (void)engine->verify(request); });
-    VerifyRequest pemRequest = request;
-    pemRequest.key = bytesOf(pemChain({&leaf, &intermediate, &root}));
-    Percentiles inProcessPem = measure(200, 2000, [&] { (void)engine->verify(pemRequest); });
-    std::printf("in-process PEM %.1f\n", inProcessPem.p50);
     std::size_t anchorCount = bench::orThrow(engine->listAnchors(), "list").size();
 
     struct DaemonRun {
