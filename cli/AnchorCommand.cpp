@@ -23,17 +23,6 @@ constexpr const char* kUsage =
 
 constexpr const char* kDebianBundle = "/etc/ssl/certs/ca-certificates.crt";
 
-// The service canonicalises and validates; here only the kind of each name is told apart.
-NameSubtree subtreeOf(const std::string& text) {
-    if (text.starts_with("@")) {
-        return {NameSubtree::Type::Email, text.substr(1)};
-    }
-    if (text.find('/') != std::string::npos) {
-        return {NameSubtree::Type::Ip, text};
-    }
-    return {NameSubtree::Type::Dns, text.starts_with(".") ? text.substr(1) : text};
-}
-
 Result<AnchorScope> readScope(Arguments& args) {
     AnchorScope scope;
     PEERTRUST_TRY_ASSIGN(auto protocols, args.value("protocols"));
@@ -44,27 +33,15 @@ Result<AnchorScope> readScope(Arguments& args) {
         scope.protocols = splitList(*protocols);
     }
     for (const auto& name : splitList(permit.value_or(""))) {
-        scope.permitted.push_back(subtreeOf(name));
+        scope.permitted.push_back(nameSubtreeFromText(name));
     }
     for (const auto& name : splitList(exclude.value_or(""))) {
-        scope.excluded.push_back(subtreeOf(name));
+        scope.excluded.push_back(nameSubtreeFromText(name));
     }
     if (notAfter) {
         PEERTRUST_TRY_ASSIGN(scope.notAfter, parseIsoTime(*notAfter));
     }
     return scope;
-}
-
-std::string formatSubtree(const NameSubtree& tree) {
-    switch (tree.type) {
-        case NameSubtree::Type::Dns:
-            return "." + tree.value;
-        case NameSubtree::Type::Email:
-            return "@" + tree.value;
-        case NameSubtree::Type::Ip:
-            return tree.value;
-    }
-    return tree.value;
 }
 
 std::string describeScope(const AnchorScope& scope) {
@@ -73,10 +50,10 @@ std::string describeScope(const AnchorScope& scope) {
         out += (out.empty() ? "" : ",") + p;
     }
     for (const auto& tree : scope.permitted) {
-        out += " +" + formatSubtree(tree);
+        out += " +" + toString(tree);
     }
     for (const auto& tree : scope.excluded) {
-        out += " -" + formatSubtree(tree);
+        out += " -" + toString(tree);
     }
     if (scope.notAfter) {
         out += " until " + isoTime(*scope.notAfter);
@@ -137,10 +114,10 @@ Result<int> list(CommandContext& context) {
             out.key("protocols").stringArray(a.scope.protocols);
             std::vector<std::string> permit, exclude;
             for (const auto& t : a.scope.permitted) {
-                permit.push_back(formatSubtree(t));
+                permit.push_back(toString(t));
             }
             for (const auto& t : a.scope.excluded) {
-                exclude.push_back(formatSubtree(t));
+                exclude.push_back(toString(t));
             }
             out.key("permit").stringArray(permit);
             out.key("exclude").stringArray(exclude);

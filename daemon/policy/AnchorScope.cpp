@@ -113,9 +113,9 @@ Result<void> addConstraint(gnutls_x509_name_constraints_t nc, bool permitted,
         int rc = permitted ? gnutls_x509_name_constraints_add_permitted(nc, type, &datum)
                            : gnutls_x509_name_constraints_add_excluded(nc, type, &datum);
         if (rc < 0) {
-            return Result<void>(crypto::gnutlsError(
-                ErrorCategory::InvalidInput,
-                "cannot express the name scope " + formatNameSubtree(tree), rc));
+            return Result<void>(
+                crypto::gnutlsError(ErrorCategory::InvalidInput,
+                                    "cannot express the name scope " + toString(tree), rc));
         }
         return Result<void>();
     };
@@ -187,18 +187,6 @@ Result<NameSubtree> parseNameSubtree(std::string_view text) {
     return NameSubtree{NameSubtree::Type::Dns, std::move(canonical).value()};
 }
 
-std::string formatNameSubtree(const NameSubtree& subtree) {
-    switch (subtree.type) {
-        case NameSubtree::Type::Dns:
-            return "." + subtree.value;
-        case NameSubtree::Type::Email:
-            return "@" + subtree.value;
-        case NameSubtree::Type::Ip:
-            return subtree.value;
-    }
-    return subtree.value;
-}
-
 std::string formatNameScope(const AnchorScope& scope) {
     std::string out;
     auto append = [&](const char* word, const std::vector<NameSubtree>& trees) {
@@ -208,7 +196,7 @@ std::string formatNameScope(const AnchorScope& scope) {
         out += out.empty() ? "" : "; ";
         out += word;
         for (std::size_t i = 0; i < trees.size(); ++i) {
-            out += (i == 0 ? " " : ", ") + formatNameSubtree(trees[i]);
+            out += (i == 0 ? " " : ", ") + toString(trees[i]);
         }
     };
     append("permit", scope.permitted);

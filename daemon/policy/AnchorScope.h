@@ -15,8 +15,7 @@ namespace peertrust::policy {
 // ".br" or "br" (the domain and everything under it), "192.0.2.0/24", "2001:db8::/32",
 // "@example.org" (mailboxes at that domain or below it).
 Result<NameSubtree> parseNameSubtree(std::string_view text);
-std::string formatNameSubtree(const NameSubtree& subtree);  // the CLI form
-std::string formatNameScope(const AnchorScope& scope);      // "permit .br; exclude .gov.br"
+std::string formatNameScope(const AnchorScope& scope);  // "permit .br; exclude .gov.br"
 
 // Validates a scope as a whole (subtrees canonical, override sane).
 Result<AnchorScope> canonicalScope(const AnchorScope& scope);

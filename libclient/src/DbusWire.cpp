@@ -59,28 +59,6 @@ Result<void> onlyKeys(const Dict& dict, std::initializer_list<const char*> keys,
     return {};
 }
 
-std::string subtreeText(const NameSubtree& tree) {
-    switch (tree.type) {
-        case NameSubtree::Type::Dns:
-            return "." + tree.value;
-        case NameSubtree::Type::Email:
-            return "@" + tree.value;
-        case NameSubtree::Type::Ip:
-            return tree.value;
-    }
-    return tree.value;
-}
-
-NameSubtree subtreeFromText(const std::string& text) {
-    if (text.starts_with("@")) {
-        return {NameSubtree::Type::Email, text.substr(1)};
-    }
-    if (text.find('/') != std::string::npos) {
-        return {NameSubtree::Type::Ip, text};
-    }
-    return {NameSubtree::Type::Dns, text.starts_with(".") ? text.substr(1) : text};
-}
-
 Dict clientExportToWire(const ClientExport& client) {
     return {{"level", sdbus::Variant(std::string(toString(client.level)))},
             {"purposes", sdbus::Variant(client.purposes)},
@@ -287,10 +265,10 @@ Result<Verdict> verdictFromWire(const std::string& kind, const std::string& reas
 Dict scopeToWire(const AnchorScope& scope) {
     std::vector<std::string> permit, exclude;
     for (const auto& tree : scope.permitted) {
-        permit.push_back(subtreeText(tree));
+        permit.push_back(toString(tree));
     }
     for (const auto& tree : scope.excluded) {
-        exclude.push_back(subtreeText(tree));
+        exclude.push_back(toString(tree));
     }
     Dict dict{{"protocols", sdbus::Variant(scope.protocols)},
               {"permit", sdbus::Variant(permit)},
@@ -310,10 +288,10 @@ Result<AnchorScope> scopeFromWire(const Dict& dict) {
     PEERTRUST_TRY_ASSIGN(auto notAfter, getOptional<std::int64_t>(dict, "not_after"));
     scope.protocols = protocols.value_or(std::vector<std::string>{});
     for (const auto& text : permit.value_or(std::vector<std::string>{})) {
-        scope.permitted.push_back(subtreeFromText(text));
+        scope.permitted.push_back(nameSubtreeFromText(text));
     }
     for (const auto& text : exclude.value_or(std::vector<std::string>{})) {
-        scope.excluded.push_back(subtreeFromText(text));
+        scope.excluded.push_back(nameSubtreeFromText(text));
     }
     scope.notAfter = notAfter;
     return scope;

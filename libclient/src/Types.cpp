@@ -84,6 +84,28 @@ Result<PinOrigin> parsePinOrigin(std::string_view text) {
     return invalidInput("unknown pin origin \"" + std::string(text.substr(0, 40)) + "\"");
 }
 
+std::string toString(const NameSubtree& subtree) {
+    switch (subtree.type) {
+        case NameSubtree::Type::Dns:
+            return "." + subtree.value;
+        case NameSubtree::Type::Email:
+            return "@" + subtree.value;
+        case NameSubtree::Type::Ip:
+            return subtree.value;
+    }
+    return subtree.value;
+}
+
+NameSubtree nameSubtreeFromText(const std::string& text) {
+    if (text.starts_with("@")) {
+        return {NameSubtree::Type::Email, text.substr(1)};
+    }
+    if (text.find('/') != std::string::npos) {
+        return {NameSubtree::Type::Ip, text};
+    }
+    return {NameSubtree::Type::Dns, text.starts_with(".") ? text.substr(1) : text};
+}
+
 std::string_view toString(StoreLayer layer) {
     return layer == StoreLayer::System ? "system" : "user";
 }

@@ -30,7 +30,7 @@ TEST(NameSubtreeTest, ParsesTheCliForms) {
     ASSERT_TRUE(br.ok());
     EXPECT_EQ(br->type, NameSubtree::Type::Dns);
     EXPECT_EQ(br->value, "br");
-    EXPECT_EQ(policy::formatNameSubtree(*br), ".br");
+    EXPECT_EQ(toString(*br), ".br");
     EXPECT_EQ(policy::parseNameSubtree("example.com")->value, "example.com");
     auto net = policy::parseNameSubtree("192.0.2.0/24");
     ASSERT_TRUE(net.ok());
@@ -39,7 +39,7 @@ TEST(NameSubtreeTest, ParsesTheCliForms) {
     auto mail = policy::parseNameSubtree("@Example.ORG");
     ASSERT_TRUE(mail.ok());
     EXPECT_EQ(mail->type, NameSubtree::Type::Email);
-    EXPECT_EQ(policy::formatNameSubtree(*mail), "@example.org");
+    EXPECT_EQ(toString(*mail), "@example.org");
     for (const char* bad :
          {"", "192.0.2.1/24", "192.0.2.0/33", "10.0.0.0/x", "@", "a..b", "@a b"}) {
         EXPECT_FALSE(policy::parseNameSubtree(bad).ok()) << bad;

@@ -18,7 +18,8 @@ using UnixTime = std::int64_t;  // seconds since the epoch, UTC
 
 enum class KeyFormat { X509Chain, Spki, OpenSsh };
 PEERTRUST_API std::string_view toString(KeyFormat format);
-PEERTRUST_API Result<KeyFormat> parseKeyFormat(std::string_view text);  // "x509-chain", "spki", "openssh"
+PEERTRUST_API Result<KeyFormat> parseKeyFormat(
+    std::string_view text);  // "x509-chain", "spki", "openssh"
 
 enum class VerdictKind { Accepted, Rejected, Unknown };
 PEERTRUST_API std::string_view toString(VerdictKind kind);
@@ -127,6 +128,11 @@ struct NameSubtree {
 
     bool operator==(const NameSubtree&) const = default;
 };
+
+// The CLI and wire form of a subtree: ".example.org", "192.0.2.0/24", "@example.org". Reading
+// one only tells the kinds apart; the daemon canonicalises and validates.
+PEERTRUST_API std::string toString(const NameSubtree& subtree);
+PEERTRUST_API NameSubtree nameSubtreeFromText(const std::string& text);
 
 struct AnchorScope {
     std::vector<std::string> protocols;  // protocols or families; empty: every protocol
