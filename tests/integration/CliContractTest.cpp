@@ -6,20 +6,17 @@
 
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
 
 namespace peertrust::testing {
 namespace {
 
-class CliContractTest : public ::testing::Test {
+class CliContractTest : public SessionDaemonTest {
 protected:
     void SetUp() override {
-        bus = std::make_unique<TestBus>(BusKind::Session, dir.path());
-        daemon = std::make_unique<DaemonUnderTest>(
-            *bus, BusKind::Session,
-            std::vector<std::string>{"--db", (dir / "user.db").string(), "--system-db",
-                                     (dir / "system.db").string()});
+        startDaemon();
         CertSpec ca;
         ca.commonName = "Cli Root";
         ca.isCa = true;
@@ -48,9 +45,6 @@ protected:
 
     std::string leafFile() { return (dir / "leaf.pem").string(); }
 
-    TempDir dir;
-    std::unique_ptr<TestBus> bus;
-    std::unique_ptr<DaemonUnderTest> daemon;
     Issued root, leaf;
 };
 

@@ -10,6 +10,7 @@
 #include "peertrust/Client.h"
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
 
@@ -18,17 +19,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class ConcurrencyTest : public ::testing::Test {
+class ConcurrencyTest : public SessionDaemonTest {
 protected:
     void SetUp() override {
-        bus = std::make_unique<TestBus>(BusKind::Session, dir.path());
-        daemon = std::make_unique<DaemonUnderTest>(
-            *bus, BusKind::Session,
-            std::vector<std::string>{"--db", (dir / "user.db").string(), "--system-db",
-                                     (dir / "system.db").string(), "--workers", "4"});
-        auto connected = Client::connect(Bus::Session);
-        ASSERT_TRUE(connected.ok());
-        client = std::move(connected).value();
+        startDaemon({"--workers", "4"});
         CertSpec ca;
         ca.commonName = "Load Root";
         ca.isCa = true;
@@ -63,10 +57,6 @@ protected:
         return took;
     }
 
-    TempDir dir;
-    std::unique_ptr<TestBus> bus;
-    std::unique_ptr<DaemonUnderTest> daemon;
-    std::unique_ptr<Client> client;
     Issued root, leaf;
 };
 

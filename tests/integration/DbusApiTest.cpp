@@ -11,6 +11,7 @@
 #include "peertrust/Client.h"
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
 
@@ -23,32 +24,10 @@ namespace {
         ASSERT_TRUE(assertOkResult.ok()) << assertOkResult.error().message(); \
     } while (false)
 
-CertSpec caSpec(const std::string& name) {
-    CertSpec spec;
-    spec.commonName = name;
-    spec.isCa = true;
-    return spec;
-}
-
-CertSpec serverSpec(const std::string& host) {
-    CertSpec spec;
-    spec.commonName = host;
-    spec.dnsNames = {host};
-    spec.purposes = {policy::kPurposeServerAuth};
-    return spec;
-}
-
-class DbusApiTest : public ::testing::Test {
+class DbusApiTest : public SessionDaemonTest {
 protected:
     void SetUp() override {
-        bus = std::make_unique<TestBus>(BusKind::Session, dir.path());
-        daemon = std::make_unique<DaemonUnderTest>(
-            *bus, BusKind::Session,
-            std::vector<std::string>{"--db", (dir / "user.db").string(), "--system-db",
-                                     (dir / "system.db").string()});
-        auto connected = Client::connect(Bus::Session);
-        ASSERT_OK(connected);
-        client = std::move(connected).value();
+        startDaemon();
         root = selfSigned(caSpec("Api Root"));
         leaf = issue(serverSpec("www.example.com"), root);
     }
@@ -58,10 +37,6 @@ protected:
             {"https", peer, KeyFormat::X509Chain, leaf.der, std::nullopt, pinOnFirstUse});
     }
 
-    TempDir dir;
-    std::unique_ptr<TestBus> bus;
-    std::unique_ptr<DaemonUnderTest> daemon;
-    std::unique_ptr<Client> client;
     Issued root, leaf;
 };
 

@@ -10,6 +10,7 @@
 #include "peertrust/GnutlsGlue.h"
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
 
@@ -52,19 +53,12 @@ void serveOnce(int fd, const std::vector<const Issued*>& chain) {
     close(fd);
 }
 
-class GnutlsGlueTest : public ::testing::Test {
+class GnutlsGlueTest : public SessionDaemonTest {
 protected:
     void SetUp() override {
         // A side that gives up on a handshake closes its end; the other must not die of it.
         signal(SIGPIPE, SIG_IGN);
-        bus = std::make_unique<TestBus>(BusKind::Session, dir.path());
-        daemon = std::make_unique<DaemonUnderTest>(
-            *bus, BusKind::Session,
-            std::vector<std::string>{"--db", (dir / "user.db").string(), "--system-db",
-                                     (dir / "system.db").string()});
-        auto connected = Client::connect(Bus::Session);
-        ASSERT_TRUE(connected.ok());
-        client = std::move(connected).value();
+        startDaemon();
         CertSpec ca;
         ca.commonName = "Glue Root";
         ca.isCa = true;
@@ -111,10 +105,6 @@ protected:
         return rc;
     }
 
-    TempDir dir;
-    std::unique_ptr<TestBus> bus;
-    std::unique_ptr<DaemonUnderTest> daemon;
-    std::unique_ptr<Client> client;
     Issued root;
 };
 

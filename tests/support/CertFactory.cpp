@@ -135,6 +135,21 @@ std::string Issued::spkiSha256Hex() const {
     return crypto::toHex(crypto::sha256(spkiDer));
 }
 
+CertSpec caSpec(const std::string& commonName) {
+    CertSpec spec;
+    spec.commonName = commonName;
+    spec.isCa = true;
+    return spec;
+}
+
+CertSpec serverSpec(const std::string& host) {
+    CertSpec spec;
+    spec.commonName = host;
+    spec.dnsNames = {host};
+    spec.purposes = {"1.3.6.1.5.5.7.3.1"};  // serverAuth
+    return spec;
+}
+
 UniquePrivateKey generateKey(KeyType type) {
     gnutls_x509_privkey_t key = nullptr;
     check(gnutls_x509_privkey_init(&key), "privkey_init");

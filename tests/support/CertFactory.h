@@ -48,6 +48,10 @@ struct Issued {
     std::string spkiSha256Hex() const;
 };
 
+// A CA certificate's spec, and a TLS server's (SAN dNSName, serverAuth).
+CertSpec caSpec(const std::string& commonName);
+CertSpec serverSpec(const std::string& host);
+
 UniquePrivateKey generateKey(KeyType type);
 Issued selfSigned(const CertSpec& spec);
 Issued issue(const CertSpec& spec, const Issued& issuer);

@@ -17,21 +17,6 @@ std::string fingerprint(const Issued& cert) {
     return crypto::sha256Fingerprint(crypto::sha256(cert.spkiDer));
 }
 
-CertSpec caSpec(const std::string& name) {
-    CertSpec spec;
-    spec.commonName = name;
-    spec.isCa = true;
-    return spec;
-}
-
-CertSpec leafSpec(const std::string& host) {
-    CertSpec spec;
-    spec.commonName = host;
-    spec.dnsNames = {host};
-    spec.purposes = {kPurposeServerAuth};
-    return spec;
-}
-
 AnchorScope scope(std::vector<std::string> protocols, std::vector<std::string> permit = {}) {
     AnchorScope s;
     s.protocols = std::move(protocols);
@@ -54,14 +39,14 @@ protected:
     void SetUp() override {
         root = selfSigned(caSpec("Test Root"));
         intermediate = issue(caSpec("Test Intermediate"), root);
-        leaf = issue(leafSpec("www.example.com"), intermediate);
+        leaf = issue(serverSpec("www.example.com"), intermediate);
     }
     Issued root, intermediate, leaf;
 };
 
 TEST_F(VerifyScenarioTest, NationalRootScopedToBrAcceptsGovBr) {
     Issued br = selfSigned(caSpec("Brazil Root"));
-    Issued gov = issue(leafSpec("www.gov.br"), br);
+    Issued gov = issue(serverSpec("www.gov.br"), br);
     std::string id = addAnchor(system(), br, scope({}, {".br"}), "Brazil Root");
     Verdict v = verifyChain("https", "www.gov.br", {&gov});
     EXPECT_EQ(v.kind, VerdictKind::Accepted);
@@ -76,7 +61,7 @@ TEST_F(VerifyScenarioTest, NationalRootScopedToBrAcceptsGovBr) {
 
 TEST_F(VerifyScenarioTest, NationalRootScopedToBrRejectsExampleAr) {
     Issued br = selfSigned(caSpec("Brazil Root"));
-    Issued ar = issue(leafSpec("example.ar"), br);
+    Issued ar = issue(serverSpec("example.ar"), br);
     std::string id = addAnchor(system(), br, scope({}, {".br"}), "Brazil Root");
     Verdict v = verifyChain("https", "example.ar", {&ar});
     EXPECT_EQ(v.kind, VerdictKind::Rejected);
@@ -89,7 +74,7 @@ TEST_F(VerifyScenarioTest, NationalRootScopedToBrRejectsExampleAr) {
 
 TEST_F(VerifyScenarioTest, LeafNamingSomethingOutsideTheScopeIsOutOfScope) {
     Issued br = selfSigned(caSpec("Brazil Root"));
-    CertSpec spec = leafSpec("www.gov.br");
+    CertSpec spec = serverSpec("www.gov.br");
     spec.dnsNames.push_back("www.example.ar");
     Issued both = issue(spec, br);
     addAnchor(system(), br, scope({}, {".br"}));
@@ -120,7 +105,7 @@ TEST_F(VerifyScenarioTest, RealNameConstraintsRejectEvilOrg) {
     CertSpec constrained = caSpec("Example Constrained CA");
     constrained.permittedDns = {"example.com"};
     Issued ca = issue(constrained, root);
-    Issued evil = issue(leafSpec("evil.org"), ca);
+    Issued evil = issue(serverSpec("evil.org"), ca);
     std::string id = addAnchor(system(), root, {}, "Test Root");
     Verdict v = verifyChain("https", "evil.org", {&evil, &ca});
     EXPECT_EQ(v.reason, "name-constraint");
@@ -129,12 +114,12 @@ TEST_F(VerifyScenarioTest, RealNameConstraintsRejectEvilOrg) {
                   "), but the certificate names something its issuer's name constraints do not "
                   "permit. A chain that reaches an anchor and fails its checks is never pinned on "
                   "first use.");
-    Issued good = issue(leafSpec("www.example.com"), ca);
+    Issued good = issue(serverSpec("www.example.com"), ca);
     EXPECT_EQ(verifyChain("https", "www.example.com", {&good, &ca}).reason, "anchor");
 }
 
 TEST_F(VerifyScenarioTest, Expired) {
-    CertSpec spec = leafSpec("www.example.com");
+    CertSpec spec = serverSpec("www.example.com");
     spec.notAfter = kNow - 86400;
     Issued old = issue(spec, intermediate);
     std::string id = addAnchor(system(), root, {}, "Test Root");
@@ -149,7 +134,7 @@ TEST_F(VerifyScenarioTest, Expired) {
 }
 
 TEST_F(VerifyScenarioTest, NotYetValid) {
-    CertSpec spec = leafSpec("www.example.com");
+    CertSpec spec = serverSpec("www.example.com");
     spec.notBefore = kNow + 3600;
     Issued future = issue(spec, intermediate);
     std::string id = addAnchor(system(), root, {}, "Test Root");
@@ -178,7 +163,7 @@ TEST_F(VerifyScenarioTest, TimeIsAnInput) {
 }
 
 TEST_F(VerifyScenarioTest, WrongPurpose) {
-    CertSpec spec = leafSpec("www.example.com");
+    CertSpec spec = serverSpec("www.example.com");
     spec.purposes = {kPurposeClientAuth};
     Issued client = issue(spec, intermediate);
     std::string id = addAnchor(system(), root, {}, "Test Root");
@@ -208,7 +193,7 @@ TEST_F(VerifyScenarioTest, BadSignature) {
 }
 
 TEST_F(VerifyScenarioTest, InsecureAlgorithm) {
-    CertSpec spec = leafSpec("www.example.com");
+    CertSpec spec = serverSpec("www.example.com");
     spec.sha1 = true;
     Issued sha1 = issue(spec, intermediate);
     std::string id = addAnchor(system(), root, {}, "Test Root");
@@ -221,9 +206,9 @@ TEST_F(VerifyScenarioTest, InsecureAlgorithm) {
 }
 
 TEST_F(VerifyScenarioTest, IssuerThatIsNotACa) {
-    CertSpec notCa = leafSpec("not-a-ca.example.com");
+    CertSpec notCa = serverSpec("not-a-ca.example.com");
     Issued fake = issue(notCa, root);
-    Issued child = issue(leafSpec("www.example.com"), fake);
+    Issued child = issue(serverSpec("www.example.com"), fake);
     std::string id = addAnchor(system(), root, {}, "Test Root");
     Verdict v = verifyChain("https", "www.example.com", {&child, &fake});
     EXPECT_EQ(v.reason, "bad-issuer");
@@ -283,7 +268,7 @@ TEST_F(VerifyScenarioTest, NotAfterOverride) {
 
 TEST_F(VerifyScenarioTest, ScopeFailureOnTofuProtocolIsNeverPinned) {
     Issued br = selfSigned(caSpec("Brazil Root"));
-    Issued ar = issue(leafSpec("example.ar"), br);
+    Issued ar = issue(serverSpec("example.ar"), br);
     addAnchor(system(), br, scope({}, {".br"}));
     Verdict v = verifyChain("tls", "example.ar", {&ar}, /*pinOnFirstUse=*/true);
     EXPECT_EQ(v.kind, VerdictKind::Rejected);
@@ -308,7 +293,7 @@ TEST_F(VerifyScenarioTest, RawKeyOnCaOnlyProtocolIsUntrustedIssuer) {
 }
 
 TEST_F(VerifyScenarioTest, FirstUseThenTofuNew) {
-    Issued self = selfSigned(leafSpec("printer.local"));
+    Issued self = selfSigned(serverSpec("printer.local"));
     Verdict first = verifyChain("tls", "printer.local", {&self});
     EXPECT_EQ(first.kind, VerdictKind::Unknown);
     EXPECT_EQ(first.reason, "first-use");
@@ -331,8 +316,8 @@ TEST_F(VerifyScenarioTest, FirstUseThenTofuNew) {
 }
 
 TEST_F(VerifyScenarioTest, PinMatchAndMismatch) {
-    Issued self = selfSigned(leafSpec("nas.example.net"));
-    Issued other = selfSigned(leafSpec("nas.example.net"));
+    Issued self = selfSigned(serverSpec("nas.example.net"));
+    Issued other = selfSigned(serverSpec("nas.example.net"));
     auto pin = user().addPin({"tls", "nas.example.net", KeyFormat::X509Chain, self.der});
     ASSERT_OK(pin);
     Verdict match = verifyChain("tls", "nas.example.net", {&self});
@@ -357,26 +342,26 @@ TEST_F(VerifyScenarioTest, PinMatchAndMismatch) {
 TEST_F(VerifyScenarioTest, PinOverridesAnchorVerdict) {
     // A pin set decides before anchors: a CA-valid chain with another key is a mismatch.
     addAnchor(system(), root);
-    Issued self = selfSigned(leafSpec("www.example.com"));
+    Issued self = selfSigned(serverSpec("www.example.com"));
     ASSERT_OK(user().addPin({"https", "www.example.com", KeyFormat::X509Chain, self.der}));
     EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason,
               "pin-mismatch");
 }
 
 TEST_F(VerifyScenarioTest, TlsFamilyPinCoversHttpsButMemberPinDoesNotCoverFamily) {
-    Issued self = selfSigned(leafSpec("router.lan"));
+    Issued self = selfSigned(serverSpec("router.lan"));
     ASSERT_OK(user().addPin({"tls", "router.lan", KeyFormat::X509Chain, self.der}));
     EXPECT_EQ(verifyChain("https", "router.lan", {&self}).reason, "pinned");
     EXPECT_EQ(verifyChain("imap", "router.lan:993", {&self}).reason, "pinned");
 
-    Issued web = selfSigned(leafSpec("web.lan"));
+    Issued web = selfSigned(serverSpec("web.lan"));
     ASSERT_OK(user().addPin({"https", "web.lan", KeyFormat::X509Chain, web.der}));
     EXPECT_EQ(verifyChain("https", "web.lan", {&web}).reason, "pinned");
     EXPECT_EQ(verifyChain("tls", "web.lan", {&web}).reason, "first-use");
 }
 
 TEST_F(VerifyScenarioTest, PortIsPartOfThePeer) {
-    Issued self = selfSigned(leafSpec("host.example"));
+    Issued self = selfSigned(serverSpec("host.example"));
     ASSERT_OK(user().addPin({"https", "host.example", KeyFormat::X509Chain, self.der}));
     EXPECT_EQ(verifyChain("https", "host.example:443", {&self}).reason, "pinned");
     EXPECT_EQ(verifyChain("https", "host.example:8443", {&self}).reason, "untrusted-issuer");
@@ -422,7 +407,7 @@ TEST_F(VerifyScenarioTest, TwoPinnedKeysForOneSshHostAreBothAccepted) {
 
 TEST_F(VerifyScenarioTest, OneKeyAsSshAndAsRawSpkiIsOneIdentity) {
     auto key = generateKey(KeyType::EcdsaP256);
-    CertSpec spec = leafSpec("box.example");
+    CertSpec spec = serverSpec("box.example");
     Bytes line = bytesOf(openSshLine(key.get()));
     ASSERT_OK(user().addPin({"ssh", "box.example", KeyFormat::OpenSsh, line}));
     // The same key as a bare SubjectPublicKeyInfo, exported by GnuTLS from the private key.
@@ -444,23 +429,23 @@ TEST_F(VerifyScenarioTest, OneKeyAsSshAndAsRawSpkiIsOneIdentity) {
 }
 
 TEST_F(VerifyScenarioTest, KeyPinnedFromCertificateMatchesAsRawKey) {
-    Issued self = selfSigned(leafSpec("device.example"));
+    Issued self = selfSigned(serverSpec("device.example"));
     ASSERT_OK(user().addPin({"tls", "device.example", KeyFormat::X509Chain, self.der}));
     EXPECT_EQ(verify(user(), "tls", "device.example", KeyFormat::Spki, self.spkiDer).reason,
               "pinned");
 }
 
 TEST_F(VerifyScenarioTest, SpellingsOfOnePeerAreOnePeer) {
-    Issued self = selfSigned(leafSpec("www.example.com"));
+    Issued self = selfSigned(serverSpec("www.example.com"));
     ASSERT_OK(user().addPin({"tls", "WWW.Example.COM.", KeyFormat::X509Chain, self.der}));
     EXPECT_EQ(verifyChain("tls", "www.example.com", {&self}).reason, "pinned");
 
-    Issued idn = selfSigned(leafSpec("xn--bcher-kva.de"));
+    Issued idn = selfSigned(serverSpec("xn--bcher-kva.de"));
     ASSERT_OK(user().addPin({"tls", "bücher.de", KeyFormat::X509Chain, idn.der}));
     EXPECT_EQ(verifyChain("tls", "xn--bcher-kva.de", {&idn}).reason, "pinned");
     EXPECT_EQ(verifyChain("tls", "BÜCHER.de", {&idn}).reason, "pinned");
 
-    Issued ip = selfSigned(leafSpec("ip"));
+    Issued ip = selfSigned(serverSpec("ip"));
     ASSERT_OK(user().addPin({"tls", "::ffff:192.0.2.1", KeyFormat::X509Chain, ip.der}));
     EXPECT_EQ(verifyChain("tls", "192.0.2.1", {&ip}).reason, "pinned");
     Verdict v = verifyChain("tls", "[::ffff:192.0.2.1]:443", {&ip});
@@ -469,14 +454,14 @@ TEST_F(VerifyScenarioTest, SpellingsOfOnePeerAreOnePeer) {
 
 TEST_F(VerifyScenarioTest, IpAndEmailPeersMatchTheirCertificateNames) {
     addAnchor(system(), root);
-    CertSpec ipSpec = leafSpec("ignored");
+    CertSpec ipSpec = serverSpec("ignored");
     ipSpec.dnsNames.clear();
     ipSpec.ipAddresses = {"2001:db8::1"};
     Issued ipLeaf = issue(ipSpec, intermediate);
     EXPECT_EQ(verifyChain("https", "[2001:DB8:0::1]:443", {&ipLeaf, &intermediate}).reason,
               "anchor");
 
-    CertSpec mailSpec = leafSpec("alice");
+    CertSpec mailSpec = serverSpec("alice");
     mailSpec.dnsNames.clear();
     mailSpec.emails = {"alice@example.org"};
     mailSpec.purposes = {policy::kPurposeEmailProtection};
@@ -510,7 +495,7 @@ TEST_F(VerifyScenarioTest, UserLayerCannotLiftSystemDistrust) {
 
 TEST_F(VerifyScenarioTest, UserAnchorsAddToSystemAnchors) {
     Issued other = selfSigned(caSpec("User Root"));
-    Issued otherLeaf = issue(leafSpec("intranet.example"), other);
+    Issued otherLeaf = issue(serverSpec("intranet.example"), other);
     addAnchor(system(), root);
     addAnchor(user(), other, {}, "User Root");
     EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
@@ -521,7 +506,7 @@ TEST_F(VerifyScenarioTest, UserAnchorsAddToSystemAnchors) {
 }
 
 TEST_F(VerifyScenarioTest, SeveralFailuresReportTheFirstByPrecedence) {
-    CertSpec spec = leafSpec("www.example.com");
+    CertSpec spec = serverSpec("www.example.com");
     spec.notAfter = kNow - 10;
     spec.purposes = {kPurposeClientAuth};
     Issued bad = issue(spec, intermediate);
@@ -559,7 +544,7 @@ TEST_F(VerifyScenarioTest, ChangeByAnotherProcessIsSeenWithinTheSnapshotAge) {
 }
 
 TEST_F(VerifyScenarioTest, CachedVerdictRespectsValidityEdges) {
-    CertSpec spec = leafSpec("www.example.com");
+    CertSpec spec = serverSpec("www.example.com");
     spec.notAfter = kNow + 60;
     Issued shortLived = issue(spec, intermediate);
     addAnchor(system(), root);
