@@ -17,14 +17,8 @@ class CliContractTest : public SessionDaemonTest {
 protected:
     void SetUp() override {
         startDaemon();
-        CertSpec ca;
-        ca.commonName = "Cli Root";
-        ca.isCa = true;
-        root = selfSigned(ca);
-        CertSpec server;
-        server.dnsNames = {"www.example.com"};
-        server.purposes = {policy::kPurposeServerAuth};
-        leaf = issue(server, root);
+        root = selfSigned(caSpec("Cli Root"));
+        leaf = issue(serverSpec("www.example.com"), root);
         writeFile(dir / "root.pem", root.pem);
         writeFile(dir / "leaf.pem", leaf.pem);
         writeFile(dir / "garbage.pem",

@@ -23,14 +23,8 @@ class ConcurrencyTest : public SessionDaemonTest {
 protected:
     void SetUp() override {
         startDaemon({"--workers", "4"});
-        CertSpec ca;
-        ca.commonName = "Load Root";
-        ca.isCa = true;
-        root = selfSigned(ca);
-        CertSpec server;
-        server.dnsNames = {"www.example.com"};
-        server.purposes = {policy::kPurposeServerAuth};
-        leaf = issue(server, root);
+        root = selfSigned(caSpec("Load Root"));
+        leaf = issue(serverSpec("www.example.com"), root);
         writeFile(dir / "leaf.pem", leaf.pem);
         ASSERT_TRUE(client->addAnchor({root.der, {}, "Load Root"}).ok());
     }

@@ -2,21 +2,22 @@
 
 namespace peertrust::testing {
 
+std::unique_ptr<policy::PolicyEngine> EngineFixture::openEngine(const store::StoreConfig& config) {
+    auto store = store::TrustStore::open(config);
+    if (!store) {
+        throw std::runtime_error(store.error().message());
+    }
+    auto engine =
+        policy::PolicyEngine::create(std::move(store).value(), m_options, [this] { return m_now; });
+    if (!engine) {
+        throw std::runtime_error(engine.error().message());
+    }
+    return std::move(engine).value();
+}
+
 policy::PolicyEngine& EngineFixture::system() {
     if (!m_system) {
-        store::StoreConfig config;
-        config.systemPath = systemPath();
-        config.systemWritable = true;
-        auto store = store::TrustStore::open(config);
-        if (!store) {
-            throw std::runtime_error(store.error().message());
-        }
-        auto engine = policy::PolicyEngine::create(std::move(store).value(), m_options,
-                                                   [this] { return m_now; });
-        if (!engine) {
-            throw std::runtime_error(engine.error().message());
-        }
-        m_system = std::move(engine).value();
+        m_system = openEngine({systemPath(), true, std::nullopt});
     }
     return *m_system;
 }
@@ -24,19 +25,7 @@ policy::PolicyEngine& EngineFixture::system() {
 policy::PolicyEngine& EngineFixture::user() {
     if (!m_user) {
         system();  // the system store exists before a user's daemon reads it
-        store::StoreConfig config;
-        config.systemPath = systemPath();
-        config.userPath = userPath();
-        auto store = store::TrustStore::open(config);
-        if (!store) {
-            throw std::runtime_error(store.error().message());
-        }
-        auto engine = policy::PolicyEngine::create(std::move(store).value(), m_options,
-                                                   [this] { return m_now; });
-        if (!engine) {
-            throw std::runtime_error(engine.error().message());
-        }
-        m_user = std::move(engine).value();
+        m_user = openEngine({systemPath(), false, userPath()});
     }
     return *m_user;
 }

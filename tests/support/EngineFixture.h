@@ -42,6 +42,7 @@ protected:
                                     std::chrono::microseconds(0)};
 
 private:
+    std::unique_ptr<policy::PolicyEngine> openEngine(const store::StoreConfig& config);
     std::unique_ptr<policy::PolicyEngine> m_system;
     std::unique_ptr<policy::PolicyEngine> m_user;
 };
