@@ -66,7 +66,10 @@ TEST_F(ConcurrencyTest, SlowAndHugeRequestsDoNotDelayAnotherClient) {
     for (int i = 0; i < 20; ++i) {
         normal = std::max(normal, timedVerify());
     }
-    const auto allowed = normal + std::chrono::milliseconds(100);
+    // A stall would last as long as the slow write waits (5 s) or the import runs (about a
+    // second); ctest runs other tests beside this one on two cores, so ordinary jitter gets
+    // room well short of either.
+    const auto allowed = normal + std::chrono::milliseconds(400);
 
     // Slow: a write that waits for another process holding the store's write lock.
     sqlite3* holder = nullptr;
