@@ -49,6 +49,7 @@ struct PolicyEngine::Decision {
     std::optional<std::string> pinId;
     StoreLayer pinLayer = StoreLayer::User;
     bool cacheable = true;
+    bool wouldWait = false;  // undecided: the pins were locked and waiting was not allowed
 };
 
 PolicyEngine::PolicyEngine(std::unique_ptr<store::TrustStore> store, EngineOptions options,
@@ -156,12 +157,12 @@ Result<Verdict> PolicyEngine::verify(const VerifyRequest& request) {
     return verifyAs(request, 0);
 }
 
-std::optional<Verdict> PolicyEngine::cachedVerdict(const VerifyRequest& request,
-                                                   std::uint32_t uid) {
-    if (!m_options.verdictCache || request.pinOnFirstUse) {
-        return std::nullopt;
+std::optional<Result<Verdict>> PolicyEngine::verifyWithoutWaiting(const VerifyRequest& request,
+                                                                  std::uint32_t uid) {
+    if (request.pinOnFirstUse) {
+        return std::nullopt;  // may write, and a write may wait for the store's lock
     }
-    UnixTime now = request.at.value_or(m_clock());
+    std::shared_ptr<const PolicySnapshot> current;
     {
         std::unique_lock lock(m_readMutex, std::try_to_lock);
         if (!lock.owns_lock()) {
@@ -181,23 +182,20 @@ std::optional<Verdict> PolicyEngine::cachedVerdict(const VerifyRequest& request,
             }
             return std::nullopt;
         }
+        current = m_snapshot;
     }
-    auto hit = m_cache.find({request.protocol, request.peer, request.keyFormat, request.key,
-                             request.pinOnFirstUse, uid},
-                            now);
-    if (!hit) {
-        return std::nullopt;
-    }
-    if (hit->pinId) {
-        m_statistics.record(hit->pinLayer, *hit->pinId, now);
-    }
-    return std::move(hit->verdict);
+    return verifyWith(*current, request, uid, Waiting::Never);
 }
 
 Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32_t uid) {
-    UnixTime now = request.at.value_or(m_clock());
     PEERTRUST_TRY_ASSIGN(std::shared_ptr<const PolicySnapshot> current, snapshot());
+    return *verifyWith(*current, request, uid, Waiting::Allowed);
+}
 
+std::optional<Result<Verdict>> PolicyEngine::verifyWith(const PolicySnapshot& current,
+                                                        const VerifyRequest& request,
+                                                        std::uint32_t uid, Waiting waiting) {
+    UnixTime now = request.at.value_or(m_clock());
     std::optional<VerdictCacheKey> cacheKey;
     std::uint64_t generation = m_cache.generation();
     if (m_options.verdictCache) {
@@ -211,11 +209,19 @@ Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32
         }
     }
 
-    PEERTRUST_TRY_ASSIGN(const Protocol* protocol, current->protocols().find(request.protocol));
-    PEERTRUST_TRY_ASSIGN(PeerName peer, parsePeerName(request.peer, protocol->defaultPorts));
-    PEERTRUST_TRY_ASSIGN(PresentedKey key, parsePresentedKey(request.keyFormat, request.key));
-    PEERTRUST_TRY_ASSIGN(Decision decision,
-                         decide(*current, *protocol, peer, key, now, request.pinOnFirstUse));
+    auto decided = [&]() -> Result<Decision> {
+        PEERTRUST_TRY_ASSIGN(const Protocol* protocol, current.protocols().find(request.protocol));
+        PEERTRUST_TRY_ASSIGN(PeerName peer, parsePeerName(request.peer, protocol->defaultPorts));
+        PEERTRUST_TRY_ASSIGN(PresentedKey key, parsePresentedKey(request.keyFormat, request.key));
+        return decide(current, *protocol, peer, key, now, request.pinOnFirstUse, waiting);
+    }();
+    if (!decided) {
+        return Result<Verdict>(decided.error());
+    }
+    Decision& decision = *decided;
+    if (decision.wouldWait) {
+        return std::nullopt;
+    }
 
     if (decision.pinId) {
         m_statistics.record(decision.pinLayer, *decision.pinId, now);
@@ -232,7 +238,7 @@ Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32
 Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapshot,
                                                     const Protocol& protocol, const PeerName& peer,
                                                     const PresentedKey& key, UnixTime now,
-                                                    bool pinOnFirstUse) {
+                                                    bool pinOnFirstUse, Waiting waiting) {
     Decision decision;
     Verdict& verdict = decision.verdict;
     VerdictDetails& details = verdict.details;
@@ -298,7 +304,13 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     // 2. Pins for (peer, protocol) and (peer, family of protocol), in every layer.
     std::vector<std::pair<StoreLayer, store::PinRow>> pins;
     {
-        std::lock_guard lock(m_readMutex);
+        std::unique_lock lock(m_readMutex, std::defer_lock);
+        if (waiting == Waiting::Allowed) {
+            lock.lock();
+        } else if (!lock.try_lock()) {
+            decision.wouldWait = true;
+            return decision;
+        }
         for (store::Layer& layer : m_store->layers()) {
             store::PinStore pinStore(*layer.db);
             PEERTRUST_TRY_ASSIGN(auto rows,

@@ -46,9 +46,11 @@ public:
     Result<Verdict> verify(const VerifyRequest& request) override;
     // The same for a given local user: cached verdicts are never shared between users.
     Result<Verdict> verifyAs(const VerifyRequest& request, std::uint32_t uid);
-    // The verdict already cached for this request and caller, if there is one and it can be
-    // had without waiting for a lock or loading policy: for answering on a bus thread.
-    std::optional<Verdict> cachedVerdict(const VerifyRequest& request, std::uint32_t uid);
+    // The same, or nullopt when answering would mean waiting: for a lock another thread holds,
+    // for policy to load after a change, or for a write (pin on first use). For answering on a
+    // bus thread, which must never wait.
+    std::optional<Result<Verdict>> verifyWithoutWaiting(const VerifyRequest& request,
+                                                        std::uint32_t uid);
 
     Result<AddOutcome> addPin(const PinAddRequest& request) override;
     Result<void> removePin(const std::string& id) override;
@@ -89,9 +91,14 @@ private:
     Result<ResolvedId> resolveIdLocked(std::string_view table, std::string_view what,
                                        const std::string& idOrPrefix);
 
+    enum class Waiting { Allowed, Never };
+    // nullopt only with Waiting::Never, when a lock was held by another thread.
+    std::optional<Result<Verdict>> verifyWith(const PolicySnapshot& current,
+                                              const VerifyRequest& request, std::uint32_t uid,
+                                              Waiting waiting);
     Result<Decision> decide(const PolicySnapshot& snapshot, const Protocol& protocol,
                             const PeerName& peer, const PresentedKey& key, UnixTime now,
-                            bool pinOnFirstUse);
+                            bool pinOnFirstUse, Waiting waiting);
 
     void runStatisticsFlusher();
     void releaseReadSnapshots();

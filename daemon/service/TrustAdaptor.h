@@ -1,6 +1,6 @@
-// org.peertrust.Trust1 on the bus: decodes each call on the bus thread, answers it from the
-// worker pool through the engine, and maps errors to org.peertrust.Error.* names. It only
-// translates; every decision is the engine's.
+// org.peertrust.Trust1 on the bus: decodes each call on the bus thread, answers it there when
+// that needs no waiting (Verify of a small key) and otherwise from the worker pool, and maps
+// errors to org.peertrust.Error.* names. It only translates; every decision is the engine's.
 #pragma once
 
 #include <sdbus-c++/sdbus-c++.h>
@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "DbusWire.h"
 #include "Trust1Adaptor.h"  // generated from dbus/org.peertrust.Trust1.xml
 #include "policy/PolicyEngine.h"
 #include "service/CallerCredentials.h"
@@ -24,7 +25,7 @@ public:
     ~TrustAdaptor();
 
 private:
-    using Dict = std::map<std::string, sdbus::Variant>;
+    using Dict = wire::Dict;
     struct Caller {
         uid_t uid = 0;
     };
@@ -35,9 +36,10 @@ private:
     void answer(ResultType&& result, Work&& work);
     Result<void> authorizeWrite(const Caller& caller);
 
-    void Verify(sdbus::Result<std::string, std::string, std::string, Dict>&& result,
-                std::string protocol, std::string peer, std::string keyFormat, std::string key,
-                Dict options) override;
+    void Verify(
+        sdbus::Result<std::string, std::string, std::string, wire::VerdictDetailsWire>&& result,
+        std::string protocol, std::string peer, std::string keyFormat, std::string key,
+        Dict options) override;
     void AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol, std::string peer,
                 std::string keyFormat, std::string key, bool replace) override;
     void RemovePin(sdbus::Result<>&& result, std::string id) override;

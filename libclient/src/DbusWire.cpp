@@ -198,36 +198,23 @@ Result<void> applyVerifyOptions(const Dict& options, VerifyRequest& request) {
     return {};
 }
 
-std::tuple<std::string, std::string, std::string, Dict> verdictToWire(const Verdict& verdict) {
+std::tuple<std::string, std::string, std::string, VerdictDetailsWire> verdictToWire(
+    const Verdict& verdict) {
     const VerdictDetails& d = verdict.details;
-    Dict details{{"protocol", sdbus::Variant(d.protocol)},
-                 {"peer", sdbus::Variant(d.peer)},
-                 {"key_format", sdbus::Variant(d.keyFormat)},
-                 {"fingerprint", sdbus::Variant(d.fingerprint)},
-                 {"spki_sha256", sdbus::Variant(d.spkiSha256)}};
-    // Empty lists are left out: every variant costs on the wire, and most verdicts have none.
-    if (!d.failures.empty()) {
-        details["failures"] = sdbus::Variant(d.failures);
-    }
-    if (d.anchorId) {
-        details["anchor_id"] = sdbus::Variant(*d.anchorId);
-        details["anchor_label"] = sdbus::Variant(d.anchorLabel);
-    }
-    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::int64_t>>
-        pins;
+    std::vector<PinWire> pins;
+    pins.reserve(d.pins.size());
     for (const PinnedKey& pin : d.pins) {
         pins.emplace_back(pin.pinId, pin.protocol, pin.fingerprint, pin.spkiSha256,
                           static_cast<std::int64_t>(pin.firstSeen));
     }
-    if (!pins.empty()) {
-        details["pins"] = sdbus::Variant(pins);
-    }
-    return {std::string(toString(verdict.kind)), verdict.reason, verdict.explanation,
-            std::move(details)};
+    return {
+        std::string(toString(verdict.kind)), verdict.reason, verdict.explanation,
+        VerdictDetailsWire(d.protocol, d.peer, d.keyFormat, d.fingerprint, d.spkiSha256,
+                           d.anchorId.value_or(""), d.anchorLabel, std::move(pins), d.failures)};
 }
 
 Result<Verdict> verdictFromWire(const std::string& kind, const std::string& reason,
-                                const std::string& explanation, const Dict& details) {
+                                const std::string& explanation, const VerdictDetailsWire& details) {
     Verdict verdict;
     bool known = false;
     for (VerdictKind k : {VerdictKind::Accepted, VerdictKind::Rejected, VerdictKind::Unknown}) {
@@ -242,20 +229,14 @@ Result<Verdict> verdictFromWire(const std::string& kind, const std::string& reas
     verdict.reason = reason;
     verdict.explanation = explanation;
     VerdictDetails& d = verdict.details;
-    PEERTRUST_TRY_ASSIGN(d.protocol, get<std::string>(details, "protocol"));
-    PEERTRUST_TRY_ASSIGN(d.peer, get<std::string>(details, "peer"));
-    PEERTRUST_TRY_ASSIGN(d.keyFormat, get<std::string>(details, "key_format"));
-    PEERTRUST_TRY_ASSIGN(d.fingerprint, get<std::string>(details, "fingerprint"));
-    PEERTRUST_TRY_ASSIGN(d.spkiSha256, get<std::string>(details, "spki_sha256"));
-    PEERTRUST_TRY_ASSIGN(auto failures, getOptional<std::vector<std::string>>(details, "failures"));
-    d.failures = failures.value_or(std::vector<std::string>{});
-    PEERTRUST_TRY_ASSIGN(d.anchorId, getOptional<std::string>(details, "anchor_id"));
-    PEERTRUST_TRY_ASSIGN(auto label, getOptional<std::string>(details, "anchor_label"));
-    d.anchorLabel = label.value_or("");
-    using PinStruct =
-        sdbus::Struct<std::string, std::string, std::string, std::string, std::int64_t>;
-    PEERTRUST_TRY_ASSIGN(auto pins, getOptional<std::vector<PinStruct>>(details, "pins"));
-    for (const auto& pin : pins.value_or(std::vector<PinStruct>{})) {
+    std::string anchorId;
+    std::vector<PinWire> pins;
+    std::tie(d.protocol, d.peer, d.keyFormat, d.fingerprint, d.spkiSha256, anchorId, d.anchorLabel,
+             pins, d.failures) = details;
+    if (!anchorId.empty()) {
+        d.anchorId = std::move(anchorId);
+    }
+    for (const auto& pin : pins) {
         d.pins.push_back({std::get<0>(pin), std::get<1>(pin), std::get<2>(pin), std::get<3>(pin),
                           std::get<4>(pin)});
     }

@@ -32,9 +32,16 @@ Bytes textToBytes(const std::string& text);
 Dict verifyOptions(const VerifyRequest& request);
 Result<void> applyVerifyOptions(const Dict& options, VerifyRequest& request);
 
-std::tuple<std::string, std::string, std::string, Dict> verdictToWire(const Verdict& verdict);
+// Verify's details, in the field order of the XML.
+using PinWire = sdbus::Struct<std::string, std::string, std::string, std::string, std::int64_t>;
+using VerdictDetailsWire =
+    sdbus::Struct<std::string, std::string, std::string, std::string, std::string, std::string,
+                  std::string, std::vector<PinWire>, std::vector<std::string>>;
+
+std::tuple<std::string, std::string, std::string, VerdictDetailsWire> verdictToWire(
+    const Verdict& verdict);
 Result<Verdict> verdictFromWire(const std::string& kind, const std::string& reason,
-                                const std::string& explanation, const Dict& details);
+                                const std::string& explanation, const VerdictDetailsWire& details);
 
 Dict scopeToWire(const AnchorScope& scope);
 Result<AnchorScope> scopeFromWire(const Dict& scope);
