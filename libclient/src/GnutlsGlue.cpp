@@ -9,6 +9,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "ClientHelloServerName.h"
+
 namespace peertrust {
 
 namespace {
@@ -16,6 +18,16 @@ namespace {
 // GnuTLS's verify callback carries no user pointer: sessions find their verifier here.
 std::mutex g_registryMutex;
 std::unordered_map<gnutls_session_t, GnutlsSessionVerifier*> g_verifiers;
+
+constexpr const char* kNoServerName =
+    "no peer given and the session sent no server name; pass the peer or call "
+    "gnutls_server_name_set";
+
+GnutlsSessionVerifier* verifierFor(gnutls_session_t session) {
+    std::lock_guard lock(g_registryMutex);
+    auto found = g_verifiers.find(session);
+    return found != g_verifiers.end() ? found->second : nullptr;
+}
 
 // The one service behind makeTrustDatabase (the tdb callbacks carry no user pointer either).
 std::atomic<TrustService*> g_tdbService{nullptr};
@@ -105,6 +117,13 @@ GnutlsSessionVerifier::GnutlsSessionVerifier(gnutls_session_t session, TrustServ
         std::lock_guard lock(g_registryMutex);
         g_verifiers[session] = this;
     }
+    gnutls_session_set_verify_function(session, &GnutlsSessionVerifier::check);
+    if (m_peer.empty()) {
+        // The peer is the server name the session sends; GnuTLS 3.7 will not tell a client.
+        gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_POST,
+                                           &GnutlsSessionVerifier::clientHelloSent);
+        return;
+    }
     // SNI carries host names only: not addresses, not a port.
     std::string host = m_peer.substr(
         0, m_peer.rfind(':') == std::string::npos || m_peer.find(':') != m_peer.rfind(':')
@@ -115,38 +134,67 @@ GnutlsSessionVerifier::GnutlsSessionVerifier(gnutls_session_t session, TrustServ
     if (hostName) {
         gnutls_server_name_set(session, GNUTLS_NAME_DNS, host.data(), host.size());
     }
-    gnutls_session_set_verify_function(session, &GnutlsSessionVerifier::check);
 }
 
 GnutlsSessionVerifier::~GnutlsSessionVerifier() {
     gnutls_session_set_verify_function(m_session, nullptr);
+    if (m_peer.empty()) {
+        gnutls_handshake_set_hook_function(m_session, GNUTLS_HANDSHAKE_CLIENT_HELLO,
+                                           GNUTLS_HOOK_POST, nullptr);
+    }
     std::lock_guard lock(g_registryMutex);
     g_verifiers.erase(m_session);
 }
 
 int GnutlsSessionVerifier::check(gnutls_session_t session) {
-    GnutlsSessionVerifier* verifier = nullptr;
-    {
-        std::lock_guard lock(g_registryMutex);
-        auto found = g_verifiers.find(session);
-        if (found != g_verifiers.end()) {
-            verifier = found->second;
-        }
-    }
+    GnutlsSessionVerifier* verifier = verifierFor(session);
     // No verifier: fail closed rather than accept an unchecked peer.
     return verifier != nullptr ? verifier->checkThis(session)
                                : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
 }
 
+int GnutlsSessionVerifier::clientHelloSent(gnutls_session_t session, unsigned type, unsigned when,
+                                           unsigned incoming, const gnutls_datum_t* message) {
+    if (type != GNUTLS_HANDSHAKE_CLIENT_HELLO || when != GNUTLS_HOOK_POST || incoming != 0) {
+        return 0;
+    }
+    GnutlsSessionVerifier* verifier = verifierFor(session);
+    return verifier != nullptr ? verifier->learnServerName(message) : 0;
+}
+
+int GnutlsSessionVerifier::learnServerName(const gnutls_datum_t* message) {
+    // A ClientHello starts a handshake: what the last one decided no longer holds.
+    m_verdict.reset();
+    m_error.reset();
+    m_sentServerName.clear();
+    // GnuTLS 3.7 hands the hook the message body, without the 4-byte handshake header.
+    auto name = message != nullptr ? parseClientHelloServerName(message->data, message->size)
+                                   : parseClientHelloServerName(nullptr, 0);
+    if (!name) {
+        m_error = name.error().withContext(
+            "no peer given and the server name could not be read from the session's ClientHello");
+        return GNUTLS_E_INVALID_REQUEST;
+    }
+    if (!name->has_value()) {
+        m_error = invalidInput(kNoServerName);
+        return GNUTLS_E_INVALID_REQUEST;
+    }
+    m_sentServerName = std::move(**name);
+    return 0;
+}
+
 int GnutlsSessionVerifier::checkThis(gnutls_session_t session) {
     m_verdict.reset();
     m_error.reset();
-    const std::string& peer = m_peer;
+    const std::string& peer = m_peer.empty() ? m_sentServerName : m_peer;
+    if (peer.empty()) {
+        m_error = invalidInput(kNoServerName);
+        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    }
     unsigned count = 0;
     const gnutls_datum_t* certs = gnutls_certificate_get_peers(session, &count);
-    if (peer.empty() || certs == nullptr || count == 0) {
-        m_error = invalidInput(peer.empty() ? "no peer name was given"
-                                            : "the peer sent no certificate or key");
+    if (certs == nullptr || count == 0) {
+        m_error = invalidInput("the peer sent no certificate or key");
         return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
     }
     VerifyRequest request;

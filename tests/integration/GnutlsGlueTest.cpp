@@ -73,9 +73,18 @@ protected:
         return issuer ? issue(spec, *issuer) : selfSigned(spec);
     }
 
-    // One handshake as a client of `protocol`, with the server name `host`.
-    int handshake(const std::string& protocol, const std::string& host,
-                  const std::vector<const Issued*>& chain, std::optional<Verdict>& verdict) {
+    struct Outcome {
+        int rc = 0;
+        std::optional<Verdict> verdict;
+        std::optional<Error> error;
+    };
+
+    // One handshake as a client of `protocol`, whose verifier is given `peer`. With a
+    // `serverName`, the program itself sets it on the session (gnutls_server_name_set) first.
+    Outcome connect(const std::string& protocol, const std::string& peer,
+                    const std::optional<std::string>& serverName,
+                    const std::vector<const Issued*>& chain) {
+        Outcome outcome;
         int fds[2];
         EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
         std::thread serverThread(serveOnce, fds[1], chain);
@@ -87,22 +96,35 @@ protected:
         gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
         gnutls_transport_set_int(session, fds[0]);
         gnutls_handshake_set_timeout(session, 10000);
-        int rc;
+        if (serverName) {
+            EXPECT_EQ(gnutls_server_name_set(session, GNUTLS_NAME_DNS, serverName->data(),
+                                             serverName->size()),
+                      0);
+        }
         {
-            GnutlsSessionVerifier verifier(session, *client, protocol, host);
+            GnutlsSessionVerifier verifier(session, *client, protocol, peer);
             do {
-                rc = gnutls_handshake(session);
-            } while (rc < 0 && !gnutls_error_is_fatal(rc));
-            verdict = verifier.verdict();
-            if (verifier.error()) {
-                ADD_FAILURE() << "verifier: " << verifier.error()->message();
-            }
+                outcome.rc = gnutls_handshake(session);
+            } while (outcome.rc < 0 && !gnutls_error_is_fatal(outcome.rc));
+            outcome.verdict = verifier.verdict();
+            outcome.error = verifier.error();
         }
         gnutls_deinit(session);
         close(fds[0]);
         serverThread.join();
         gnutls_certificate_free_credentials(credentials);
-        return rc;
+        return outcome;
+    }
+
+    // One handshake as a client of `protocol`, with the server name `host`.
+    int handshake(const std::string& protocol, const std::string& host,
+                  const std::vector<const Issued*>& chain, std::optional<Verdict>& verdict) {
+        Outcome outcome = connect(protocol, host, std::nullopt, chain);
+        verdict = outcome.verdict;
+        if (outcome.error) {
+            ADD_FAILURE() << "verifier: " << outcome.error->message();
+        }
+        return outcome.rc;
     }
 
     Issued root;
@@ -133,6 +155,43 @@ TEST_F(GnutlsGlueTest, UnknownSelfSignedKeyIsFirstUseUntilPinned) {
     ASSERT_TRUE(client->addPin({"tls", "printer.lan", KeyFormat::X509Chain, self.der}).ok());
     EXPECT_EQ(handshake("tls", "printer.lan", {&self}, verdict), 0);
     EXPECT_EQ(verdict->reason, "pinned");
+}
+
+TEST_F(GnutlsGlueTest, EmptyPeerIsTheServerNameTheSessionSends) {
+    AnchorScope scope;
+    scope.permitted = {{NameSubtree::Type::Dns, "example.com"}};
+    ASSERT_TRUE(client->addAnchor({root.der, scope, "Glue Root"}).ok());
+    Issued leaf = server("www.example.com", &root);
+
+    Outcome named = connect("https", "", "www.example.com", {&leaf});
+    EXPECT_EQ(named.rc, 0) << gnutls_strerror(named.rc);
+    EXPECT_FALSE(named.error.has_value()) << named.error->message();
+    ASSERT_TRUE(named.verdict.has_value());
+    EXPECT_EQ(named.verdict->kind, VerdictKind::Accepted);
+    EXPECT_EQ(named.verdict->details.peer, "www.example.com");
+
+    // The name checked is the one sent, not one the certificate offers.
+    Outcome other = connect("https", "", "mail.example.com", {&leaf});
+    EXPECT_LT(other.rc, 0);
+    ASSERT_TRUE(other.verdict.has_value());
+    EXPECT_NE(other.verdict->kind, VerdictKind::Accepted);
+    EXPECT_EQ(other.verdict->details.peer, "mail.example.com");
+}
+
+TEST_F(GnutlsGlueTest, EmptyPeerWithoutServerNameFailsInsteadOfGuessing) {
+    AnchorScope scope;
+    scope.permitted = {{NameSubtree::Type::Dns, "example.com"}};
+    ASSERT_TRUE(client->addAnchor({root.der, scope, "Glue Root"}).ok());
+    Issued leaf = server("www.example.com", &root);
+
+    Outcome outcome = connect("https", "", std::nullopt, {&leaf});
+    EXPECT_EQ(outcome.rc, GNUTLS_E_INVALID_REQUEST) << gnutls_strerror(outcome.rc);
+    EXPECT_FALSE(outcome.verdict.has_value());
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_EQ(outcome.error->category(), ErrorCategory::InvalidInput);
+    EXPECT_EQ(outcome.error->message(),
+              "no peer given and the session sent no server name; pass the peer or call "
+              "gnutls_server_name_set");
 }
 
 TEST_F(GnutlsGlueTest, TrustDatabaseKeepsGnutlsPinsInPeertrust) {

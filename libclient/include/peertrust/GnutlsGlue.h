@@ -7,6 +7,11 @@
 //       std::cerr << verifier.verdict()->explanation << '\n';
 //   }
 //
+// or, with the peer taken from the server name the session sends:
+//
+//   gnutls_server_name_set(session, GNUTLS_NAME_DNS, "www.example.com", 15);
+//   peertrust::GnutlsSessionVerifier verifier(session, *client, "https");
+//
 // A program that pins with gnutls_store_pubkey / gnutls_verify_stored_pubkey keeps doing so,
 // with its pins kept by peertrust: pass makeTrustDatabase(client) as the tdb.
 #pragma once
@@ -27,10 +32,18 @@ namespace peertrust {
 // handshake, and so does a daemon that cannot be asked.
 class PEERTRUST_API GnutlsSessionVerifier {
 public:
-    // `peer` is also set as the session's server name (SNI) when it is a host name. GnuTLS
-    // 3.7 cannot read a client session's server name back, so the peer is always given here.
+    // A non-empty `peer` is also set as the session's server name (SNI) when it is a host name.
+    //
+    // An empty `peer` means the server name the session sends: the one the program set with
+    // gnutls_server_name_set (before or after this constructor, before the handshake). The
+    // verifier reads it from each ClientHello the session sends, through a handshake hook
+    // (GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_POST). GnuTLS keeps one hook per session, so
+    // the verifier then owns the session's hook while it lives and removes it when destroyed:
+    // do not set another one meanwhile. A ClientHello without a server name fails the handshake
+    // before it is sent (GNUTLS_E_INVALID_REQUEST), with error() saying so: the verifier does
+    // not guess a peer.
     GnutlsSessionVerifier(gnutls_session_t session, TrustService& service, std::string protocol,
-                          std::string peer);
+                          std::string peer = {});
     ~GnutlsSessionVerifier();
     GnutlsSessionVerifier(const GnutlsSessionVerifier&) = delete;
     GnutlsSessionVerifier& operator=(const GnutlsSessionVerifier&) = delete;
@@ -41,12 +54,16 @@ public:
 
 private:
     static int check(gnutls_session_t session);
+    static int clientHelloSent(gnutls_session_t session, unsigned type, unsigned when,
+                               unsigned incoming, const gnutls_datum_t* message);
     int checkThis(gnutls_session_t session);
+    int learnServerName(const gnutls_datum_t* message);
 
     gnutls_session_t m_session;
     TrustService& m_service;
     std::string m_protocol;
     std::string m_peer;
+    std::string m_sentServerName;  // with an empty m_peer: from the last ClientHello sent
     std::optional<Verdict> m_verdict;
     std::optional<Error> m_error;
 };
