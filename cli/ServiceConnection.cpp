@@ -2,6 +2,7 @@
 
 #include "peertrust/Client.h"
 #include "policy/PolicyEngine.h"
+#include "store/StoreLocations.h"
 
 namespace peertrust::cli {
 
@@ -16,7 +17,7 @@ Result<std::unique_ptr<TrustService>> connectService(const ConnectionOptions& op
         config.systemPath = *options.db;
         config.systemWritable = true;
     } else {
-        config.systemPath = options.systemDb.value_or(kDefaultSystemStore);
+        config.systemPath = options.systemDb.value_or(store::kDefaultSystemStore);
         config.userPath = *options.db;
     }
     PEERTRUST_TRY_ASSIGN(auto store, store::TrustStore::open(config));

@@ -16,7 +16,6 @@ struct ConnectionOptions {
     std::optional<std::string> systemDb;  // --system-db PATH (session mode with --db)
 };
 
-inline constexpr const char* kDefaultSystemStore = "/var/lib/peertrust/system.db";
 
 Result<std::unique_ptr<TrustService>> connectService(const ConnectionOptions& options);
 

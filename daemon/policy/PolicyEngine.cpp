@@ -133,6 +133,7 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshotLocked() {
 }
 
 void PolicyEngine::policyChangedLocked() {
+    ++m_changes;
     m_snapshot.reset();
     m_cache.clear();
 }
@@ -147,6 +148,7 @@ void PolicyEngine::policyChanged() {
 
 void PolicyEngine::pinsChanged() {
     std::lock_guard lock(m_readMutex);
+    ++m_changes;
     m_cache.clear();
     for (store::Layer& layer : m_store->layers()) {
         layer.db->releaseReadSnapshot();

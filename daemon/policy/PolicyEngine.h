@@ -14,6 +14,7 @@
 #include "policy/PeerName.h"
 #include "policy/PolicySnapshot.h"
 #include "policy/PresentedKey.h"
+#include "policy/TrustExport.h"
 #include "policy/VerdictCache.h"
 #include "store/PinStatistics.h"
 #include "store/TrustStore.h"
@@ -67,6 +68,10 @@ public:
     Result<void> removeDistrust(const std::string& id) override;
     Result<std::vector<DistrustInfo>> listDistrust() override;
 
+    // Everything programs outside the daemon may be shown, rebuilt only after a change (this
+    // process's or another's): a caller compares `generation` to know whether to refresh.
+    Result<std::shared_ptr<const TrustExport>> trustExport();
+
     Result<std::vector<ProtocolInfo>> listProtocols() override;
     Result<AddOutcome> addProtocol(const ProtocolAddRequest& request) override;
 
@@ -111,6 +116,8 @@ private:
     std::mutex m_readMutex;   // guards the layers' read connections and m_snapshot
     std::unique_ptr<store::TrustStore> m_store;
     std::shared_ptr<const PolicySnapshot> m_snapshot;
+    std::uint64_t m_changes = 1;  // counts policyChangedLocked() and pinsChanged()
+    std::shared_ptr<const TrustExport> m_export;
 
     VerdictCache m_cache;
     store::PinStatistics m_statistics;

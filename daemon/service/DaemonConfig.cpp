@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "store/StoreLocations.h"
+
 namespace peertrust::service {
 
 namespace {
@@ -90,15 +92,7 @@ std::filesystem::path DaemonConfig::writableStore() const {
     if (mode == BusMode::System) {
         return systemStore;
     }
-    const char* dataHome = std::getenv("XDG_DATA_HOME");
-    std::filesystem::path base;
-    if (dataHome != nullptr && dataHome[0] == '/') {
-        base = dataHome;
-    } else {
-        const char* home = std::getenv("HOME");
-        base = std::filesystem::path(home != nullptr ? home : "/") / ".local/share";
-    }
-    return base / "peertrust" / "user.db";
+    return store::defaultUserStore();
 }
 
 std::string daemonUsage() {

@@ -3,6 +3,8 @@
 // reason.
 #pragma once
 
+#include "store/StoreLocations.h"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -14,12 +16,11 @@
 namespace peertrust::service {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/peertrust/peertrustd.conf";
-inline constexpr const char* kDefaultSystemStore = "/var/lib/peertrust/system.db";
 
 struct DaemonConfig {
     BusMode mode = BusMode::Session;
     std::filesystem::path configPath = kDefaultConfigPath;
-    std::filesystem::path systemStore = kDefaultSystemStore;
+    std::filesystem::path systemStore = store::kDefaultSystemStore;
     std::optional<std::filesystem::path> db;  // --db: this process's own store
     std::string adminGroup = "peertrust-admin";
     std::size_t workers = 4;

@@ -1,0 +1,70 @@
+// PolicyEngine::trustExport: the store as outside programs may see it.
+#include "policy/TrustExport.h"
+
+#include "policy/AnchorExportRules.h"
+#include "policy/PolicyEngine.h"
+#include "store/DistrustStore.h"
+#include "store/PinStore.h"
+
+namespace peertrust::policy {
+
+Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
+    PEERTRUST_TRY_ASSIGN(std::shared_ptr<const PolicySnapshot> current, snapshot());
+    std::lock_guard lock(m_readMutex);
+    if (m_export && m_export->generation == m_changes) {
+        return m_export;
+    }
+    auto out = std::make_shared<TrustExport>();
+    out->generation = m_changes;
+    for (const CompiledAnchor& anchor : current->anchors()) {
+        ExportedAnchor exported;
+        exported.layer = anchor.layer;
+        exported.id = anchor.row.id;
+        exported.label = anchor.row.label;
+        exported.certDer = anchor.row.certDer;
+        exported.scope = anchor.row.scope;
+        bool distrusted = current->distrustOfCertificate(anchor.cert).has_value();
+        exported.exports = computeAnchorExport(anchor.row.scope, distrusted, current->protocols());
+        out->anchors.push_back(std::move(exported));
+    }
+    for (store::Layer& layer : m_store->layers()) {
+        store::DistrustStore distrust(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto rows, distrust.list());
+        for (auto& row : rows) {
+            ExportedDistrust exported;
+            exported.layer = layer.which;
+            exported.id = row.id;
+            exported.label = row.label;
+            exported.spkiSha256 = row.spkiSha256;
+            if (row.kind == "certificate") {
+                exported.certDer = std::move(row.data);
+            } else {
+                exported.spkiDer = std::move(row.data);
+            }
+            out->distrust.push_back(std::move(exported));
+        }
+        store::PinStore pins(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto pinRows, pins.list());
+        for (auto& row : pinRows) {
+            ExportedPin exported;
+            exported.layer = layer.which;
+            exported.id = row.id;
+            exported.peer = row.peer;
+            exported.protocol = row.protocol;
+            if (auto protocol = current->protocols().find(row.protocol)) {
+                exported.family = (*protocol)->family;
+                if (auto family = current->protocols().find((*protocol)->family)) {
+                    exported.purposeOid = (*family)->purposeOid;
+                }
+            }
+            PEERTRUST_TRY_ASSIGN(exported.keyFormat, parseKeyFormat(row.keyFormat));
+            exported.keyData = std::move(row.keyData);
+            exported.spkiSha256 = row.spkiSha256;
+            out->pins.push_back(std::move(exported));
+        }
+    }
+    m_export = out;
+    return m_export;
+}
+
+}  // namespace peertrust::policy

@@ -1,0 +1,96 @@
+#!/bin/bash
+# The PKCS#11 trust module with the real clients: p11-kit's tools list it and its anchors,
+# and gnutls-cli, trusting only our token, accepts exactly what the daemon's scopes allow
+# (stapled NameConstraints, no serverAuth for an smtp-only anchor, distrust). The store is
+# changed with the CLI while nothing restarts. Root installs the module file under
+# /etc/pkcs11/modules (p11-kit reads no per-user file for root) and removes it afterwards.
+# usage: check-trust-module.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+cli="$build/cli/peertrust"
+module="$build/trust-module/peertrust-trust.so"
+work=$(mktemp -d)
+modfile=/etc/pkcs11/modules/peertrust-test-$$.module
+server=""
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null
+    rm -f "$modfile"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+mkdir -p /etc/pkcs11/modules
+printf 'module: %s\ntrust-policy: yes\n' "$module" > "$modfile"
+# The module finds the stores through these (the defaults are the machine's own stores).
+export PEERTRUST_SYSTEM_DB="$work/system.db" PEERTRUST_USER_DB="$work/user.db"
+admin() { "$cli" --db "$PEERTRUST_SYSTEM_DB" "$@"; }
+
+cd "$work"
+ca() {  # name cn
+    printf 'cn = "%s"\nca\ncert_signing_key\nexpiration_days = 365\n' "$2" > "$1.tmpl"
+    certtool --generate-privkey --key-type ecdsa --outfile "$1.key" 2>/dev/null
+    certtool --generate-self-signed --load-privkey "$1.key" --template "$1.tmpl" \
+        --outfile "$1.pem" 2>/dev/null
+}
+server_cert() {  # ca host
+    printf 'cn = "%s"\ndns_name = "%s"\ntls_www_server\nexpiration_days = 30\n' "$2" "$2" > "$2.tmpl"
+    certtool --generate-privkey --key-type ecdsa --outfile "$2.key" 2>/dev/null
+    certtool --generate-certificate --load-privkey "$2.key" --load-ca-certificate "$1.pem" \
+        --load-ca-privkey "$1.key" --template "$2.tmpl" --outfile "$2.pem" 2>/dev/null
+}
+ca br "Brazil Root"
+ca mail "Mail Root"
+ca open "Open Root"
+server_cert br www.gov.br
+server_cert br www.example.ar
+server_cert mail mx.example.com
+server_cert open www.example.com
+server_cert open www.late.example   # for the live refresh
+
+admin anchor add br.pem --permit .br --label "Brazil Root" >/dev/null
+admin anchor add mail.pem --protocols smtp --label "Mail Root" >/dev/null
+admin anchor add open.pem --label "Open Root" >/dev/null
+
+echo "== p11-kit sees the module and its anchors"
+p11-kit list-modules | grep -q "library-description: peertrust trust module" ||
+    fail "p11-kit list-modules does not show the module"
+listing=$(trust list --filter=ca-anchors)
+grep -q "label: Brazil Root" <<<"$listing" || fail "trust list lacks Brazil Root"
+grep -q "label: Open Root" <<<"$listing" || fail "trust list lacks Open Root"
+# An smtp-only anchor is nobody's anchor in a form that cannot carry the protocol.
+! grep -q "label: Mail Root" <<<"$listing" || fail "trust list shows the smtp-only anchor"
+
+# gnutls-cli trusting only our token against gnutls-serv on loopback.
+port=$((20000 + $$ % 20000))
+handshake() {  # host cert-name -> 0 when the certificate is trusted
+    gnutls-serv --port "$port" --x509certfile "$2.pem" --x509keyfile "$2.key" >/dev/null 2>&1 &
+    server=$!
+    for _ in $(seq 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+        sleep 0.1
+    done
+    local out
+    out=$(echo | timeout 20 gnutls-cli -p "$port" --x509cafile "pkcs11:token=peertrust%20system" \
+        --sni-hostname "$1" --verify-hostname "$1" 127.0.0.1 2>&1 || true)
+    kill "$server"; wait "$server" 2>/dev/null || true; server=""
+    grep -q "Status: The certificate is trusted" <<<"$out"
+}
+
+echo "== GnuTLS: stapled NameConstraints, purposes, distrust"
+handshake www.gov.br www.gov.br || fail "www.gov.br from the .br-scoped anchor was refused"
+! handshake www.example.ar www.example.ar ||
+    fail "www.example.ar from the .br-scoped anchor was accepted (NameConstraints not stapled)"
+! handshake mx.example.com mx.example.com || fail "the smtp-only anchor was a serverAuth anchor"
+handshake www.example.com www.example.com || fail "the unscoped anchor was refused"
+
+echo "== a change with the CLI reaches the next client, nothing restarted"
+ca late "Late Root"
+server_cert late www.late.example
+! handshake www.late.example www.late.example || fail "Late Root trusted before it was added"
+admin anchor add late.pem --label "Late Root" >/dev/null
+handshake www.late.example www.late.example || fail "Late Root not trusted after it was added"
+admin distrust add open.pem >/dev/null
+! handshake www.example.com www.example.com || fail "a distrusted anchor was still trusted"
+trust list --filter=blocklist | grep -q "label: " || fail "trust list shows no distrusted certificate"
+echo "PASS"

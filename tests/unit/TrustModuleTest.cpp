@@ -1,0 +1,274 @@
+// The PKCS#11 trust module driven through its function list, as p11-kit would: the objects
+// each anchor becomes under "never over-trust", a change seen by a module that stays
+// initialised, gcr's pinned-certificate assertions as pins, and the CKR_* code of each misuse.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "Pkcs11Entry.h"
+#include "TrustModule.h"
+#include "VendorDefinitions.h"
+#include "policy/AnchorScope.h"
+#include "support/EngineFixture.h"
+
+namespace peertrust::testing {
+namespace {
+
+using namespace trustmodule;
+
+class TrustModuleTest : public EngineFixture {
+protected:
+    void SetUp() override {
+        ASSERT_EQ(functionListOf(&f), CKR_OK);
+        root = selfSigned(caSpec("Open Root"));
+        openId = addAnchor(system(), root, {}, "Open Root");
+        setenv("PEERTRUST_SYSTEM_DB", systemPath().c_str(), 1);
+        setenv("PEERTRUST_USER_DB", userPath().c_str(), 1);
+    }
+    void TearDown() override { f->C_Finalize(nullptr); }
+
+    void initialize() {
+        CK_C_INITIALIZE_ARGS args{};
+        args.flags = CKF_OS_LOCKING_OK;
+        ASSERT_EQ(f->C_Initialize(&args), CKR_OK);
+    }
+    CK_SESSION_HANDLE open(CK_SLOT_ID slot, CK_FLAGS flags = CKF_SERIAL_SESSION) {
+        CK_SESSION_HANDLE session = 0;
+        EXPECT_EQ(f->C_OpenSession(slot, flags, nullptr, nullptr, &session), CKR_OK);
+        return session;
+    }
+    std::vector<CK_OBJECT_HANDLE> find(CK_SESSION_HANDLE session,
+                                       std::vector<CK_ATTRIBUTE> attributes) {
+        EXPECT_EQ(f->C_FindObjectsInit(session, attributes.data(), attributes.size()), CKR_OK);
+        std::vector<CK_OBJECT_HANDLE> out(64);
+        CK_ULONG count = 0;
+        EXPECT_EQ(f->C_FindObjects(session, out.data(), out.size(), &count), CKR_OK);
+        EXPECT_EQ(f->C_FindObjectsFinal(session), CKR_OK);
+        out.resize(count);
+        return out;
+    }
+    Bytes attribute(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type) {
+        CK_ATTRIBUTE a{type, nullptr, 0};
+        EXPECT_EQ(f->C_GetAttributeValue(session, object, &a, 1), CKR_OK);
+        Bytes value(a.ulValueLen);
+        a.pValue = value.data();
+        EXPECT_EQ(f->C_GetAttributeValue(session, object, &a, 1), CKR_OK);
+        return value;
+    }
+    // Certificates by label, with their CKA_TRUSTED.
+    std::map<std::string, bool> certificates(CK_SESSION_HANDLE session) {
+        CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+        std::map<std::string, bool> out;
+        for (CK_OBJECT_HANDLE h : find(session, {{CKA_CLASS, &cls, sizeof cls}})) {
+            Bytes label = attribute(session, h, CKA_LABEL);
+            out[std::string(label.begin(), label.end())] = attribute(session, h, CKA_TRUSTED)[0];
+        }
+        return out;
+    }
+    CK_ULONG nssServerTrust(CK_SESSION_HANDLE session, const std::string& label) {
+        CK_OBJECT_CLASS cls = CKO_NSS_TRUST;
+        auto found = find(session, {{CKA_CLASS, &cls, sizeof cls},
+                                    {CKA_LABEL, const_cast<char*>(label.data()), label.size()}});
+        EXPECT_EQ(found.size(), 1u);
+        if (found.empty()) {
+            return 0;
+        }
+        Bytes value = attribute(session, found[0], CKA_TRUST_SERVER_AUTH);
+        CK_ULONG trust = 0;
+        std::memcpy(&trust, value.data(), sizeof trust);
+        return trust;
+    }
+
+    CK_FUNCTION_LIST_PTR f = nullptr;
+    Issued root;
+    std::string openId;
+};
+
+AnchorScope scoped(std::vector<std::string> protocols, std::vector<std::string> permit) {
+    AnchorScope s;
+    s.protocols = std::move(protocols);
+    for (const auto& p : permit) {
+        s.permitted.push_back(*policy::parseNameSubtree(p));
+    }
+    return s;
+}
+
+TEST_F(TrustModuleTest, EachAnchorGetsWhatEachClientCanEnforce) {
+    addAnchor(system(), selfSigned(caSpec("Brazil Root")), scoped({}, {".br"}), "Brazil Root");
+    addAnchor(system(), selfSigned(caSpec("Mail Root")), scoped({"smtp"}, {}), "Mail Root");
+    AnchorScope late;
+    late.notAfter = kNow + 86400;
+    addAnchor(system(), selfSigned(caSpec("Late Root")), late, "Late Root");
+    initialize();
+    CK_SESSION_HANDLE s = open(kSystemSlot);
+
+    auto certs = certificates(s);
+    EXPECT_EQ(certs, (std::map<std::string, bool>{{"Open Root", true}, {"Brazil Root", true}}))
+        << "an smtp-only anchor and one with a not-after override are exported to nobody";
+    EXPECT_EQ(nssServerTrust(s, "Open Root"), CKT_NSS_TRUSTED_DELEGATOR);
+    EXPECT_EQ(nssServerTrust(s, "Brazil Root"), CKT_NSS_MUST_VERIFY_TRUST)
+        << "NSS ignores stapled NameConstraints: a name-scoped anchor must not be its anchor";
+
+    // GnuTLS gets the name scope as stapled NameConstraints, and only the scoped anchor does.
+    CK_OBJECT_CLASS ext = CKO_X_CERTIFICATE_EXTENSION;
+    const std::uint8_t ncOid[] = {0x06, 0x03, 0x55, 0x1d, 0x1e};
+    auto nc = find(s, {{CKA_CLASS, &ext, sizeof ext},
+                       {CKA_OBJECT_ID, const_cast<std::uint8_t*>(ncOid), sizeof ncOid}});
+    ASSERT_EQ(nc.size(), 1u);
+    Bytes label = attribute(s, nc[0], CKA_LABEL);
+    EXPECT_EQ(std::string(label.begin(), label.end()), "Brazil Root");
+
+    // gcr's anchored assertions: what NSS gets, so not the name-scoped anchor.
+    CK_OBJECT_CLASS assertion = kClassTrustAssertion;
+    CK_ULONG anchored = kAssertionAnchored;
+    std::string serverAuth = policy::kPurposeServerAuth;
+    auto assertions = find(s, {{CKA_CLASS, &assertion, sizeof assertion},
+                               {kAttrAssertionType, &anchored, sizeof anchored},
+                               {kAttrPurpose, serverAuth.data(), serverAuth.size()}});
+    ASSERT_EQ(assertions.size(), 1u);
+    EXPECT_EQ(attribute(s, assertions[0], kAttrCertificateValue), root.der);
+
+    // The user token holds the user store's objects only.
+    EXPECT_TRUE(certificates(open(kUserSlot)).empty());
+}
+
+TEST_F(TrustModuleTest, AChangeMadeElsewhereShowsAtTheNextSearch) {
+    initialize();
+    CK_SESSION_HANDLE s = open(kSystemSlot);
+    EXPECT_EQ(certificates(s).size(), 1u);
+    // Another connection to the store, as the CLI or the daemon would be.
+    addAnchor(system(), selfSigned(caSpec("Second Root")), {}, "Second Root");
+    EXPECT_EQ(certificates(s),
+              (std::map<std::string, bool>{{"Open Root", true}, {"Second Root", true}}));
+    ASSERT_OK(system().addDistrust({DistrustKind::Certificate, root.der, "bad root"}));
+    auto after = certificates(s);
+    EXPECT_EQ(after.count("Open Root"), 0u) << "a distrusted anchor is no longer an anchor";
+    EXPECT_EQ(after.at("bad root"), false);
+}
+
+TEST_F(TrustModuleTest, GcrPinnedCertificateAssertionsArePins) {
+    Issued leaf = selfSigned(serverSpec("www.example.com"));
+    user();  // the user store exists, as a session daemon would have made it
+    initialize();
+    CK_SESSION_HANDLE s = open(kUserSlot, CKF_SERIAL_SESSION | CKF_RW_SESSION);
+    CK_OBJECT_CLASS cls = kClassTrustAssertion;
+    CK_ULONG pinned = kAssertionPinned;
+    CK_BBOOL yes = CK_TRUE;
+    std::string purpose = policy::kPurposeServerAuth;
+    std::string peer = "WWW.Example.COM";
+    std::vector<CK_ATTRIBUTE> pin{{CKA_CLASS, &cls, sizeof cls},
+                                  {kAttrAssertionType, &pinned, sizeof pinned},
+                                  {kAttrCertificateValue, leaf.der.data(), leaf.der.size()},
+                                  {kAttrPurpose, purpose.data(), purpose.size()},
+                                  {kAttrPeer, peer.data(), peer.size()},
+                                  {CKA_TOKEN, &yes, sizeof yes}};
+    CK_OBJECT_HANDLE created = 0;
+    ASSERT_EQ(f->C_CreateObject(s, pin.data(), pin.size(), &created), CKR_OK);
+
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    ASSERT_EQ(pins->size(), 1u);
+    EXPECT_EQ((*pins)[0].protocol, "tls");
+    EXPECT_EQ((*pins)[0].peer, "www.example.com");
+    EXPECT_EQ((*pins)[0].origin, PinOrigin::Gcr);
+
+    // gcr's lookup: the certificate, purpose and peer as the application spells them.
+    pin.pop_back();
+    EXPECT_EQ(find(s, pin), std::vector<CK_OBJECT_HANDLE>{created});
+    std::string client = policy::kPurposeClientAuth;
+    pin[3] = {kAttrPurpose, client.data(), client.size()};
+    EXPECT_TRUE(find(s, pin).empty()) << "a tls pin is not a tls-client pin";
+
+    // A read-only session may not, the system token may not, and anchors are not pins.
+    CK_SESSION_HANDLE ro = open(kUserSlot);
+    EXPECT_EQ(f->C_DestroyObject(ro, created), CKR_SESSION_READ_ONLY);
+    ASSERT_EQ(f->C_DestroyObject(s, created), CKR_OK);
+    pins = user().listPins();
+    ASSERT_OK(pins);
+    EXPECT_TRUE(pins->empty());
+    EXPECT_EQ(f->C_DestroyObject(s, created), CKR_OBJECT_HANDLE_INVALID);
+}
+
+TEST_F(TrustModuleTest, EveryMisuseGetsItsCode) {
+    CK_SESSION_HANDLE s = 0;
+    CK_ULONG count = 0;
+    EXPECT_EQ(f->C_GetSlotList(CK_TRUE, nullptr, &count), CKR_CRYPTOKI_NOT_INITIALIZED);
+    EXPECT_EQ(f->C_Finalize(nullptr), CKR_CRYPTOKI_NOT_INITIALIZED);
+    CK_C_INITIALIZE_ARGS ownLocks{};
+    ownLocks.CreateMutex = [](CK_VOID_PTR_PTR) -> CK_RV { return CKR_OK; };
+    ownLocks.DestroyMutex = [](CK_VOID_PTR) -> CK_RV { return CKR_OK; };
+    ownLocks.LockMutex = [](CK_VOID_PTR) -> CK_RV { return CKR_OK; };
+    ownLocks.UnlockMutex = [](CK_VOID_PTR) -> CK_RV { return CKR_OK; };
+    EXPECT_EQ(f->C_Initialize(&ownLocks), CKR_CANT_LOCK);
+    ownLocks.LockMutex = nullptr;
+    EXPECT_EQ(f->C_Initialize(&ownLocks), CKR_ARGUMENTS_BAD);
+    initialize();
+    EXPECT_EQ(f->C_Initialize(nullptr), CKR_CRYPTOKI_ALREADY_INITIALIZED);
+    int reserved = 0;
+    EXPECT_EQ(f->C_Finalize(&reserved), CKR_ARGUMENTS_BAD);
+
+    // The two-call length pattern and a buffer too small.
+    EXPECT_EQ(f->C_GetSlotList(CK_TRUE, nullptr, &count), CKR_OK);
+    EXPECT_EQ(count, 2u);
+    CK_SLOT_ID one[1];
+    count = 1;
+    EXPECT_EQ(f->C_GetSlotList(CK_TRUE, one, &count), CKR_BUFFER_TOO_SMALL);
+    EXPECT_EQ(count, 2u);
+    CK_TOKEN_INFO token;
+    EXPECT_EQ(f->C_GetTokenInfo(7, &token), CKR_SLOT_ID_INVALID);
+    EXPECT_EQ(f->C_OpenSession(7, CKF_SERIAL_SESSION, nullptr, nullptr, &s), CKR_SLOT_ID_INVALID);
+    EXPECT_EQ(f->C_OpenSession(kSystemSlot, 0, nullptr, nullptr, &s),
+              CKR_SESSION_PARALLEL_NOT_SUPPORTED);
+    EXPECT_EQ(
+        f->C_OpenSession(kSystemSlot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s),
+        CKR_TOKEN_WRITE_PROTECTED);
+    EXPECT_EQ(f->C_OpenSession(kSystemSlot, CKF_SERIAL_SESSION, nullptr, nullptr, nullptr),
+              CKR_ARGUMENTS_BAD);
+    s = open(kSystemSlot);
+
+    CK_OBJECT_HANDLE objects[4];
+    EXPECT_EQ(f->C_FindObjects(s, objects, 4, &count), CKR_OPERATION_NOT_INITIALIZED);
+    EXPECT_EQ(f->C_FindObjectsFinal(s), CKR_OPERATION_NOT_INITIALIZED);
+    EXPECT_EQ(f->C_FindObjectsInit(s, nullptr, 0), CKR_OK);
+    EXPECT_EQ(f->C_FindObjectsInit(s, nullptr, 0), CKR_OPERATION_ACTIVE);
+    ASSERT_EQ(f->C_FindObjects(s, objects, 4, &count), CKR_OK);
+    ASSERT_GT(count, 0u);
+    EXPECT_EQ(f->C_FindObjectsFinal(s), CKR_OK);
+
+    CK_OBJECT_HANDLE cert = objects[0];
+    std::uint8_t small[1];
+    CK_ATTRIBUTE attributes[] = {
+        {CKA_LABEL, small, sizeof small}, {CKA_MODULUS, nullptr, 0}, {CKA_TOKEN, nullptr, 0}};
+    EXPECT_EQ(f->C_GetAttributeValue(s, cert, attributes, 3), CKR_ATTRIBUTE_TYPE_INVALID);
+    EXPECT_EQ(attributes[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);  // too small
+    EXPECT_EQ(attributes[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);  // not there
+    EXPECT_EQ(attributes[2].ulValueLen, sizeof(CK_BBOOL));            // still answered
+    CK_ATTRIBUTE label{CKA_LABEL, small, sizeof small};
+    EXPECT_EQ(f->C_GetAttributeValue(s, cert, &label, 1), CKR_BUFFER_TOO_SMALL);
+    EXPECT_EQ(f->C_GetAttributeValue(s, 999999, &label, 1), CKR_OBJECT_HANDLE_INVALID);
+    EXPECT_EQ(f->C_GetAttributeValue(999, cert, &label, 1), CKR_SESSION_HANDLE_INVALID);
+    // A system object is not reachable from the user token's session.
+    CK_SESSION_HANDLE u = open(kUserSlot);
+    EXPECT_EQ(f->C_GetAttributeValue(u, cert, &label, 1), CKR_OBJECT_HANDLE_INVALID);
+
+    EXPECT_EQ(f->C_SetAttributeValue(s, cert, &label, 1), CKR_ACTION_PROHIBITED);
+    EXPECT_EQ(f->C_DestroyObject(s, cert), CKR_TOKEN_WRITE_PROTECTED);
+    CK_OBJECT_HANDLE created = 0;
+    EXPECT_EQ(f->C_CreateObject(s, &label, 1, &created), CKR_TOKEN_WRITE_PROTECTED);
+    CK_SESSION_HANDLE rw = open(kUserSlot, CKF_SERIAL_SESSION | CKF_RW_SESSION);
+    CK_OBJECT_CLASS certificateClass = CKO_CERTIFICATE;
+    CK_ATTRIBUTE notAPin[] = {{CKA_CLASS, &certificateClass, sizeof certificateClass}};
+    EXPECT_EQ(f->C_CreateObject(rw, notAPin, 1, &created), CKR_TEMPLATE_INCOMPLETE);
+    CK_MECHANISM mechanism{CKM_SHA256, nullptr, 0};
+    EXPECT_EQ(f->C_DigestInit(s, &mechanism), CKR_FUNCTION_NOT_SUPPORTED);
+    EXPECT_EQ(f->C_SignInit(999, &mechanism, cert), CKR_SESSION_HANDLE_INVALID);
+    EXPECT_EQ(f->C_Login(s, CKU_USER, nullptr, 0), CKR_FUNCTION_NOT_SUPPORTED);
+
+    EXPECT_EQ(f->C_CloseSession(s), CKR_OK);
+    EXPECT_EQ(f->C_CloseSession(s), CKR_SESSION_HANDLE_INVALID);
+    EXPECT_EQ(f->C_CloseAllSessions(7), CKR_SLOT_ID_INVALID);
+}
+
+}  // namespace
+}  // namespace peertrust::testing

@@ -1,0 +1,85 @@
+// The trust module's state behind the PKCS#11 C ABI: two read-mostly tokens (slot 1 the
+// system store, slot 2 the calling user's store), sessions and object searches. Every call
+// refreshes from the store when it changed, so a running program sees a change made with the
+// CLI at its next search. Thread-safe: one lock around the whole state.
+#pragma once
+
+#include <p11-kit/pkcs11.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ModuleOptions.h"
+#include "TrustObject.h"
+#include "policy/PolicyEngine.h"
+
+namespace peertrust::trustmodule {
+
+inline constexpr CK_SLOT_ID kSystemSlot = 1;
+inline constexpr CK_SLOT_ID kUserSlot = 2;
+
+class TrustModule {
+public:
+    CK_RV initialize(CK_VOID_PTR initArgs);
+    CK_RV finalize(CK_VOID_PTR reserved);
+    CK_RV getInfo(CK_INFO_PTR info);
+    CK_RV getSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR slots, CK_ULONG_PTR count);
+    CK_RV getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info);
+    CK_RV getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info);
+    CK_RV getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count);
+    CK_RV getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info);
+    CK_RV openSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE_PTR session);
+    CK_RV closeSession(CK_SESSION_HANDLE session);
+    CK_RV closeAllSessions(CK_SLOT_ID slot);
+    CK_RV getSessionInfo(CK_SESSION_HANDLE session, CK_SESSION_INFO_PTR info);
+    CK_RV createObject(CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR attributes, CK_ULONG count,
+                       CK_OBJECT_HANDLE_PTR object);
+    CK_RV destroyObject(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object);
+    CK_RV getObjectSize(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ULONG_PTR size);
+    CK_RV getAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
+                            CK_ATTRIBUTE_PTR attributes, CK_ULONG count);
+    CK_RV findObjectsInit(CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR attributes, CK_ULONG count);
+    CK_RV findObjects(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE_PTR objects, CK_ULONG max,
+                      CK_ULONG_PTR count);
+    CK_RV findObjectsFinal(CK_SESSION_HANDLE session);
+    // Every other session-taking function: the checks, then CKR_FUNCTION_NOT_SUPPORTED.
+    CK_RV unsupported(CK_SESSION_HANDLE session);
+
+private:
+    struct Session {
+        CK_SLOT_ID slot = kSystemSlot;
+        CK_FLAGS flags = 0;
+        std::optional<std::vector<CK_OBJECT_HANDLE>> found;  // a search in progress
+        std::size_t next = 0;
+    };
+
+    CK_RV checkInitialized() const;
+    Session* sessionFor(CK_SESSION_HANDLE handle);
+    const TrustObject* objectFor(const Session& session, CK_OBJECT_HANDLE handle) const;
+    // Opens the stores on first use and rebuilds the objects when the store changed.
+    void refresh();
+    Result<void> openEngine(bool createUserStore);
+
+    std::mutex m_mutex;
+    bool m_initialized = false;
+    ModuleOptions m_options;
+    std::unique_ptr<policy::PolicyEngine> m_engine;
+    std::uint64_t m_generation = 0;
+
+    std::vector<TrustObject> m_objects;
+    std::map<CK_OBJECT_HANDLE, std::size_t> m_index;
+    std::map<std::string, CK_OBJECT_HANDLE> m_handleOf;  // identity -> handle, kept for life
+    CK_OBJECT_HANDLE m_nextHandle = 1;
+
+    std::map<CK_SESSION_HANDLE, Session> m_sessions;
+    CK_SESSION_HANDLE m_nextSession = 1;
+};
+
+// The module's one instance, as the C ABI needs.
+TrustModule& theTrustModule();
+
+}  // namespace peertrust::trustmodule
