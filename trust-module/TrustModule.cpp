@@ -298,12 +298,9 @@ CK_RV TrustModule::closeAllSessions(CK_SLOT_ID slot) {
 
 CK_RV TrustModule::getSessionInfo(CK_SESSION_HANDLE handle, CK_SESSION_INFO_PTR info) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    Session* session = nullptr;
+    if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
-    }
-    Session* session = sessionFor(handle);
-    if (session == nullptr) {
-        return CKR_SESSION_HANDLE_INVALID;
     }
     if (info == nullptr) {
         return CKR_ARGUMENTS_BAD;
@@ -313,6 +310,14 @@ CK_RV TrustModule::getSessionInfo(CK_SESSION_HANDLE handle, CK_SESSION_INFO_PTR 
     info->state = (session->flags & CKF_RW_SESSION) ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
     info->ulDeviceError = 0;
     return CKR_OK;
+}
+
+CK_RV TrustModule::checkSession(CK_SESSION_HANDLE handle, Session*& session) {
+    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+        return rv;
+    }
+    session = sessionFor(handle);
+    return session ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
 }
 
 TrustModule::Session* TrustModule::sessionFor(CK_SESSION_HANDLE handle) {
@@ -386,12 +391,9 @@ void TrustModule::refresh() {
 CK_RV TrustModule::findObjectsInit(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR attributes,
                                    CK_ULONG count) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    Session* session = nullptr;
+    if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
-    }
-    Session* session = sessionFor(handle);
-    if (session == nullptr) {
-        return CKR_SESSION_HANDLE_INVALID;
     }
     if (attributes == nullptr && count != 0) {
         return CKR_ARGUMENTS_BAD;
@@ -415,12 +417,9 @@ CK_RV TrustModule::findObjectsInit(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR at
 CK_RV TrustModule::findObjects(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE_PTR objects, CK_ULONG max,
                                CK_ULONG_PTR count) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    Session* session = nullptr;
+    if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
-    }
-    Session* session = sessionFor(handle);
-    if (session == nullptr) {
-        return CKR_SESSION_HANDLE_INVALID;
     }
     if (count == nullptr || (objects == nullptr && max != 0)) {
         return CKR_ARGUMENTS_BAD;
@@ -438,12 +437,9 @@ CK_RV TrustModule::findObjects(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE_PTR ob
 
 CK_RV TrustModule::findObjectsFinal(CK_SESSION_HANDLE handle) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    Session* session = nullptr;
+    if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
-    }
-    Session* session = sessionFor(handle);
-    if (session == nullptr) {
-        return CKR_SESSION_HANDLE_INVALID;
     }
     if (!session->found) {
         return CKR_OPERATION_NOT_INITIALIZED;
@@ -455,12 +451,9 @@ CK_RV TrustModule::findObjectsFinal(CK_SESSION_HANDLE handle) {
 CK_RV TrustModule::getAttributeValue(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle,
                                      CK_ATTRIBUTE_PTR attributes, CK_ULONG count) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    Session* session = nullptr;
+    if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
-    }
-    Session* session = sessionFor(handle);
-    if (session == nullptr) {
-        return CKR_SESSION_HANDLE_INVALID;
     }
     const TrustObject* object = objectFor(*session, objectHandle);
     if (object == nullptr) {
@@ -494,12 +487,9 @@ CK_RV TrustModule::getAttributeValue(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE 
 CK_RV TrustModule::getObjectSize(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle,
                                  CK_ULONG_PTR size) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    Session* session = nullptr;
+    if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
-    }
-    Session* session = sessionFor(handle);
-    if (session == nullptr) {
-        return CKR_SESSION_HANDLE_INVALID;
     }
     if (objectFor(*session, objectHandle) == nullptr) {
         return CKR_OBJECT_HANDLE_INVALID;
@@ -514,12 +504,9 @@ CK_RV TrustModule::getObjectSize(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE obje
 CK_RV TrustModule::createObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR attributes,
                                 CK_ULONG count, CK_OBJECT_HANDLE_PTR object) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    Session* session = nullptr;
+    if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
-    }
-    Session* session = sessionFor(handle);
-    if (session == nullptr) {
-        return CKR_SESSION_HANDLE_INVALID;
     }
     if ((attributes == nullptr && count != 0) || object == nullptr) {
         return CKR_ARGUMENTS_BAD;
@@ -580,12 +567,9 @@ CK_RV TrustModule::createObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR attri
 
 CK_RV TrustModule::destroyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    Session* session = nullptr;
+    if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
-    }
-    Session* session = sessionFor(handle);
-    if (session == nullptr) {
-        return CKR_SESSION_HANDLE_INVALID;
     }
     const TrustObject* object = objectFor(*session, objectHandle);
     if (object == nullptr) {
@@ -610,10 +594,9 @@ CK_RV TrustModule::destroyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE obje
 
 CK_RV TrustModule::unsupported(CK_SESSION_HANDLE handle) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
-        return rv;
-    }
-    return sessionFor(handle) ? CKR_FUNCTION_NOT_SUPPORTED : CKR_SESSION_HANDLE_INVALID;
+    Session* session = nullptr;
+    CK_RV rv = checkSession(handle, session);
+    return rv == CKR_OK ? CKR_FUNCTION_NOT_SUPPORTED : rv;
 }
 
 }  // namespace peertrust::trustmodule

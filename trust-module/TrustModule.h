@@ -59,6 +59,8 @@ private:
 
     CK_RV checkInitialized() const;
     Session* sessionFor(CK_SESSION_HANDLE handle);
+    // The checks every session-taking call starts with: initialised, and a live session.
+    CK_RV checkSession(CK_SESSION_HANDLE handle, Session*& session);
     const TrustObject* objectFor(const Session& session, CK_OBJECT_HANDLE handle) const;
     // Opens the stores on first use and rebuilds the objects when the store changed.
     void refresh();
