@@ -1,7 +1,8 @@
 #!/bin/bash
 # The PKCS#11 trust module with the real clients: p11-kit's tools list it and its anchors,
-# and gnutls-cli, trusting only our token, accepts exactly what the daemon's scopes allow
-# (stapled NameConstraints, no serverAuth for an smtp-only anchor, distrust). The store is
+# gnutls-cli, trusting only our token, accepts exactly what the daemon's scopes allow
+# (stapled NameConstraints, no serverAuth for an smtp-only anchor, distrust), and NSS
+# (modutil, certutil, vfychain) gets no more than it can enforce. The store is
 # changed with the CLI while nothing restarts. Root installs the module file under
 # /etc/pkcs11/modules (p11-kit reads no per-user file for root) and removes it afterwards.
 # usage: check-trust-module.sh BUILD_DIR
@@ -83,6 +84,35 @@ handshake www.gov.br www.gov.br || fail "www.gov.br from the .br-scoped anchor w
     fail "www.example.ar from the .br-scoped anchor was accepted (NameConstraints not stapled)"
 ! handshake mx.example.com mx.example.com || fail "the smtp-only anchor was a serverAuth anchor"
 handshake www.example.com www.example.com || fail "the unscoped anchor was refused"
+
+echo "== NSS: modutil, certutil trust flags, vfychain"
+ca bad "Bad Root"
+server_cert bad www.bad.example
+admin anchor add bad.pem --label "Bad Root" >/dev/null
+admin distrust add bad.pem >/dev/null
+mkdir nssdb
+certutil -N -d sql:nssdb --empty-password
+echo | modutil -dbdir sql:nssdb -add peertrust -libfile "$module" -force >/dev/null
+modutil -dbdir sql:nssdb -list | grep -q "token: peertrust system" || fail "NSS does not see our token"
+flags() {  # nickname -> NSS trust flags, as "SSL,S/MIME,JAR/XPI"
+    certutil -L -d sql:nssdb -h all | sed -n "s/^peertrust system:$1 *\([^ ]*\) *$/\1/p"
+}
+nss_list=$(certutil -L -d sql:nssdb -h all)
+echo "$nss_list"
+# An unscoped anchor is a trusted delegator (C) for TLS servers; a name-scoped one is not an
+# anchor at all for NSS, which cannot be given the scope; a distrusted one is prohibited.
+for name in "Open Root" "Brazil Root" "Bad Root"; do
+    grep -q "^peertrust system:$name " <<<"$nss_list" || fail "NSS does not list $name"
+done
+[[ $(flags "Open Root") == C*,* ]] || fail "NSS: Open Root not a trusted CA: $(flags "Open Root")"
+[[ $(flags "Brazil Root") != *[CT]* ]] || fail "NSS: name-scoped Brazil Root is an anchor"
+[[ $(flags "Bad Root") != *[CT]* ]] || fail "NSS: distrusted Bad Root is an anchor"
+[[ $(flags "Bad Root") == p* ]] || fail "NSS: distrusted Bad Root not marked untrusted"
+! grep -q "Mail Root" <<<"$nss_list" || fail "NSS lists the smtp-only anchor"
+vfy() { vfychain -d sql:nssdb -a -u 1 "$1.pem" >/dev/null 2>&1; }  # -u 1: TLS server
+vfy www.example.com || fail "vfychain refused a leaf of the unscoped anchor"
+! vfy www.bad.example || fail "vfychain accepted a leaf of the distrusted anchor"
+! vfy www.gov.br || fail "vfychain accepted a leaf of the name-scoped anchor (NSS cannot scope)"
 
 echo "== a change with the CLI reaches the next client, nothing restarted"
 ca late "Late Root"
