@@ -22,10 +22,13 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 mkdir -p /etc/pkcs11/modules
-printf 'module: %s\ntrust-policy: yes\n' "$module" > "$modfile"
+# The module file cmake installs, pointing at the module in the build tree.
+sed "s|^module:.*|module: $module|" "$build/trust-module/peertrust-trust.module" > "$modfile"
 # The module finds the stores through these (the defaults are the machine's own stores).
 export PEERTRUST_SYSTEM_DB="$work/system.db" PEERTRUST_USER_DB="$work/user.db"
-admin() { "$cli" --db "$PEERTRUST_SYSTEM_DB" "$@"; }
+admin() { "$cli" --system --db "$PEERTRUST_SYSTEM_DB" "$@"; }
+person() { "$cli" --db "$PEERTRUST_USER_DB" --system-db "$PEERTRUST_SYSTEM_DB" "$@"; }
+der() { certtool --certificate-info --infile "$1.pem" --outder --outfile "$1.der" >/dev/null; }
 
 cd "$work"
 ca() {  # name cn
@@ -54,7 +57,7 @@ admin anchor add mail.pem --protocols smtp --label "Mail Root" >/dev/null
 admin anchor add open.pem --label "Open Root" >/dev/null
 
 echo "== p11-kit sees the module and its anchors"
-p11-kit list-modules | grep -q "library-description: peertrust trust module" ||
+grep -q "library-description: peertrust trust module" <<<"$(p11-kit list-modules)" ||
     fail "p11-kit list-modules does not show the module"
 listing=$(trust list --filter=ca-anchors)
 grep -q "label: Brazil Root" <<<"$listing" || fail "trust list lacks Brazil Root"
@@ -93,7 +96,7 @@ admin distrust add bad.pem >/dev/null
 mkdir nssdb
 certutil -N -d sql:nssdb --empty-password
 echo | modutil -dbdir sql:nssdb -add peertrust -libfile "$module" -force >/dev/null
-modutil -dbdir sql:nssdb -list | grep -q "token: peertrust system" || fail "NSS does not see our token"
+grep -q "token: peertrust system" <<<"$(modutil -dbdir sql:nssdb -list)" || fail "NSS does not see our token"
 flags() {  # nickname -> NSS trust flags, as "SSL,S/MIME,JAR/XPI"
     certutil -L -d sql:nssdb -h all | sed -n "s/^peertrust system:$1 *\([^ ]*\) *$/\1/p"
 }
@@ -114,6 +117,70 @@ vfy www.example.com || fail "vfychain refused a leaf of the unscoped anchor"
 ! vfy www.bad.example || fail "vfychain accepted a leaf of the distrusted anchor"
 ! vfy www.gov.br || fail "vfychain accepted a leaf of the name-scoped anchor (NSS cannot scope)"
 
+echo "== gcr: anchors, pins looked up, stored and removed through the module"
+for name in open mail br www.example.com www.gov.br; do der "$name"; done
+# gcr's answer as printed: "yes" or "no"; an error prints neither, so it never passes as "no".
+expect() {  # yes|no message command...
+    local want=$1 message=$2 got
+    shift 2
+    got=$("$@" 2>>"$work/gcr.log" || true)
+    [ "$got" = "$want" ] || fail "$message (gcr said '${got:-an error}', see $work/gcr.log)"
+}
+gcr_check="$build/tests/peertrust_gcr_trust_check"
+expect yes "gcr: Open Root is not anchored" "$gcr_check" anchored open.der server-auth
+expect no "gcr: smtp-only Mail Root anchored" "$gcr_check" anchored mail.der server-auth
+expect no "gcr: smtp-only Mail Root anchored for email" "$gcr_check" anchored mail.der email
+expect no "gcr: name-scoped Brazil Root anchored (gcr cannot scope)" \
+    "$gcr_check" anchored br.der server-auth
+expect no "gcr: pinned before any pin exists" \
+    "$gcr_check" pinned www.example.com.der server-auth www.example.com
+person pin add --protocol tls --peer www.example.com --chain www.example.com.pem >/dev/null
+expect yes "gcr: a pin added with the CLI is not seen" \
+    "$gcr_check" pinned www.example.com.der server-auth www.example.com
+expect no "gcr: a pin is seen for another peer" \
+    "$gcr_check" pinned www.example.com.der server-auth other.example.com
+expect no "gcr: another key is seen as pinned" \
+    "$gcr_check" pinned www.gov.br.der server-auth www.example.com
+expect yes "gcr: add pin failed" "$gcr_check" add-pin www.gov.br.der server-auth www.gov.br
+grep -E -q "www\.gov\.br +tls .* gcr " <<<"$(person pin list)" ||
+    fail "gcr's pin is not in peertrust pin list: $(person pin list)"
+expect yes "gcr: its own pin is not seen" \
+    "$gcr_check" pinned www.gov.br.der server-auth www.gov.br
+expect yes "gcr: remove pin failed" "$gcr_check" remove-pin www.gov.br.der server-auth www.gov.br
+! grep -q "www\.gov\.br" <<<"$(person pin list)" || fail "gcr's removed pin is still listed"
+
+echo "== an unprivileged user, no daemon: the stored system state, never root's pins"
+# Nothing in this script starts peertrustd: every answer so far came from the stores.
+user=peertrust-test
+id "$user" >/dev/null 2>&1 ||
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+chmod 755 "$work"
+mkdir "$work/home"
+chown "$user" "$work/home"
+as_user() {  # its own HOME, so its own user store; the system store the admin wrote
+    setpriv --reuid "$user" --regid "$(id -g "$user")" --init-groups \
+        env -i PATH="$PATH" HOME="$work/home" PEERTRUST_SYSTEM_DB="$PEERTRUST_SYSTEM_DB" "$@"
+}
+expect yes "the unprivileged user does not see the system anchor" \
+    as_user "$gcr_check" anchored open.der server-auth
+grep -q "label: Open Root" <<<"$(as_user trust list --filter=ca-anchors)" ||
+    fail "trust list as the unprivileged user lacks Open Root"
+expect no "the unprivileged user sees root's pin" \
+    as_user "$gcr_check" pinned www.example.com.der server-auth www.example.com
+# Pointed at root's store (mode 0600) the module cannot honour that user's distrust, so it
+# fails closed: no pins and no anchors either.
+expect no "the unprivileged user read root's pins" \
+    as_user env PEERTRUST_USER_DB="$PEERTRUST_USER_DB" "$gcr_check" pinned www.example.com.der server-auth www.example.com
+expect no "an unreadable user store did not fail closed" \
+    as_user env PEERTRUST_USER_DB="$PEERTRUST_USER_DB" "$gcr_check" anchored open.der server-auth
+# gcr stores the user's pin in the user's own store, which the user's CLI lists.
+expect yes "the unprivileged user cannot store a pin through gcr" \
+    as_user "$gcr_check" add-pin www.gov.br.der server-auth www.gov.br
+grep -q "www\.gov\.br" <<<"$(as_user "$cli" --db "$work/home/.local/share/peertrust/user.db" \
+    --system-db "$PEERTRUST_SYSTEM_DB" pin list)" ||
+    fail "the unprivileged user's gcr pin is not in its own store"
+! grep -q "www\.gov\.br" <<<"$(person pin list)" || fail "the unprivileged user's pin reached root"
+
 echo "== a change with the CLI reaches the next client, nothing restarted"
 ca late "Late Root"
 server_cert late www.late.example
@@ -122,5 +189,5 @@ admin anchor add late.pem --label "Late Root" >/dev/null
 handshake www.late.example www.late.example || fail "Late Root not trusted after it was added"
 admin distrust add open.pem >/dev/null
 ! handshake www.example.com www.example.com || fail "a distrusted anchor was still trusted"
-trust list --filter=blocklist | grep -q "label: " || fail "trust list shows no distrusted certificate"
+grep -q "label: " <<<"$(trust list --filter=blocklist)" || fail "trust list shows no distrusted certificate"
 echo "PASS"
