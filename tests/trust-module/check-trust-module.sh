@@ -38,7 +38,8 @@ ca() {  # name cn
         --outfile "$1.pem" 2>/dev/null
 }
 server_cert() {  # ca host
-    printf 'cn = "%s"\ndns_name = "%s"\ntls_www_server\nexpiration_days = 30\n' "$2" "$2" > "$2.tmpl"
+    printf 'cn = "%s"\ndns_name = "%s"\ntls_www_server\nexpiration_days = 30\n' "$2" "$2" \
+        >"$2.tmpl"
     certtool --generate-privkey --key-type ecdsa --outfile "$2.key" 2>/dev/null
     certtool --generate-certificate --load-privkey "$2.key" --load-ca-certificate "$1.pem" \
         --load-ca-privkey "$1.key" --template "$2.tmpl" --outfile "$2.pem" 2>/dev/null
@@ -96,7 +97,8 @@ admin distrust add bad.pem >/dev/null
 mkdir nssdb
 certutil -N -d sql:nssdb --empty-password
 echo | modutil -dbdir sql:nssdb -add peertrust -libfile "$module" -force >/dev/null
-grep -q "token: peertrust system" <<<"$(modutil -dbdir sql:nssdb -list)" || fail "NSS does not see our token"
+grep -q "token: peertrust system" <<<"$(modutil -dbdir sql:nssdb -list)" ||
+    fail "NSS does not see our token"
 flags() {  # nickname -> NSS trust flags, as "SSL,S/MIME,JAR/XPI"
     certutil -L -d sql:nssdb -h all | sed -n "s/^peertrust system:$1 *\([^ ]*\) *$/\1/p"
 }
@@ -170,7 +172,8 @@ expect no "the unprivileged user sees root's pin" \
 # Pointed at root's store (mode 0600) the module cannot honour that user's distrust, so it
 # fails closed: no pins and no anchors either.
 expect no "the unprivileged user read root's pins" \
-    as_user env PEERTRUST_USER_DB="$PEERTRUST_USER_DB" "$gcr_check" pinned www.example.com.der server-auth www.example.com
+    as_user env PEERTRUST_USER_DB="$PEERTRUST_USER_DB" "$gcr_check" pinned www.example.com.der \
+    server-auth www.example.com
 expect no "an unreadable user store did not fail closed" \
     as_user env PEERTRUST_USER_DB="$PEERTRUST_USER_DB" "$gcr_check" anchored open.der server-auth
 # gcr stores the user's pin in the user's own store, which the user's CLI lists.
@@ -189,5 +192,6 @@ admin anchor add late.pem --label "Late Root" >/dev/null
 handshake www.late.example www.late.example || fail "Late Root not trusted after it was added"
 admin distrust add open.pem >/dev/null
 ! handshake www.example.com www.example.com || fail "a distrusted anchor was still trusted"
-grep -q "label: " <<<"$(trust list --filter=blocklist)" || fail "trust list shows no distrusted certificate"
+grep -q "label: " <<<"$(trust list --filter=blocklist)" ||
+    fail "trust list shows no distrusted certificate"
 echo "PASS"
