@@ -5,12 +5,14 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include "Pkcs11Entry.h"
 #include "TrustModule.h"
 #include "VendorDefinitions.h"
 #include "policy/AnchorScope.h"
 #include "support/EngineFixture.h"
+#include "support/TestBus.h"
 
 namespace peertrust::testing {
 namespace {
@@ -145,6 +147,15 @@ TEST_F(TrustModuleTest, AChangeMadeElsewhereShowsAtTheNextSearch) {
     auto after = certificates(s);
     EXPECT_EQ(after.count("Open Root"), 0u) << "a distrusted anchor is no longer an anchor";
     EXPECT_EQ(after.at("bad root"), false);
+
+    // The peertrust CLI, a separate process writing the same store.
+    const auto pem = systemPath().parent_path() / "cli-root.pem";
+    std::ofstream(pem) << selfSigned(caSpec("CLI Root")).pem;
+    const std::string command = builtProgram("peertrust") + " --system --db " +
+                                systemPath().string() + " anchor add " + pem.string() +
+                                " --label 'CLI Root' >/dev/null";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    EXPECT_EQ(certificates(s).count("CLI Root"), 1u) << "the CLI's anchor is not seen";
 }
 
 TEST_F(TrustModuleTest, GcrPinnedCertificateAssertionsArePins) {
