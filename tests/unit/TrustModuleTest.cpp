@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include "Pkcs11Entry.h"
 #include "TrustModule.h"
@@ -279,6 +280,107 @@ TEST_F(TrustModuleTest, EveryMisuseGetsItsCode) {
     EXPECT_EQ(f->C_CloseSession(s), CKR_OK);
     EXPECT_EQ(f->C_CloseSession(s), CKR_SESSION_HANDLE_INVALID);
     EXPECT_EQ(f->C_CloseAllSessions(7), CKR_SLOT_ID_INVALID);
+}
+
+// Every session-taking function of the list: not initialised, then a handle that is no session.
+TEST_F(TrustModuleTest, EveryFunctionChecksItsSessionFirst) {
+    CK_BYTE byte = 0;
+    CK_ULONG length = 1;
+    CK_MECHANISM mechanism{CKM_SHA256, nullptr, 0};
+    CK_OBJECT_HANDLE object = 0;
+    CK_ATTRIBUTE attribute{CKA_LABEL, nullptr, 0};
+    CK_SESSION_INFO info;
+    const std::vector<std::pair<const char*, std::function<CK_RV(CK_SESSION_HANDLE)>>> calls = {
+        {"C_CloseSession", [&](auto h) { return f->C_CloseSession(h); }},
+        {"C_GetSessionInfo", [&](auto h) { return f->C_GetSessionInfo(h, &info); }},
+        {"C_GetOperationState",
+         [&](auto h) { return f->C_GetOperationState(h, nullptr, &length); }},
+        {"C_SetOperationState", [&](auto h) { return f->C_SetOperationState(h, &byte, 1, 0, 0); }},
+        {"C_Login", [&](auto h) { return f->C_Login(h, CKU_USER, &byte, 1); }},
+        {"C_Logout", [&](auto h) { return f->C_Logout(h); }},
+        {"C_InitPIN", [&](auto h) { return f->C_InitPIN(h, &byte, 1); }},
+        {"C_SetPIN", [&](auto h) { return f->C_SetPIN(h, &byte, 1, &byte, 1); }},
+        {"C_CreateObject", [&](auto h) { return f->C_CreateObject(h, &attribute, 1, &object); }},
+        {"C_CopyObject", [&](auto h) { return f->C_CopyObject(h, 1, &attribute, 1, &object); }},
+        {"C_DestroyObject", [&](auto h) { return f->C_DestroyObject(h, 1); }},
+        {"C_GetObjectSize", [&](auto h) { return f->C_GetObjectSize(h, 1, &length); }},
+        {"C_GetAttributeValue",
+         [&](auto h) { return f->C_GetAttributeValue(h, 1, &attribute, 1); }},
+        {"C_SetAttributeValue",
+         [&](auto h) { return f->C_SetAttributeValue(h, 1, &attribute, 1); }},
+        {"C_FindObjectsInit", [&](auto h) { return f->C_FindObjectsInit(h, &attribute, 1); }},
+        {"C_FindObjects", [&](auto h) { return f->C_FindObjects(h, &object, 1, &length); }},
+        {"C_FindObjectsFinal", [&](auto h) { return f->C_FindObjectsFinal(h); }},
+        {"C_EncryptInit", [&](auto h) { return f->C_EncryptInit(h, &mechanism, 1); }},
+        {"C_Encrypt", [&](auto h) { return f->C_Encrypt(h, &byte, 1, nullptr, &length); }},
+        {"C_EncryptUpdate",
+         [&](auto h) { return f->C_EncryptUpdate(h, &byte, 1, nullptr, &length); }},
+        {"C_EncryptFinal", [&](auto h) { return f->C_EncryptFinal(h, nullptr, &length); }},
+        {"C_DecryptInit", [&](auto h) { return f->C_DecryptInit(h, &mechanism, 1); }},
+        {"C_Decrypt", [&](auto h) { return f->C_Decrypt(h, &byte, 1, nullptr, &length); }},
+        {"C_DecryptUpdate",
+         [&](auto h) { return f->C_DecryptUpdate(h, &byte, 1, nullptr, &length); }},
+        {"C_DecryptFinal", [&](auto h) { return f->C_DecryptFinal(h, nullptr, &length); }},
+        {"C_DigestInit", [&](auto h) { return f->C_DigestInit(h, &mechanism); }},
+        {"C_Digest", [&](auto h) { return f->C_Digest(h, &byte, 1, nullptr, &length); }},
+        {"C_DigestUpdate", [&](auto h) { return f->C_DigestUpdate(h, &byte, 1); }},
+        {"C_DigestKey", [&](auto h) { return f->C_DigestKey(h, 1); }},
+        {"C_DigestFinal", [&](auto h) { return f->C_DigestFinal(h, nullptr, &length); }},
+        {"C_SignInit", [&](auto h) { return f->C_SignInit(h, &mechanism, 1); }},
+        {"C_Sign", [&](auto h) { return f->C_Sign(h, &byte, 1, nullptr, &length); }},
+        {"C_SignUpdate", [&](auto h) { return f->C_SignUpdate(h, &byte, 1); }},
+        {"C_SignFinal", [&](auto h) { return f->C_SignFinal(h, nullptr, &length); }},
+        {"C_SignRecoverInit", [&](auto h) { return f->C_SignRecoverInit(h, &mechanism, 1); }},
+        {"C_SignRecover", [&](auto h) { return f->C_SignRecover(h, &byte, 1, nullptr, &length); }},
+        {"C_VerifyInit", [&](auto h) { return f->C_VerifyInit(h, &mechanism, 1); }},
+        {"C_Verify", [&](auto h) { return f->C_Verify(h, &byte, 1, &byte, 1); }},
+        {"C_VerifyUpdate", [&](auto h) { return f->C_VerifyUpdate(h, &byte, 1); }},
+        {"C_VerifyFinal", [&](auto h) { return f->C_VerifyFinal(h, &byte, 1); }},
+        {"C_VerifyRecoverInit", [&](auto h) { return f->C_VerifyRecoverInit(h, &mechanism, 1); }},
+        {"C_VerifyRecover",
+         [&](auto h) { return f->C_VerifyRecover(h, &byte, 1, nullptr, &length); }},
+        {"C_DigestEncryptUpdate",
+         [&](auto h) { return f->C_DigestEncryptUpdate(h, &byte, 1, nullptr, &length); }},
+        {"C_DecryptDigestUpdate",
+         [&](auto h) { return f->C_DecryptDigestUpdate(h, &byte, 1, nullptr, &length); }},
+        {"C_SignEncryptUpdate",
+         [&](auto h) { return f->C_SignEncryptUpdate(h, &byte, 1, nullptr, &length); }},
+        {"C_DecryptVerifyUpdate",
+         [&](auto h) { return f->C_DecryptVerifyUpdate(h, &byte, 1, nullptr, &length); }},
+        {"C_GenerateKey",
+         [&](auto h) { return f->C_GenerateKey(h, &mechanism, &attribute, 1, &object); }},
+        {"C_GenerateKeyPair",
+         [&](auto h) {
+             return f->C_GenerateKeyPair(h, &mechanism, &attribute, 1, &attribute, 1, &object,
+                                         &object);
+         }},
+        {"C_WrapKey", [&](auto h) { return f->C_WrapKey(h, &mechanism, 1, 2, nullptr, &length); }},
+        {"C_UnwrapKey",
+         [&](auto h) {
+             return f->C_UnwrapKey(h, &mechanism, 1, &byte, 1, &attribute, 1, &object);
+         }},
+        {"C_DeriveKey",
+         [&](auto h) { return f->C_DeriveKey(h, &mechanism, 1, &attribute, 1, &object); }},
+        {"C_SeedRandom", [&](auto h) { return f->C_SeedRandom(h, &byte, 1); }},
+        {"C_GenerateRandom", [&](auto h) { return f->C_GenerateRandom(h, &byte, 1); }},
+    };
+    for (const auto& [name, call] : calls) {
+        EXPECT_EQ(call(1), CKR_CRYPTOKI_NOT_INITIALIZED) << name;
+    }
+    initialize();
+    for (const auto& [name, call] : calls) {
+        EXPECT_EQ(call(4242), CKR_SESSION_HANDLE_INVALID) << name;
+    }
+    // The legacy parallel functions answer the same on any session.
+    CK_SESSION_HANDLE s = open(kSystemSlot);
+    EXPECT_EQ(f->C_GetFunctionStatus(s), CKR_FUNCTION_NOT_PARALLEL);
+    EXPECT_EQ(f->C_CancelFunction(s), CKR_FUNCTION_NOT_PARALLEL);
+    // No crypto on a trust token: every operation is refused on a live session.
+    EXPECT_EQ(f->C_SignInit(s, &mechanism, 1), CKR_FUNCTION_NOT_SUPPORTED);
+    EXPECT_EQ(f->C_GenerateRandom(s, &byte, 1), CKR_FUNCTION_NOT_SUPPORTED);
+    CK_SLOT_ID slot = kSystemSlot;
+    EXPECT_EQ(f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, nullptr), CKR_FUNCTION_NOT_SUPPORTED);
+    EXPECT_EQ(f->C_InitToken(kSystemSlot, &byte, 1, &byte), CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 }  // namespace
