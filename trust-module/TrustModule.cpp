@@ -467,7 +467,7 @@ CK_RV TrustModule::getAttributeValue(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE 
     CK_RV result = CKR_OK;
     for (CK_ULONG i = 0; i < count; ++i) {
         CK_ATTRIBUTE& attribute = attributes[i];
-        const AttributeBytes* value = object->attributes.find(attribute.type);
+        const pkcs11::AttributeBytes* value = object->attributes.find(attribute.type);
         if (value == nullptr) {
             attribute.ulValueLen = CK_UNAVAILABLE_INFORMATION;
             result = CKR_ATTRIBUTE_TYPE_INVALID;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "AttributeSet.h"
 #include "crypto/Digest.h"
+#include "pkcs11/AttributeSet.h"
 #include "policy/TrustExport.h"
 
 namespace peertrust::trustmodule {
@@ -26,7 +26,7 @@ struct PinAssertion {
 struct TrustObject {
     std::string identity;  // stable across refreshes, so that handles stay valid
     StoreLayer layer = StoreLayer::System;
-    AttributeSet attributes;
+    pkcs11::AttributeSet attributes;
     std::optional<PinAssertion> pin;
 };
 

@@ -77,7 +77,8 @@ Result<CertificateFacts> factsOf(const Bytes& der) {
     return facts;
 }
 
-void commonAttributes(AttributeSet& a, CK_OBJECT_CLASS objectClass, std::string_view label) {
+void commonAttributes(pkcs11::AttributeSet& a, CK_OBJECT_CLASS objectClass,
+                      std::string_view label) {
     a.setUlong(CKA_CLASS, objectClass);
     a.setBool(CKA_TOKEN, true);
     a.setBool(CKA_PRIVATE, false);
@@ -85,9 +86,9 @@ void commonAttributes(AttributeSet& a, CK_OBJECT_CLASS objectClass, std::string_
     a.setString(CKA_LABEL, label);
 }
 
-AttributeSet certificateObject(const CertificateFacts& facts, std::string_view label, bool trusted,
-                               bool distrusted) {
-    AttributeSet a;
+pkcs11::AttributeSet certificateObject(const CertificateFacts& facts, std::string_view label,
+                                       bool trusted, bool distrusted) {
+    pkcs11::AttributeSet a;
     commonAttributes(a, CKO_CERTIFICATE, label);
     a.setUlong(CKA_CERTIFICATE_TYPE, CKC_X_509);
     a.setBool(CKA_TRUSTED, trusted);
@@ -109,9 +110,9 @@ AttributeSet certificateObject(const CertificateFacts& facts, std::string_view l
 
 // NSS's view: one trust value per purpose; anything not an anchor for a purpose must be
 // verified through a chain, and a distrusted certificate is trusted for nothing.
-AttributeSet nssTrustObject(const CertificateFacts& facts, std::string_view label,
-                            const ClientExport& nss, bool distrusted) {
-    AttributeSet a;
+pkcs11::AttributeSet nssTrustObject(const CertificateFacts& facts, std::string_view label,
+                                    const ClientExport& nss, bool distrusted) {
+    pkcs11::AttributeSet a;
     commonAttributes(a, CKO_NSS_TRUST, label);
     a.setBytes(CKA_CERT_SHA1_HASH, digest(GNUTLS_DIG_SHA1, facts.der));
     a.setBytes(CKA_CERT_MD5_HASH, digest(GNUTLS_DIG_MD5, facts.der));
@@ -137,9 +138,9 @@ AttributeSet nssTrustObject(const CertificateFacts& facts, std::string_view labe
     return a;
 }
 
-AttributeSet extensionObject(const CertificateFacts& facts, std::string_view label,
-                             const StapledExtension& extension) {
-    AttributeSet a;
+pkcs11::AttributeSet extensionObject(const CertificateFacts& facts, std::string_view label,
+                                     const StapledExtension& extension) {
+    pkcs11::AttributeSet a;
     commonAttributes(a, CKO_X_CERTIFICATE_EXTENSION, label);
     a.setBytes(CKA_PUBLIC_KEY_INFO, facts.spkiDer);
     a.setBytes(CKA_OBJECT_ID, extension.oidDer);
@@ -148,8 +149,9 @@ AttributeSet extensionObject(const CertificateFacts& facts, std::string_view lab
     return a;
 }
 
-AttributeSet assertionObject(CK_ULONG type, std::string_view label, std::string_view purpose) {
-    AttributeSet a;
+pkcs11::AttributeSet assertionObject(CK_ULONG type, std::string_view label,
+                                     std::string_view purpose) {
+    pkcs11::AttributeSet a;
     commonAttributes(a, kClassTrustAssertion, label);
     a.setUlong(kAttrAssertionType, type);
     a.setString(kAttrPurpose, purpose);
@@ -194,7 +196,7 @@ Result<void> addAnchor(const policy::ExportedAnchor& anchor, std::vector<TrustOb
     // gets, an anchor only where no name scope needs enforcing.
     if (nss.level == ExportLevel::Anchor) {
         for (const auto& purpose : nss.purposes) {
-            AttributeSet a = assertionObject(kAssertionAnchored, anchor.label, purpose);
+            pkcs11::AttributeSet a = assertionObject(kAssertionAnchored, anchor.label, purpose);
             a.setBytes(kAttrCertificateValue, facts.der);
             objects.push_back({base + "anchored/" + purpose, anchor.layer, std::move(a), {}});
         }
@@ -220,7 +222,7 @@ Result<void> addDistrust(const policy::ExportedDistrust& entry, std::vector<Trus
         return {};
     }
     // A bare key: p11-kit's form for a distrusted public key.
-    AttributeSet a;
+    pkcs11::AttributeSet a;
     commonAttributes(a, CKO_PUBLIC_KEY, entry.label);
     a.setBool(CKA_X_DISTRUSTED, true);
     a.setBytes(CKA_PUBLIC_KEY_INFO, entry.spkiDer);
@@ -235,7 +237,8 @@ void addPin(const policy::ExportedPin& pin, std::vector<TrustObject>& out) {
         (pin.keyFormat != KeyFormat::X509Chain && pin.keyFormat != KeyFormat::Spki)) {
         return;
     }
-    AttributeSet a = assertionObject(kAssertionPinned, "pin for " + pin.peer, pin.purposeOid);
+    pkcs11::AttributeSet a =
+        assertionObject(kAssertionPinned, "pin for " + pin.peer, pin.purposeOid);
     a.setString(kAttrPeer, pin.peer);
     if (pin.keyFormat == KeyFormat::X509Chain) {
         a.setBytes(kAttrCertificateValue, pin.keyData);  // the leaf, as stored

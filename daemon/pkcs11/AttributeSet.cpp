@@ -1,9 +1,9 @@
-#include "AttributeSet.h"
+#include "pkcs11/AttributeSet.h"
 
 #include <algorithm>
 #include <cstring>
 
-namespace peertrust::trustmodule {
+namespace peertrust::pkcs11 {
 
 AttributeBytes boolBytes(bool value) {
     CK_BBOOL b = value ? CK_TRUE : CK_FALSE;
@@ -54,4 +54,4 @@ bool AttributeSet::holds(CK_ATTRIBUTE_TYPE type, std::span<const std::uint8_t> v
            std::equal(bytes->begin(), bytes->end(), value.begin());
 }
 
-}  // namespace peertrust::trustmodule
+}  // namespace peertrust::pkcs11

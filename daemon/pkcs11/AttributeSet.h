@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace peertrust::trustmodule {
+namespace peertrust::pkcs11 {
 
 using AttributeBytes = std::vector<std::uint8_t>;
 
@@ -35,4 +35,4 @@ private:
 AttributeBytes boolBytes(bool value);
 AttributeBytes ulongBytes(CK_ULONG value);
 
-}  // namespace peertrust::trustmodule
+}  // namespace peertrust::pkcs11
