@@ -8,6 +8,7 @@
 #include "VendorDefinitions.h"
 #include "crypto/Certificate.h"
 #include "crypto/GnutlsHandles.h"
+#include "pkcs11/CertificateFacts.h"
 #include "policy/PeerName.h"
 #include "policy/ProtocolRegistry.h"
 
@@ -23,60 +24,6 @@ Bytes digest(gnutls_digest_algorithm_t algorithm, std::span<const std::uint8_t> 
     return out;
 }
 
-// What a certificate object and an NSS trust object need to know of a certificate.
-struct CertificateFacts {
-    Bytes der;
-    Bytes subject;
-    Bytes issuer;
-    Bytes serialDer;  // the whole DER INTEGER, as NSS expects it
-    Bytes spkiDer;
-    Bytes keyId;  // SHA-1 of the public key, the usual CKA_ID
-    bool isCa = false;
-};
-
-Result<CertificateFacts> factsOf(const Bytes& der) {
-    PEERTRUST_TRY_ASSIGN(crypto::Certificate cert, crypto::parseCertificate(der));
-    CertificateFacts facts;
-    facts.der = cert.der;
-    gnutls_x509_crt_t crt = cert.crt.get();
-    gnutls_datum_t subject{}, issuer{};
-    if (gnutls_x509_crt_get_raw_dn(crt, &subject) < 0 ||
-        gnutls_x509_crt_get_raw_issuer_dn(crt, &issuer) < 0) {
-        gnutls_free(subject.data);
-        return invalidInput("the certificate's names cannot be read");
-    }
-    facts.subject.assign(subject.data, subject.data + subject.size);
-    facts.issuer.assign(issuer.data, issuer.data + issuer.size);
-    gnutls_free(subject.data);
-    gnutls_free(issuer.data);
-
-    std::uint8_t serial[64];
-    std::size_t serialSize = sizeof serial;
-    if (gnutls_x509_crt_get_serial(crt, serial, &serialSize) < 0 || serialSize == 0) {
-        return invalidInput("the certificate's serial number cannot be read");
-    }
-    Bytes integer(serial, serial + serialSize);
-    if (integer.front() & 0x80) {
-        integer.insert(integer.begin(), 0x00);  // a DER INTEGER is signed
-    }
-    facts.serialDer = {0x02, static_cast<std::uint8_t>(integer.size())};
-    facts.serialDer.insert(facts.serialDer.end(), integer.begin(), integer.end());
-
-    PEERTRUST_TRY_ASSIGN(crypto::UniquePubkey key, crypto::makePubkey());
-    if (int rc = gnutls_pubkey_import_x509(key.get(), crt, 0); rc < 0) {
-        return crypto::gnutlsError(ErrorCategory::InvalidInput, "the certificate's key", rc);
-    }
-    PEERTRUST_TRY_ASSIGN(facts.spkiDer, crypto::exportSpki(key.get()));
-    std::uint8_t keyId[20];
-    std::size_t keyIdSize = sizeof keyId;
-    if (gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA1, keyId, &keyIdSize) >= 0) {
-        facts.keyId.assign(keyId, keyId + keyIdSize);
-    }
-    unsigned critical = 0;
-    facts.isCa = gnutls_x509_crt_get_ca_status(crt, &critical) > 0;
-    return facts;
-}
-
 void commonAttributes(pkcs11::AttributeSet& a, CK_OBJECT_CLASS objectClass,
                       std::string_view label) {
     a.setUlong(CKA_CLASS, objectClass);
@@ -86,8 +33,8 @@ void commonAttributes(pkcs11::AttributeSet& a, CK_OBJECT_CLASS objectClass,
     a.setString(CKA_LABEL, label);
 }
 
-pkcs11::AttributeSet certificateObject(const CertificateFacts& facts, std::string_view label,
-                                       bool trusted, bool distrusted) {
+pkcs11::AttributeSet certificateObject(const pkcs11::CertificateFacts& facts,
+                                       std::string_view label, bool trusted, bool distrusted) {
     pkcs11::AttributeSet a;
     commonAttributes(a, CKO_CERTIFICATE, label);
     a.setUlong(CKA_CERTIFICATE_TYPE, CKC_X_509);
@@ -110,7 +57,7 @@ pkcs11::AttributeSet certificateObject(const CertificateFacts& facts, std::strin
 
 // NSS's view: one trust value per purpose; anything not an anchor for a purpose must be
 // verified through a chain, and a distrusted certificate is trusted for nothing.
-pkcs11::AttributeSet nssTrustObject(const CertificateFacts& facts, std::string_view label,
+pkcs11::AttributeSet nssTrustObject(const pkcs11::CertificateFacts& facts, std::string_view label,
                                     const ClientExport& nss, bool distrusted) {
     pkcs11::AttributeSet a;
     commonAttributes(a, CKO_NSS_TRUST, label);
@@ -138,7 +85,7 @@ pkcs11::AttributeSet nssTrustObject(const CertificateFacts& facts, std::string_v
     return a;
 }
 
-pkcs11::AttributeSet extensionObject(const CertificateFacts& facts, std::string_view label,
+pkcs11::AttributeSet extensionObject(const pkcs11::CertificateFacts& facts, std::string_view label,
                                      const StapledExtension& extension) {
     pkcs11::AttributeSet a;
     commonAttributes(a, CKO_X_CERTIFICATE_EXTENSION, label);
@@ -168,7 +115,7 @@ Result<void> addAnchor(const policy::ExportedAnchor& anchor, std::vector<TrustOb
     if (gnutls.level == ExportLevel::None && nss.level == ExportLevel::None) {
         return {};  // e.g. a not-after override or a protocol scope no client can enforce
     }
-    PEERTRUST_TRY_ASSIGN(CertificateFacts facts, factsOf(anchor.certDer));
+    PEERTRUST_TRY_ASSIGN(pkcs11::CertificateFacts facts, pkcs11::factsOf(anchor.certDer));
     const std::string base = layerName(anchor.layer) + "/anchor/" + anchor.id + "/";
     bool gnutlsAnchor = gnutls.level == ExportLevel::Anchor ||
                         gnutls.level == ExportLevel::AnchorWithNameConstraints;
@@ -209,7 +156,7 @@ Result<void> addAnchor(const policy::ExportedAnchor& anchor, std::vector<TrustOb
 Result<void> addDistrust(const policy::ExportedDistrust& entry, std::vector<TrustObject>& out) {
     const std::string base = layerName(entry.layer) + "/distrust/" + entry.id + "/";
     if (entry.certDer) {
-        PEERTRUST_TRY_ASSIGN(CertificateFacts facts, factsOf(*entry.certDer));
+        PEERTRUST_TRY_ASSIGN(pkcs11::CertificateFacts facts, pkcs11::factsOf(*entry.certDer));
         std::vector<TrustObject> objects;
         objects.push_back({base + "certificate",
                            entry.layer,
