@@ -7,13 +7,14 @@
 #include <cstring>
 
 #include "crypto/GnutlsHandles.h"
+#include "peertrust/TextExcerpt.h"
 
 namespace peertrust::policy {
 
 namespace {
 
 Error malformed(std::string_view text, std::string_view why) {
-    std::string shown(text.substr(0, 80));
+    std::string shown = textExcerpt(text, 80);
     for (char& c : shown) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
             c = '?';

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/OpenSshKey.h"
+#include "peertrust/TextExcerpt.h"
 #include "policy/AnchorExportRules.h"
 #include "policy/AnchorScope.h"
 #include "policy/PeerName.h"
@@ -69,8 +70,8 @@ Result<PolicyEngine::ResolvedId> PolicyEngine::resolveIdLocked(std::string_view 
                                                                std::string_view what,
                                                                const std::string& idOrPrefix) {
     if (!isIdOrPrefix(idOrPrefix)) {
-        return invalidInput("\"" + idOrPrefix.substr(0, 40) + "\" is not a " + std::string(what) +
-                            " id (1-16 lower-case hex digits)");
+        return invalidInput("\"" + textExcerpt(idOrPrefix, 40) + "\" is not a " +
+                            std::string(what) + " id (1-16 lower-case hex digits)");
     }
     std::vector<ResolvedId> found;
     for (store::Layer& layer : m_store->layers()) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "peertrust/TextExcerpt.h"
+
 namespace peertrust::policy {
 
 namespace {
@@ -83,7 +85,7 @@ Result<const Protocol*> ProtocolRegistry::find(const std::string& name) const {
         for (const auto& [n, p] : m_protocols) {
             known += (known.empty() ? "" : ", ") + n;
         }
-        return invalidInput("unknown protocol \"" + name.substr(0, 64) + "\" (known: " + known +
+        return invalidInput("unknown protocol \"" + textExcerpt(name, 64) + "\" (known: " + known +
                             ")");
     }
     return &found->second;

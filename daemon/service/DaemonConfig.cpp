@@ -59,6 +59,12 @@ Result<void> readFile(DaemonConfig& config) {
     if (!in) {
         return {};  // no file: the defaults
     }
+    return readDaemonConfig(in, config.configPath.string(), config);
+}
+
+}  // namespace
+
+Result<void> readDaemonConfig(std::istream& in, const std::string& source, DaemonConfig& config) {
     std::string line;
     int number = 0;
     while (std::getline(in, line)) {
@@ -68,8 +74,7 @@ Result<void> readFile(DaemonConfig& config) {
             continue;
         }
         auto where = [&](const std::string& why) {
-            return invalidInput(config.configPath.string() + ":" + std::to_string(number) + ": " +
-                                why);
+            return invalidInput(source + ":" + std::to_string(number) + ": " + why);
         };
         auto equals = text.find('=');
         if (equals == std::string::npos) {
@@ -82,8 +87,6 @@ Result<void> readFile(DaemonConfig& config) {
     }
     return {};
 }
-
-}  // namespace
 
 std::filesystem::path DaemonConfig::writableStore() const {
     if (db) {

@@ -6,6 +6,7 @@
 #include "store/StoreLocations.h"
 
 #include <filesystem>
+#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ struct DaemonConfig {
 };
 
 Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments);
+// The configuration file's text over `config`; errors name `source`, the line and the reason.
+Result<void> readDaemonConfig(std::istream& in, const std::string& source, DaemonConfig& config);
 std::string daemonUsage();
 
 }  // namespace peertrust::service

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "DbusWire.h"
+#include "peertrust/TextExcerpt.h"
 
 namespace peertrust::service {
 
@@ -309,7 +310,7 @@ void TrustAdaptor::AddDistrust(sdbus::Result<std::string, bool>&& result, std::s
             } else if (kind == "spki") {
                 parsed = DistrustKind::Spki;
             } else {
-                return invalidInput("unknown distrust kind \"" + kind.substr(0, 40) +
+                return invalidInput("unknown distrust kind \"" + textExcerpt(kind, 40) +
                                     "\" (certificate, spki)");
             }
             return m_engine.addDistrust({parsed, wire::textToBytes(data), label});

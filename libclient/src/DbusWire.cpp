@@ -8,6 +8,7 @@
 #include <span>
 
 #include "peertrust/Der.h"
+#include "peertrust/TextExcerpt.h"
 
 namespace peertrust::wire {
 
@@ -53,7 +54,8 @@ Result<void> onlyKeys(const Dict& dict, std::initializer_list<const char*> keys,
             known = known || key == k;
         }
         if (!known) {
-            return invalidInput(std::string("unknown ") + what + " \"" + key.substr(0, 40) + "\"");
+            return invalidInput(std::string("unknown ") + what + " \"" + textExcerpt(key, 40) +
+                                "\"");
         }
     }
     return {};

@@ -1,5 +1,7 @@
 #include "peertrust/Types.h"
 
+#include "peertrust/TextExcerpt.h"
+
 namespace peertrust {
 
 std::string_view toString(ErrorCategory category) {
@@ -44,7 +46,7 @@ Result<KeyFormat> parseKeyFormat(std::string_view text) {
             return format;
         }
     }
-    return invalidInput("unknown key format \"" + std::string(text.substr(0, 40)) +
+    return invalidInput("unknown key format \"" + textExcerpt(text, 40) +
                         "\" (x509-chain, spki, openssh)");
 }
 
@@ -81,7 +83,7 @@ Result<PinOrigin> parsePinOrigin(std::string_view text) {
             return origin;
         }
     }
-    return invalidInput("unknown pin origin \"" + std::string(text.substr(0, 40)) + "\"");
+    return invalidInput("unknown pin origin \"" + textExcerpt(text, 40) + "\"");
 }
 
 std::string toString(const NameSubtree& subtree) {
@@ -139,7 +141,7 @@ Result<ProtocolPolicy> parseProtocolPolicy(std::string_view text) {
     if (text == "ca-only") {
         return ProtocolPolicy::CaOnly;
     }
-    return invalidInput("unknown protocol policy \"" + std::string(text.substr(0, 40)) +
+    return invalidInput("unknown protocol policy \"" + textExcerpt(text, 40) +
                         "\" (tofu, ca-only)");
 }
 
