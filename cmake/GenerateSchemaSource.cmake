@@ -1,5 +1,8 @@
-# Script mode: writes OUTPUT, a C++ source defining peertrust::store::schemaMigrations(),
-# from the migration files listed in INPUTS (sorted, named NNN_description.sql).
+# Script mode: writes OUTPUT, a C++ source defining peertrust::store::FUNCTION() (by default
+# schemaMigrations), from the migration files listed in INPUTS (sorted, NNN_description.sql).
+if(NOT FUNCTION)
+    set(FUNCTION schemaMigrations)
+endif()
 set(body "")
 set(expected 1)
 foreach(file IN LISTS INPUTS)
@@ -13,12 +16,12 @@ foreach(file IN LISTS INPUTS)
     file(READ "${file}" sql)
     string(APPEND body "    {${version}, \"${name}\", R\"peertrust_sql(${sql})peertrust_sql\"},\n")
 endforeach()
-file(WRITE "${OUTPUT}.tmp" "// Generated from schema/*.sql by cmake/GenerateSchemaSource.cmake. Do not edit.
+file(WRITE "${OUTPUT}.tmp" "// Generated from schema migrations by cmake/GenerateSchemaSource.cmake. Do not edit.
 #include \"store/Migrations.h\"
 
 namespace peertrust::store {
 
-const std::vector<Migration>& schemaMigrations() {
+const std::vector<Migration>& ${FUNCTION}() {
     static const std::vector<Migration> migrations = {
 ${body}    };
     return migrations;

@@ -17,7 +17,8 @@ struct Migration {
     const char* sql;
 };
 
-const std::vector<Migration>& schemaMigrations();  // generated from schema/
+const std::vector<Migration>& schemaMigrations();     // generated from schema/
+const std::vector<Migration>& keySchemaMigrations();  // generated from schema/keys/
 int latestSchemaVersion();
 
 // Who may read a store file: the system store is public, a user store private to its user.

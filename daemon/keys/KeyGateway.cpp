@@ -1,0 +1,337 @@
+#define P11_KIT_FUTURE_UNSTABLE_API 1
+#include "keys/KeyGateway.h"
+
+#include <p11-kit/remote.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace peertrust::keys {
+namespace {
+
+thread_local GatewayConnection* tConnection = nullptr;
+
+CK_RV notInitialized() {
+    return CKR_CRYPTOKI_NOT_INITIALIZED;
+}
+
+// Calls on a thread that serves no connection cannot happen through the server; answer as
+// an uninitialised module would.
+#define CONNECTION_OR_FAIL()      \
+    if (tConnection == nullptr) { \
+        return notInitialized();  \
+    }                             \
+    GatewayConnection& c = *tConnection
+
+CK_RV initialize(CK_VOID_PTR) {
+    CONNECTION_OR_FAIL();
+    return c.initialize();
+}
+CK_RV finalize(CK_VOID_PTR reserved) {
+    CONNECTION_OR_FAIL();
+    return reserved != nullptr ? CKR_ARGUMENTS_BAD : c.finalize();
+}
+CK_RV getInfo(CK_INFO_PTR info) {
+    CONNECTION_OR_FAIL();
+    return c.getInfo(info);
+}
+CK_RV getFunctionList(CK_FUNCTION_LIST_PTR_PTR list) {
+    if (list == nullptr) {
+        return CKR_ARGUMENTS_BAD;
+    }
+    *list = gatewayFunctionList();
+    return CKR_OK;
+}
+CK_RV getSlotList(CK_BBOOL present, CK_SLOT_ID_PTR slots, CK_ULONG_PTR count) {
+    CONNECTION_OR_FAIL();
+    return c.getSlotList(present, slots, count);
+}
+CK_RV getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
+    CONNECTION_OR_FAIL();
+    return c.getSlotInfo(slot, info);
+}
+CK_RV getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
+    CONNECTION_OR_FAIL();
+    return c.getTokenInfo(slot, info);
+}
+CK_RV getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count) {
+    CONNECTION_OR_FAIL();
+    return c.getMechanismList(slot, list, count);
+}
+CK_RV getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info) {
+    CONNECTION_OR_FAIL();
+    return c.getMechanismInfo(slot, type, info);
+}
+CK_RV initToken(CK_SLOT_ID, CK_UTF8CHAR_PTR, CK_ULONG, CK_UTF8CHAR_PTR) {
+    CONNECTION_OR_FAIL();
+    return c.initialized() ? CKR_FUNCTION_NOT_SUPPORTED : CKR_CRYPTOKI_NOT_INITIALIZED;
+}
+CK_RV openSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY,
+                  CK_SESSION_HANDLE_PTR session) {
+    CONNECTION_OR_FAIL();
+    return c.openSession(slot, flags, session);
+}
+CK_RV closeSession(CK_SESSION_HANDLE session) {
+    CONNECTION_OR_FAIL();
+    return c.closeSession(session);
+}
+CK_RV closeAllSessions(CK_SLOT_ID slot) {
+    CONNECTION_OR_FAIL();
+    return c.closeAllSessions(slot);
+}
+CK_RV getSessionInfo(CK_SESSION_HANDLE session, CK_SESSION_INFO_PTR info) {
+    CONNECTION_OR_FAIL();
+    return c.getSessionInfo(session, info);
+}
+CK_RV login(CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8CHAR_PTR, CK_ULONG) {
+    CONNECTION_OR_FAIL();
+    return c.login(session, user);
+}
+CK_RV logout(CK_SESSION_HANDLE session) {
+    CONNECTION_OR_FAIL();
+    return c.logout(session);
+}
+CK_RV getAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
+                        CK_ATTRIBUTE_PTR attributes, CK_ULONG count) {
+    CONNECTION_OR_FAIL();
+    return c.getAttributeValue(session, object, attributes, count);
+}
+CK_RV findObjectsInit(CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR attributes, CK_ULONG count) {
+    CONNECTION_OR_FAIL();
+    return c.findObjectsInit(session, attributes, count);
+}
+CK_RV findObjects(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE_PTR objects, CK_ULONG max,
+                  CK_ULONG_PTR count) {
+    CONNECTION_OR_FAIL();
+    return c.findObjects(session, objects, max, count);
+}
+CK_RV findObjectsFinal(CK_SESSION_HANDLE session) {
+    CONNECTION_OR_FAIL();
+    return c.findObjectsFinal(session);
+}
+CK_RV signInit(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key) {
+    CONNECTION_OR_FAIL();
+    return c.operationInit(KeyUse::Sign, session, mechanism, key);
+}
+CK_RV sign(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_BYTE_PTR out,
+           CK_ULONG_PTR outLength) {
+    CONNECTION_OR_FAIL();
+    return c.operation(KeyUse::Sign, session, data, length, out, outLength);
+}
+CK_RV signUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length) {
+    CONNECTION_OR_FAIL();
+    return c.operationUpdate(KeyUse::Sign, session, data, length);
+}
+CK_RV signFinal(CK_SESSION_HANDLE session, CK_BYTE_PTR out, CK_ULONG_PTR outLength) {
+    CONNECTION_OR_FAIL();
+    return c.operationFinal(KeyUse::Sign, session, out, outLength);
+}
+CK_RV decryptInit(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key) {
+    CONNECTION_OR_FAIL();
+    return c.operationInit(KeyUse::Decrypt, session, mechanism, key);
+}
+CK_RV decrypt(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_BYTE_PTR out,
+              CK_ULONG_PTR outLength) {
+    CONNECTION_OR_FAIL();
+    return c.operation(KeyUse::Decrypt, session, data, length, out, outLength);
+}
+CK_RV decryptUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_BYTE_PTR,
+                    CK_ULONG_PTR) {
+    CONNECTION_OR_FAIL();
+    return c.operationUpdate(KeyUse::Decrypt, session, data, length);
+}
+CK_RV decryptFinal(CK_SESSION_HANDLE session, CK_BYTE_PTR out, CK_ULONG_PTR outLength) {
+    CONNECTION_OR_FAIL();
+    return c.operationFinal(KeyUse::Decrypt, session, out, outLength);
+}
+CK_RV wrapKey(CK_SESSION_HANDLE session, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE,
+              CK_BYTE_PTR, CK_ULONG_PTR) {
+    CONNECTION_OR_FAIL();
+    return c.refuse(session, CKR_KEY_UNEXTRACTABLE);  // no key leaves, wrapped or not
+}
+CK_RV waitForSlotEvent(CK_FLAGS, CK_SLOT_ID_PTR, CK_VOID_PTR) {
+    return CKR_FUNCTION_NOT_SUPPORTED;  // the sets a caller sees change only with grants
+}
+CK_RV legacyParallel(CK_SESSION_HANDLE) {
+    return CKR_FUNCTION_NOT_PARALLEL;
+}
+
+// Every other function: the session checks, then "not supported".
+template <typename F>
+struct Unsupported;
+template <typename... Args>
+struct Unsupported<CK_RV (*)(CK_SESSION_HANDLE, Args...)> {
+    static CK_RV call(CK_SESSION_HANDLE session, Args...) {
+        CONNECTION_OR_FAIL();
+        return c.refuse(session, CKR_FUNCTION_NOT_SUPPORTED);
+    }
+};
+template <typename F>
+F unsupported(F) {
+    return &Unsupported<F>::call;
+}
+
+CK_FUNCTION_LIST makeList() {
+    CK_FUNCTION_LIST f{};
+    f.version = {2, 40};
+    f.C_Initialize = initialize;
+    f.C_Finalize = finalize;
+    f.C_GetInfo = getInfo;
+    f.C_GetFunctionList = getFunctionList;
+    f.C_GetSlotList = getSlotList;
+    f.C_GetSlotInfo = getSlotInfo;
+    f.C_GetTokenInfo = getTokenInfo;
+    f.C_GetMechanismList = getMechanismList;
+    f.C_GetMechanismInfo = getMechanismInfo;
+    f.C_InitToken = initToken;
+    f.C_InitPIN = unsupported(f.C_InitPIN);
+    f.C_SetPIN = unsupported(f.C_SetPIN);
+    f.C_OpenSession = openSession;
+    f.C_CloseSession = closeSession;
+    f.C_CloseAllSessions = closeAllSessions;
+    f.C_GetSessionInfo = getSessionInfo;
+    f.C_GetOperationState = unsupported(f.C_GetOperationState);
+    f.C_SetOperationState = unsupported(f.C_SetOperationState);
+    f.C_Login = login;
+    f.C_Logout = logout;
+    f.C_CreateObject = unsupported(f.C_CreateObject);
+    f.C_CopyObject = unsupported(f.C_CopyObject);
+    f.C_DestroyObject = unsupported(f.C_DestroyObject);
+    f.C_GetObjectSize = unsupported(f.C_GetObjectSize);
+    f.C_GetAttributeValue = getAttributeValue;
+    f.C_SetAttributeValue = unsupported(f.C_SetAttributeValue);
+    f.C_FindObjectsInit = findObjectsInit;
+    f.C_FindObjects = findObjects;
+    f.C_FindObjectsFinal = findObjectsFinal;
+    f.C_EncryptInit = unsupported(f.C_EncryptInit);
+    f.C_Encrypt = unsupported(f.C_Encrypt);
+    f.C_EncryptUpdate = unsupported(f.C_EncryptUpdate);
+    f.C_EncryptFinal = unsupported(f.C_EncryptFinal);
+    f.C_DecryptInit = decryptInit;
+    f.C_Decrypt = decrypt;
+    f.C_DecryptUpdate = decryptUpdate;
+    f.C_DecryptFinal = decryptFinal;
+    f.C_DigestInit = unsupported(f.C_DigestInit);
+    f.C_Digest = unsupported(f.C_Digest);
+    f.C_DigestUpdate = unsupported(f.C_DigestUpdate);
+    f.C_DigestKey = unsupported(f.C_DigestKey);
+    f.C_DigestFinal = unsupported(f.C_DigestFinal);
+    f.C_SignInit = signInit;
+    f.C_Sign = sign;
+    f.C_SignUpdate = signUpdate;
+    f.C_SignFinal = signFinal;
+    f.C_SignRecoverInit = unsupported(f.C_SignRecoverInit);
+    f.C_SignRecover = unsupported(f.C_SignRecover);
+    f.C_VerifyInit = unsupported(f.C_VerifyInit);
+    f.C_Verify = unsupported(f.C_Verify);
+    f.C_VerifyUpdate = unsupported(f.C_VerifyUpdate);
+    f.C_VerifyFinal = unsupported(f.C_VerifyFinal);
+    f.C_VerifyRecoverInit = unsupported(f.C_VerifyRecoverInit);
+    f.C_VerifyRecover = unsupported(f.C_VerifyRecover);
+    f.C_DigestEncryptUpdate = unsupported(f.C_DigestEncryptUpdate);
+    f.C_DecryptDigestUpdate = unsupported(f.C_DecryptDigestUpdate);
+    f.C_SignEncryptUpdate = unsupported(f.C_SignEncryptUpdate);
+    f.C_DecryptVerifyUpdate = unsupported(f.C_DecryptVerifyUpdate);
+    f.C_GenerateKey = unsupported(f.C_GenerateKey);
+    f.C_GenerateKeyPair = unsupported(f.C_GenerateKeyPair);
+    f.C_WrapKey = wrapKey;
+    f.C_UnwrapKey = unsupported(f.C_UnwrapKey);
+    f.C_DeriveKey = unsupported(f.C_DeriveKey);
+    f.C_SeedRandom = unsupported(f.C_SeedRandom);
+    f.C_GenerateRandom = unsupported(f.C_GenerateRandom);
+    f.C_GetFunctionStatus = legacyParallel;
+    f.C_CancelFunction = legacyParallel;
+    f.C_WaitForSlotEvent = waitForSlotEvent;
+    return f;
+}
+
+}  // namespace
+
+CK_FUNCTION_LIST* gatewayFunctionList() {
+    static CK_FUNCTION_LIST list = makeList();
+    return &list;
+}
+
+Result<std::unique_ptr<KeyGateway>> KeyGateway::listen(const std::filesystem::path& socketPath,
+                                                       GatewayServices services) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (socketPath.native().size() >= sizeof address.sun_path) {
+        return invalidInput("the keys socket path is too long: " + socketPath.string());
+    }
+    std::strcpy(address.sun_path, socketPath.c_str());
+    std::error_code ec;
+    std::filesystem::create_directories(socketPath.parent_path(), ec);
+    ::unlink(socketPath.c_str());
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return unavailable(std::string("cannot create the keys socket: ") + std::strerror(errno));
+    }
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::chmod(socketPath.c_str(), 0666) != 0 || ::listen(fd, 64) != 0) {
+        int error = errno;
+        ::close(fd);
+        return unavailable("cannot listen on " + socketPath.string() + ": " + std::strerror(error));
+    }
+    return std::make_unique<KeyGateway>(fd, socketPath, services);
+}
+
+KeyGateway::KeyGateway(int listener, std::filesystem::path path, GatewayServices services)
+    : m_listener(listener),
+      m_path(std::move(path)),
+      m_services(services),
+      m_acceptor([this] { acceptLoop(); }) {}
+
+KeyGateway::~KeyGateway() {
+    m_stopping = true;
+    ::shutdown(m_listener, SHUT_RDWR);
+    m_acceptor.join();
+    ::close(m_listener);
+    ::unlink(m_path.c_str());
+    {
+        std::lock_guard lock(m_lock);
+        for (int fd : m_connections) {
+            ::shutdown(fd, SHUT_RDWR);  // the serving thread sees the end and returns
+        }
+    }
+    for (auto& thread : m_threads) {
+        thread.join();
+    }
+}
+
+void KeyGateway::acceptLoop() {
+    while (!m_stopping) {
+        pollfd p{m_listener, POLLIN, 0};
+        if (::poll(&p, 1, 200) <= 0) {
+            continue;
+        }
+        int fd = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        std::lock_guard lock(m_lock);
+        m_connections.push_back(fd);
+        m_threads.emplace_back([this, fd] { serve(fd); });
+    }
+}
+
+void KeyGateway::serve(int fd) {
+    ucred credentials{};
+    socklen_t size = sizeof credentials;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) == 0) {
+        GatewayConnection connection(m_services, Caller{credentials.uid, credentials.pid});
+        tConnection = &connection;
+        p11_kit_remote_serve_module(gatewayFunctionList(), fd, fd);
+        tConnection = nullptr;
+    }
+    std::lock_guard lock(m_lock);
+    m_connections.remove(fd);
+    ::close(fd);
+}
+
+}  // namespace peertrust::keys

@@ -1,0 +1,47 @@
+// The key gateway: a Unix socket speaking p11-kit's RPC protocol. Each connection is served
+// by p11_kit_remote_serve_module on a thread of its own, over our function list; the thread
+// knows its connection (uid and pid from SO_PEERCRED), so every call sees only what that
+// caller was granted.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "keys/GatewayConnection.h"
+
+namespace peertrust::keys {
+
+// The function list p11_kit_remote_serve_module is given: it dispatches to the connection
+// being served on the calling thread.
+CK_FUNCTION_LIST* gatewayFunctionList();
+
+class KeyGateway {
+public:
+    // Listens on `socketPath` (mode 0666: any local user may connect; what they may use is
+    // decided per call from their uid).
+    static Result<std::unique_ptr<KeyGateway>> listen(const std::filesystem::path& socketPath,
+                                                      GatewayServices services);
+    KeyGateway(int listener, std::filesystem::path path, GatewayServices services);
+    ~KeyGateway();  // stops accepting and ends every connection
+    KeyGateway(const KeyGateway&) = delete;
+    KeyGateway& operator=(const KeyGateway&) = delete;
+
+private:
+    void acceptLoop();
+    void serve(int fd);
+
+    int m_listener;
+    std::filesystem::path m_path;
+    GatewayServices m_services;
+    std::atomic<bool> m_stopping{false};
+    std::mutex m_lock;
+    std::list<int> m_connections;  // open client sockets, shut down on stop
+    std::list<std::thread> m_threads;
+    std::thread m_acceptor;
+};
+
+}  // namespace peertrust::keys

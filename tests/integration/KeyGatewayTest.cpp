@@ -1,0 +1,292 @@
+// The key gateway with its real parts: a SoftHSM2 token the daemon's code initialises, keys.db,
+// the p11-kit RPC socket, and on the client side the stock p11-kit-client.so, driven by
+// pkcs11-tool (OpenSC) as root and as a second, unprivileged uid, and loaded in-process for
+// the exact CKR_* codes. Signatures are verified with the public key the registry lists.
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gtest/gtest.h>
+#include <p11-kit/p11-kit.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "crypto/GnutlsHandles.h"
+#include "keys/AuditLog.h"
+#include "keys/KeyAdministration.h"
+#include "keys/KeyBackend.h"
+#include "keys/KeyGateway.h"
+#include "keys/KeyRegistry.h"
+#include "keys/SoftHsmToken.h"
+#include "support/TempDir.h"
+
+namespace peertrust::testing {
+namespace {
+
+using namespace keys;
+
+constexpr const char* kClientModule = "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so";
+constexpr const char* kTestUser = "peertrust-test";
+
+std::string run(const std::string& command, int* status = nullptr) {
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
+    std::string out;
+    char buffer[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0) {
+        out.append(buffer, n);
+    }
+    int rc = pclose(pipe.release());
+    if (status != nullptr) {
+        *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    }
+    return out;
+}
+
+uid_t testUid() {
+    std::string out = run(std::string("id -u ") + kTestUser);
+    return static_cast<uid_t>(std::stoul(out));
+}
+
+class KeyGatewayTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (run(std::string("id -u ") + kTestUser).find("no such user") != std::string::npos) {
+            std::system((std::string("useradd --system --no-create-home --shell "
+                                     "/usr/sbin/nologin ") +
+                         kTestUser)
+                            .c_str());
+        }
+        auto config = provisionSoftHsm(dir / "backend");
+        ASSERT_TRUE(config.ok()) << config.error().message();
+        auto backend = KeyBackend::open(*config);
+        ASSERT_TRUE(backend.ok()) << backend.error().message();
+        m_backend = std::move(backend).value();
+        auto registry = KeyRegistry::open(dir / "keys.db");
+        ASSERT_TRUE(registry.ok()) << registry.error().message();
+        m_registry = std::move(registry).value();
+        m_audit = std::make_unique<AuditLog>(*m_registry);
+        admin = std::make_unique<KeyAdministration>(*m_registry, *m_backend, *m_audit);
+        socket = (dir / "keys.sock").string();
+        auto gateway = KeyGateway::listen(socket, {*m_registry, *m_backend, *m_audit});
+        ASSERT_TRUE(gateway.ok()) << gateway.error().message();
+        m_gateway = std::move(gateway).value();
+        ::chmod(dir.path().c_str(), 0755);
+    }
+    void TearDown() override {
+        m_gateway.reset();
+        admin.reset();
+        m_audit.reset();
+    }
+
+    KeyRecord create(KeyType type, KeyUse use, const std::string& label, const std::string& set) {
+        auto key = admin->create({type, use, label, set}, 1700000000);
+        EXPECT_TRUE(key.ok()) << key.error().message();
+        return key.ok() ? *key : KeyRecord{};
+    }
+    // pkcs11-tool through p11-kit-client.so, as root or as the test user.
+    std::string tool(const std::string& arguments, int* status, bool asTestUser = false) {
+        std::string prefix = "P11_KIT_SERVER_ADDRESS=unix:path=" + socket + " ";
+        if (asTestUser) {
+            prefix = std::string("setpriv --reuid ") + kTestUser + " --regid " +
+                     std::to_string(getgid()) + " --clear-groups env " + prefix;
+        }
+        return run(prefix + "pkcs11-tool --module " + kClientModule + " " + arguments, status);
+    }
+
+    TempDir dir;
+    std::string socket;
+    std::unique_ptr<KeyAdministration> admin;
+
+private:
+    std::unique_ptr<KeyBackend> m_backend;
+    std::unique_ptr<KeyRegistry> m_registry;
+    std::unique_ptr<AuditLog> m_audit;
+    std::unique_ptr<KeyGateway> m_gateway;
+};
+
+bool verifies(const Bytes& spki, gnutls_sign_algorithm_t algorithm, const Bytes& data,
+              const Bytes& signature, bool dataIsHash) {
+    auto key = crypto::makePubkey();
+    gnutls_datum_t der = crypto::datumOf(spki);
+    if (!key || gnutls_pubkey_import(key->get(), &der, GNUTLS_X509_FMT_DER) < 0) {
+        return false;
+    }
+    gnutls_datum_t d = crypto::datumOf(data);
+    gnutls_datum_t s = crypto::datumOf(signature);
+    return (dataIsHash ? gnutls_pubkey_verify_hash2(key->get(), algorithm, 0, &d, &s)
+                       : gnutls_pubkey_verify_data2(key->get(), algorithm, 0, &d, &s)) >= 0;
+}
+
+// ECDSA r||s as pkcs11-tool writes it, as the DER SEQUENCE GnuTLS verifies.
+Bytes derSignature(const Bytes& raw) {
+    const std::size_t half = raw.size() / 2;
+    gnutls_datum_t r{const_cast<unsigned char*>(raw.data()), static_cast<unsigned>(half)};
+    gnutls_datum_t s{const_cast<unsigned char*>(raw.data() + half), static_cast<unsigned>(half)};
+    crypto::OwnedDatum out;
+    if (gnutls_encode_rs_value(out.out(), &r, &s) < 0) {
+        return {};
+    }
+    return Bytes(out.bytes().begin(), out.bytes().end());
+}
+
+TEST_F(KeyGatewayTest, GrantedUidSignsWithEcdsaAndRsaThroughTheStockClient) {
+    KeyRecord ec = create(KeyType::EcP256, KeyUse::Sign, "web-ec", "web");
+    KeyRecord rsa = create(KeyType::Rsa2048, KeyUse::Sign, "web-rsa", "web");
+    ASSERT_TRUE(admin->grant("web", 0, std::nullopt).ok());
+
+    int status = 0;
+    std::string slots = tool("-L", &status);
+    ASSERT_EQ(status, 0) << slots;
+    EXPECT_NE(slots.find("token label        : web"), std::string::npos) << slots;
+
+    const Bytes message = {'h', 'e', 'l', 'l', 'o'};
+    writeFile(dir / "message", "hello");
+    Bytes hash(32);
+    gnutls_hash_fast(GNUTLS_DIG_SHA256, message.data(), message.size(), hash.data());
+    writeFile(dir / "hash", std::string(hash.begin(), hash.end()));
+
+    std::string out = tool("--token-label web --sign -m ECDSA --id " + ec.id + " -i " +
+                               (dir / "hash").string() + " -o " + (dir / "ec.sig").string(),
+                           &status);
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_TRUE(verifies(ec.publicKey, GNUTLS_SIGN_ECDSA_SHA256, hash,
+                         derSignature(readFile(dir / "ec.sig")), true))
+        << "the ECDSA signature does not verify with the listed public key";
+
+    // PKCS#1 v1.5 over a DigestInfo: the hash-and-sign mechanisms are not on the list of
+    // mechanisms p11-kit 0.24's RPC carries.
+    const Bytes digestInfo = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                              0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+    std::string prefixed(digestInfo.begin(), digestInfo.end());
+    prefixed.append(hash.begin(), hash.end());
+    writeFile(dir / "digest-info", prefixed);
+    out = tool("--token-label web --sign -m RSA-PKCS --id " + rsa.id + " -i " +
+                   (dir / "digest-info").string() + " -o " + (dir / "rsa.sig").string(),
+               &status);
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_TRUE(
+        verifies(rsa.publicKey, GNUTLS_SIGN_RSA_SHA256, hash, readFile(dir / "rsa.sig"), true))
+        << "the RSA signature does not verify with the listed public key";
+
+    auto trail = admin->audit(0);
+    ASSERT_TRUE(trail.ok());
+    ASSERT_EQ(trail->size(), 2u);
+    EXPECT_EQ((*trail)[0].keyId, ec.id);
+    EXPECT_EQ((*trail)[0].mechanism, "CKM_ECDSA");
+    EXPECT_EQ((*trail)[0].result, "ok");
+    EXPECT_EQ((*trail)[0].uid, 0u);
+    EXPECT_EQ((*trail)[1].mechanism, "CKM_RSA_PKCS");
+}
+
+TEST_F(KeyGatewayTest, AnotherUidSeesNothingUntilGrantedAndNothingAfterRevoke) {
+    KeyRecord alice = create(KeyType::EcP256, KeyUse::Sign, "alice-key", "alice");
+    ASSERT_TRUE(admin->grant("alice", 0, std::nullopt).ok());
+    writeFile(dir / "hash", std::string(32, 'x'));
+    ::chmod((dir / "hash").c_str(), 0644);
+    const std::string sign = "--token-label alice --sign -m ECDSA --id " + alice.id + " -i " +
+                             (dir / "hash").string() + " -o /dev/null";
+    int status = 0;
+    std::string out = tool("-L", &status, true);
+    EXPECT_EQ(out.find("alice"), std::string::npos) << "another uid sees the set: " << out;
+    out = tool(sign, &status, true);
+    EXPECT_NE(status, 0) << "another uid signed without a grant: " << out;
+
+    const uid_t other = testUid();
+    ASSERT_TRUE(admin->grant("alice-key", other, std::nullopt).ok());
+    out = tool(sign, &status, true);
+    EXPECT_EQ(status, 0) << "the granted uid cannot sign: " << out;
+
+    ASSERT_TRUE(admin->revoke("alice-key", other).ok());
+    out = tool(sign, &status, true);
+    EXPECT_NE(status, 0) << "the uid still signs after revoke: " << out;
+
+    // A grant that has run out is no grant.
+    ASSERT_TRUE(admin->grant("alice", other, 1000).ok());
+    out = tool(sign, &status, true);
+    EXPECT_NE(status, 0) << "the uid signs after its grant expired: " << out;
+}
+
+// In-process through p11-kit-client.so, for the exact codes.
+class GatewayClient {
+public:
+    explicit GatewayClient(const std::string& socket) {
+        ::setenv("P11_KIT_SERVER_ADDRESS", ("unix:path=" + socket).c_str(), 1);
+        f = p11_kit_module_load(kClientModule, P11_KIT_MODULE_UNMANAGED);
+        if (f != nullptr && p11_kit_module_initialize(f) != CKR_OK) {
+            p11_kit_module_release(f);
+            f = nullptr;
+        }
+    }
+    ~GatewayClient() {
+        if (f != nullptr) {
+            p11_kit_module_finalize(f);
+            p11_kit_module_release(f);
+        }
+    }
+    CK_SESSION_HANDLE session() {
+        CK_SLOT_ID slots[4];
+        CK_ULONG count = 4;
+        EXPECT_EQ(f->C_GetSlotList(CK_TRUE, slots, &count), CKR_OK);
+        EXPECT_GE(count, 1u);
+        CK_SESSION_HANDLE s = 0;
+        EXPECT_EQ(f->C_OpenSession(slots[0], CKF_SERIAL_SESSION, nullptr, nullptr, &s), CKR_OK);
+        return s;
+    }
+    CK_OBJECT_HANDLE privateKey(CK_SESSION_HANDLE s) {
+        CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+        CK_ATTRIBUTE query{CKA_CLASS, &cls, sizeof cls};
+        CK_OBJECT_HANDLE key = 0;
+        CK_ULONG n = 0;
+        EXPECT_EQ(f->C_FindObjectsInit(s, &query, 1), CKR_OK);
+        EXPECT_EQ(f->C_FindObjects(s, &key, 1, &n), CKR_OK);
+        EXPECT_EQ(f->C_FindObjectsFinal(s), CKR_OK);
+        EXPECT_EQ(n, 1u);
+        return key;
+    }
+    CK_FUNCTION_LIST* f = nullptr;
+};
+
+TEST_F(KeyGatewayTest, SecretsStayInsideAndEachKeyHasOneUse) {
+    create(KeyType::EcP256, KeyUse::Sign, "signer", "signer");
+    ASSERT_TRUE(admin->grant("signer", getuid(), std::nullopt).ok());
+    GatewayClient client(socket);
+    ASSERT_NE(client.f, nullptr) << "p11-kit-client.so did not connect";
+    CK_FUNCTION_LIST* f = client.f;
+    CK_SESSION_HANDLE s = client.session();
+    CK_OBJECT_HANDLE key = client.privateKey(s);
+
+    std::uint8_t value[512];
+    CK_ATTRIBUTE secret{CKA_VALUE, value, sizeof value};
+    EXPECT_EQ(f->C_GetAttributeValue(s, key, &secret, 1), CKR_ATTRIBUTE_SENSITIVE);
+    CK_BBOOL sensitive = CK_FALSE;
+    CK_BBOOL extractable = CK_TRUE;
+    CK_ATTRIBUTE flags[] = {{CKA_SENSITIVE, &sensitive, sizeof sensitive},
+                            {CKA_EXTRACTABLE, &extractable, sizeof extractable}};
+    EXPECT_EQ(f->C_GetAttributeValue(s, key, flags, 2), CKR_OK);
+    EXPECT_EQ(sensitive, CK_TRUE);
+    EXPECT_EQ(extractable, CK_FALSE);
+
+    CK_MECHANISM wrap{CKM_RSA_PKCS, nullptr, 0};
+    CK_ULONG length = sizeof value;
+    EXPECT_NE(f->C_WrapKey(s, &wrap, key, key, value, &length), CKR_OK);
+    CK_MECHANISM decrypt{CKM_RSA_PKCS, nullptr, 0};
+    EXPECT_EQ(f->C_DecryptInit(s, &decrypt, key), CKR_KEY_FUNCTION_NOT_PERMITTED)
+        << "a sign-only key began a decryption";
+    CK_MECHANISM eddsa{CKM_EDDSA, nullptr, 0};
+    EXPECT_EQ(f->C_SignInit(s, &eddsa, key), CKR_MECHANISM_INVALID);
+
+    // The two-call length pattern, then the signature.
+    CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};
+    std::uint8_t hash[32] = {1, 2, 3};
+    ASSERT_EQ(f->C_SignInit(s, &ecdsa, key), CKR_OK);
+    CK_ULONG signatureLength = 0;
+    ASSERT_EQ(f->C_Sign(s, hash, sizeof hash, nullptr, &signatureLength), CKR_OK);
+    EXPECT_EQ(signatureLength, 64u);
+    std::uint8_t signature[64];
+    EXPECT_EQ(f->C_Sign(s, hash, sizeof hash, signature, &signatureLength), CKR_OK);
+}
+
+}  // namespace
+}  // namespace peertrust::testing
