@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "DbusWire.h"
+#include "keys/KeyLayer.h"
 #include "policy/PolicyEngine.h"
 #include "service/DaemonConfig.h"
 #include "service/TrustAdaptor.h"
@@ -36,6 +37,21 @@ int serve(const service::DaemonConfig& config) {
     if (!engine) {
         std::cerr << "peertrustd: " << engine.error().message() << '\n';
         return kExitUnavailable;
+    }
+
+    std::unique_ptr<keys::KeyLayer> keyLayer;
+    if (config.keysSocket) {
+        keys::KeyLayerConfig keysConfig{config.keysDirectory(), *config.keysSocket,
+                                        config.keyBackendModule, config.keyBackendToken,
+                                        config.keyBackendPinFile};
+        auto started = keys::KeyLayer::start(keysConfig);
+        if (!started) {
+            std::cerr << "peertrustd: key layer: " << started.error().message() << '\n';
+            return kExitUnavailable;
+        }
+        keyLayer = std::move(started).value();
+        std::cerr << "peertrustd: key gateway on " << config.keysSocket->string() << ", state in "
+                  << config.keysDirectory().string() << '\n';
     }
 
     std::unique_ptr<sdbus::IConnection> connection;

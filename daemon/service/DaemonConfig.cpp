@@ -48,6 +48,21 @@ Result<void> setOption(DaemonConfig& config, const std::string& key, const std::
             return invalidInput("log_level must be error, warning, info or debug");
         }
         config.logLevel = value;
+    } else if (key == "keys_socket" || key == "keys_dir" || key == "key_backend_module" ||
+               key == "key_backend_pin_file") {
+        if (value.empty() || value.front() != '/') {
+            return invalidInput(key + " must be an absolute path");
+        }
+        std::filesystem::path path = value;
+        (key == "keys_socket"          ? config.keysSocket
+         : key == "keys_dir"           ? config.keysDir
+         : key == "key_backend_module" ? config.keyBackendModule
+                                       : config.keyBackendPinFile) = path;
+    } else if (key == "key_backend_token") {
+        if (value.empty() || value.size() > 32) {
+            return invalidInput("key_backend_token must be a token label of 1 to 32 bytes");
+        }
+        config.keyBackendToken = value;
     } else {
         return invalidInput("unknown option \"" + key + "\"");
     }
@@ -98,10 +113,15 @@ std::filesystem::path DaemonConfig::writableStore() const {
     return store::defaultUserStore();
 }
 
+std::filesystem::path DaemonConfig::keysDirectory() const {
+    return keysDir ? *keysDir : writableStore().parent_path() / "keys";
+}
+
 std::string daemonUsage() {
     return "usage: peertrustd [--session | --system] [--config FILE] [--db PATH]\n"
            "                  [--system-db PATH] [--admin-group GROUP] [--workers N]\n"
            "                  [--log-level error|warning|info|debug] [--verdict-cache yes|no]\n"
+           "                  [--keys-socket PATH] [--keys-dir DIR]\n"
            "  --session       serve one user on the session bus (default): the user's store in\n"
            "                  $XDG_DATA_HOME/peertrust/, the system store read-only below it\n"
            "  --system        serve the machine on the system bus: the system store, written\n"
@@ -110,7 +130,11 @@ std::string daemonUsage() {
            "                  keys: admin_group, system_db, workers, log_level,\n"
            "                  verdict_cache)\n"
            "  --db PATH       the store this daemon writes, instead of the default\n"
-           "  --system-db PATH  the system store (default /var/lib/peertrust/system.db)\n";
+           "  --system-db PATH  the system store (default /var/lib/peertrust/system.db)\n"
+           "  --keys-socket PATH  serve the key gateway (p11-kit RPC) on this Unix socket\n"
+           "  --keys-dir DIR  the key layer's state: keys.db and the default SoftHSM2 token\n"
+           "                  (default: keys/ beside the store; file keys: keys_socket, keys_dir,\n"
+           "                  key_backend_module, key_backend_token, key_backend_pin_file)\n";
 }
 
 Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments) {
@@ -127,9 +151,9 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             flags.emplace_back(word, "");
             continue;
         }
-        static const char* withValue[] = {"--config",       "--db",      "--system-db",
-                                          "--admin-group",  "--workers", "--log-level",
-                                          "--verdict-cache"};
+        static const char* withValue[] = {"--config",        "--db",          "--system-db",
+                                          "--admin-group",   "--workers",     "--log-level",
+                                          "--verdict-cache", "--keys-socket", "--keys-dir"};
         bool known = false;
         for (const char* flag : withValue) {
             if (word == flag) {
@@ -172,10 +196,19 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             set = setOption(config, "log_level", value);
         } else if (flag == "--verdict-cache") {
             set = setOption(config, "verdict_cache", value);
+        } else if (flag == "--keys-socket") {
+            set = setOption(config, "keys_socket", value);
+        } else if (flag == "--keys-dir") {
+            set = setOption(config, "keys_dir", value);
         }
         if (!set) {
             return usageError(flag + ": " + set.error().message());
         }
+    }
+    if (config.keyBackendModule && (config.keyBackendToken.empty() || !config.keyBackendPinFile)) {
+        return invalidInput(config.configPath.string() +
+                            ": key_backend_module needs key_backend_token and "
+                            "key_backend_pin_file");
     }
     return config;
 }

@@ -28,9 +28,16 @@ struct DaemonConfig {
     std::string logLevel = "info";
     bool verdictCache = true;
     bool helpRequested = false;
+    // The key layer runs when it has a socket to serve.
+    std::optional<std::filesystem::path> keysSocket;
+    std::optional<std::filesystem::path> keysDir;           // default: keys/ beside the store
+    std::optional<std::filesystem::path> keyBackendModule;  // default: SoftHSM2 in keysDir
+    std::string keyBackendToken;
+    std::optional<std::filesystem::path> keyBackendPinFile;
 
     // The store this daemon writes: the system store, or the user's own store.
     std::filesystem::path writableStore() const;
+    std::filesystem::path keysDirectory() const;
 };
 
 Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments);

@@ -8,6 +8,9 @@
 #include <p11-kit/p11-kit.h>
 #include <unistd.h>
 
+#include <csignal>
+
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -17,6 +20,7 @@
 #include "keys/KeyAdministration.h"
 #include "keys/KeyBackend.h"
 #include "keys/KeyGateway.h"
+#include "keys/KeyLayer.h"
 #include "keys/KeyRegistry.h"
 #include "keys/SoftHsmToken.h"
 #include "support/TempDir.h"
@@ -286,6 +290,58 @@ TEST_F(KeyGatewayTest, SecretsStayInsideAndEachKeyHasOneUse) {
     EXPECT_EQ(signatureLength, 64u);
     std::uint8_t signature[64];
     EXPECT_EQ(f->C_Sign(s, hash, sizeof hash, signature, &signatureLength), CKR_OK);
+}
+
+// What peertrustd runs, stopped and started again on the same state: keys, grants and the
+// audit survive; a client whose connection the stop broke gets an error, not a hang, and
+// works again after C_Finalize and C_Initialize.
+TEST(KeyLayerRestartTest, StateSurvivesAndBrokenConnectionsFailCleanly) {
+    TempDir dir;
+    const KeyLayerConfig config{dir / "keys", dir / "keys.sock", std::nullopt, "", std::nullopt};
+    auto layer = KeyLayer::start(config);
+    ASSERT_TRUE(layer.ok()) << layer.error().message();
+    auto key =
+        (*layer)->administration().create({KeyType::EcP256, KeyUse::Sign, "kept", ""}, 1700000000);
+    ASSERT_TRUE(key.ok()) << key.error().message();
+    ASSERT_TRUE((*layer)->administration().grant("kept", getuid(), std::nullopt).ok());
+
+    GatewayClient client(config.socket.string());
+    ASSERT_NE(client.f, nullptr);
+    CK_FUNCTION_LIST* f = client.f;
+    CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};
+    std::uint8_t hash[32] = {7};
+    std::uint8_t signature[64];
+    auto signOnce = [&]() -> CK_RV {
+        CK_SESSION_HANDLE s = client.session();
+        CK_OBJECT_HANDLE k = client.privateKey(s);
+        CK_ULONG length = sizeof signature;
+        CK_RV rv = f->C_SignInit(s, &ecdsa, k);
+        return rv == CKR_OK ? f->C_Sign(s, hash, sizeof hash, signature, &length) : rv;
+    };
+    ASSERT_EQ(signOnce(), CKR_OK);
+    CK_SESSION_HANDLE open = client.session();
+
+    layer->reset();  // the daemon stops
+    // p11-kit-client.so writes without MSG_NOSIGNAL: a program that does not ignore SIGPIPE
+    // (as servers and GnuTLS programs commonly do) would die here instead of getting an error.
+    ::signal(SIGPIPE, SIG_IGN);
+    CK_SESSION_INFO info;
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_NE(f->C_GetSessionInfo(open, &info), CKR_OK);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+
+    auto again = KeyLayer::start(config);  // and starts again
+    ASSERT_TRUE(again.ok()) << again.error().message();
+    auto keys = (*again)->administration().list();
+    ASSERT_TRUE(keys.ok());
+    ASSERT_EQ(keys->size(), 1u);
+    EXPECT_EQ((*keys)[0].id, key->id);
+    ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
+    ASSERT_EQ(f->C_Initialize(nullptr), CKR_OK);
+    EXPECT_EQ(signOnce(), CKR_OK) << "the grant or the key did not survive the restart";
+    auto trail = (*again)->administration().audit(0);
+    ASSERT_TRUE(trail.ok());
+    EXPECT_EQ(trail->size(), 2u) << "one signature before the restart, one after";
 }
 
 }  // namespace
