@@ -212,6 +212,65 @@ TEST_F(KeyGatewayTest, AnotherUidSeesNothingUntilGrantedAndNothingAfterRevoke) {
     EXPECT_NE(status, 0) << "the uid signs after its grant expired: " << out;
 }
 
+// A program that loads modules through p11-kit (here gnutls-cli) reaches the gateway through a
+// module file with "remote: unix:path=...", and uses a client certificate whose private key is
+// a pkcs11: URL; the server sees the certificate and the audit has the signature.
+TEST_F(KeyGatewayTest, GnutlsClientCertificateKeyThroughRemoteModuleFile) {
+    KeyRecord key = create(KeyType::EcP256, KeyUse::Sign, "tls-client", "tls");
+    ASSERT_TRUE(admin->grant("tls", getuid(), std::nullopt).ok());
+    const auto d = dir.path().string();
+    writeFile(dir / "pub.der", std::string(key.publicKey.begin(), key.publicKey.end()));
+    writeFile(dir / "ca.tmpl", "cn = \"Test CA\"\nca\ncert_signing_key\nexpiration_days = 30\n");
+    writeFile(dir / "client.tmpl", "cn = \"client\"\ntls_www_client\nexpiration_days = 30\n");
+    writeFile(dir / "server.tmpl",
+              "cn = \"localhost\"\ndns_name = \"localhost\"\ntls_www_server\nexpiration_days = "
+              "30\n");
+    int status = 0;
+    std::string out =
+        run("cd " + d +
+                " && certtool --pubkey-info --inder --infile pub.der --outfile pub.pem"
+                " && certtool --generate-privkey --key-type ecdsa --outfile ca.key"
+                " && certtool --generate-self-signed --load-privkey ca.key"
+                " --template ca.tmpl --outfile ca.pem"
+                " && certtool --generate-certificate --load-pubkey pub.pem"
+                " --load-ca-certificate ca.pem --load-ca-privkey ca.key"
+                " --template client.tmpl --outfile client.pem"
+                " && certtool --generate-privkey --key-type ecdsa --outfile srv.key"
+                " && certtool --generate-certificate --load-privkey srv.key"
+                " --load-ca-certificate ca.pem --load-ca-privkey ca.key"
+                " --template server.tmpl --outfile srv.pem",
+            &status);
+    ASSERT_EQ(status, 0) << out;
+    ASSERT_TRUE(admin->importCertificate("tls-client", readFile(dir / "client.pem")).ok());
+
+    // p11-kit reads no per-user module file for root: a machine-wide one, for gnutls-cli only.
+    const std::string moduleFile =
+        "/etc/pkcs11/modules/peertrust-keys-test-" + std::to_string(getpid()) + ".module";
+    std::system("mkdir -p /etc/pkcs11/modules");
+    writeFile(moduleFile, "remote: unix:path=" + socket + "\nenable-in: gnutls-cli\n");
+    const int port = 21000 + getpid() % 20000;
+    out = run("cd " + d + " && (gnutls-serv -p " + std::to_string(port) +
+                  " --require-client-cert --x509cafile ca.pem --x509certfile srv.pem"
+                  " --x509keyfile srv.key > server.log 2>&1 & echo $! > server.pid)"
+                  " && for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/" +
+                  std::to_string(port) +
+                  ") 2>/dev/null && break; sleep 0.1; done"
+                  " && echo | timeout 20 gnutls-cli -p " +
+                  std::to_string(port) +
+                  " --x509cafile ca.pem --x509certfile client.pem --x509keyfile '" + keyUri(key) +
+                  "' localhost; kill $(cat server.pid)",
+              &status);
+    std::remove(moduleFile.c_str());
+    EXPECT_NE(out.find("Handshake was completed"), std::string::npos) << out;
+    EXPECT_NE(out.find("Status: The certificate is trusted"), std::string::npos) << out;
+    auto trail = admin->audit(0);
+    ASSERT_TRUE(trail.ok());
+    ASSERT_FALSE(trail->empty()) << "the handshake's signature is not in the audit";
+    EXPECT_EQ(trail->back().keyId, key.id);
+    EXPECT_EQ(trail->back().result, "ok");
+    EXPECT_EQ(trail->back().uid, getuid());
+}
+
 // In-process through p11-kit-client.so, for the exact codes.
 class GatewayClient {
 public:
