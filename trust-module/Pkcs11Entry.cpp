@@ -4,6 +4,7 @@
 
 #include "Pkcs11Entry.h"
 #include "TrustModule.h"
+#include "pkcs11/FunctionList.h"
 
 namespace peertrust::trustmodule {
 
@@ -106,28 +107,18 @@ CK_RV getFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
 }  // extern "C"
 
 // Login and every cryptographic function: this token does none of it, but a bad session
-// handle is still reported as such. One stub per signature, made from the list's own types.
-template <typename Function>
-struct SessionUnsupported;
-template <typename... Args>
-struct SessionUnsupported<CK_RV (*)(CK_SESSION_HANDLE, Args...)> {
-    static CK_RV call(CK_SESSION_HANDLE session, Args...) {
-        return guarded([&] { return module().unsupported(session); });
-    }
-};
-template <typename Function>
-constexpr Function unsupported() {
-    return &SessionUnsupported<Function>::call;
+// handle is still reported as such.
+CK_RV refuseUnsupported(CK_SESSION_HANDLE session) {
+    return guarded([&] { return module().unsupported(session); });
 }
 
 CK_RV notParallel(CK_SESSION_HANDLE session) {
-    CK_RV rv = guarded([&] { return module().unsupported(session); });
+    CK_RV rv = refuseUnsupported(session);
     return rv == CKR_FUNCTION_NOT_SUPPORTED ? CKR_FUNCTION_NOT_PARALLEL : rv;
 }
 
 CK_FUNCTION_LIST makeFunctionList() {
-    CK_FUNCTION_LIST f{};
-    f.version = {2, 40};
+    CK_FUNCTION_LIST f = pkcs11::refusingFunctionList<refuseUnsupported>();
     f.C_Initialize = initialize;
     f.C_Finalize = finalize;
     f.C_GetInfo = getInfo;
@@ -138,18 +129,11 @@ CK_FUNCTION_LIST makeFunctionList() {
     f.C_GetMechanismList = getMechanismList;
     f.C_GetMechanismInfo = getMechanismInfo;
     f.C_InitToken = initToken;
-    f.C_InitPIN = unsupported<CK_C_InitPIN>();
-    f.C_SetPIN = unsupported<CK_C_SetPIN>();
     f.C_OpenSession = openSession;
     f.C_CloseSession = closeSession;
     f.C_CloseAllSessions = closeAllSessions;
     f.C_GetSessionInfo = getSessionInfo;
-    f.C_GetOperationState = unsupported<CK_C_GetOperationState>();
-    f.C_SetOperationState = unsupported<CK_C_SetOperationState>();
-    f.C_Login = unsupported<CK_C_Login>();
-    f.C_Logout = unsupported<CK_C_Logout>();
     f.C_CreateObject = createObject;
-    f.C_CopyObject = unsupported<CK_C_CopyObject>();
     f.C_DestroyObject = destroyObject;
     f.C_GetObjectSize = getObjectSize;
     f.C_GetAttributeValue = getAttributeValue;
@@ -157,42 +141,6 @@ CK_FUNCTION_LIST makeFunctionList() {
     f.C_FindObjectsInit = findObjectsInit;
     f.C_FindObjects = findObjects;
     f.C_FindObjectsFinal = findObjectsFinal;
-    f.C_EncryptInit = unsupported<CK_C_EncryptInit>();
-    f.C_Encrypt = unsupported<CK_C_Encrypt>();
-    f.C_EncryptUpdate = unsupported<CK_C_EncryptUpdate>();
-    f.C_EncryptFinal = unsupported<CK_C_EncryptFinal>();
-    f.C_DecryptInit = unsupported<CK_C_DecryptInit>();
-    f.C_Decrypt = unsupported<CK_C_Decrypt>();
-    f.C_DecryptUpdate = unsupported<CK_C_DecryptUpdate>();
-    f.C_DecryptFinal = unsupported<CK_C_DecryptFinal>();
-    f.C_DigestInit = unsupported<CK_C_DigestInit>();
-    f.C_Digest = unsupported<CK_C_Digest>();
-    f.C_DigestUpdate = unsupported<CK_C_DigestUpdate>();
-    f.C_DigestKey = unsupported<CK_C_DigestKey>();
-    f.C_DigestFinal = unsupported<CK_C_DigestFinal>();
-    f.C_SignInit = unsupported<CK_C_SignInit>();
-    f.C_Sign = unsupported<CK_C_Sign>();
-    f.C_SignUpdate = unsupported<CK_C_SignUpdate>();
-    f.C_SignFinal = unsupported<CK_C_SignFinal>();
-    f.C_SignRecoverInit = unsupported<CK_C_SignRecoverInit>();
-    f.C_SignRecover = unsupported<CK_C_SignRecover>();
-    f.C_VerifyInit = unsupported<CK_C_VerifyInit>();
-    f.C_Verify = unsupported<CK_C_Verify>();
-    f.C_VerifyUpdate = unsupported<CK_C_VerifyUpdate>();
-    f.C_VerifyFinal = unsupported<CK_C_VerifyFinal>();
-    f.C_VerifyRecoverInit = unsupported<CK_C_VerifyRecoverInit>();
-    f.C_VerifyRecover = unsupported<CK_C_VerifyRecover>();
-    f.C_DigestEncryptUpdate = unsupported<CK_C_DigestEncryptUpdate>();
-    f.C_DecryptDigestUpdate = unsupported<CK_C_DecryptDigestUpdate>();
-    f.C_SignEncryptUpdate = unsupported<CK_C_SignEncryptUpdate>();
-    f.C_DecryptVerifyUpdate = unsupported<CK_C_DecryptVerifyUpdate>();
-    f.C_GenerateKey = unsupported<CK_C_GenerateKey>();
-    f.C_GenerateKeyPair = unsupported<CK_C_GenerateKeyPair>();
-    f.C_WrapKey = unsupported<CK_C_WrapKey>();
-    f.C_UnwrapKey = unsupported<CK_C_UnwrapKey>();
-    f.C_DeriveKey = unsupported<CK_C_DeriveKey>();
-    f.C_SeedRandom = unsupported<CK_C_SeedRandom>();
-    f.C_GenerateRandom = unsupported<CK_C_GenerateRandom>();
     f.C_GetFunctionStatus = notParallel;
     f.C_CancelFunction = notParallel;
     f.C_WaitForSlotEvent = waitForSlotEvent;

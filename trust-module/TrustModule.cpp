@@ -8,17 +8,12 @@
 #include <system_error>
 
 #include "VendorDefinitions.h"
+#include "pkcs11/TextField.h"
+#include "pkcs11/VariableLengthOutput.h"
 
 namespace peertrust::trustmodule {
 
 namespace {
-
-// PKCS#11 text fields are fixed-width, blank-padded, not NUL-terminated.
-template <std::size_t N>
-void pad(CK_UTF8CHAR (&field)[N], std::string_view text) {
-    std::memset(field, ' ', N);
-    std::memcpy(field, text.data(), std::min(N, text.size()));
-}
 
 bool validSlot(CK_SLOT_ID slot) {
     return slot == kSystemSlot || slot == kUserSlot;
@@ -150,8 +145,8 @@ CK_RV TrustModule::getInfo(CK_INFO_PTR info) {
     }
     std::memset(info, 0, sizeof *info);
     info->cryptokiVersion = {2, 40};
-    pad(info->manufacturerID, "peertrust");
-    pad(info->libraryDescription, "peertrust trust module");
+    pkcs11::setPadded(info->manufacturerID, "peertrust");
+    pkcs11::setPadded(info->libraryDescription, "peertrust trust module");
     info->libraryVersion = {0, 1};
     return CKR_OK;
 }
@@ -165,17 +160,7 @@ CK_RV TrustModule::getSlotList(CK_BBOOL, CK_SLOT_ID_PTR slots, CK_ULONG_PTR coun
         return CKR_ARGUMENTS_BAD;
     }
     const CK_SLOT_ID all[] = {kSystemSlot, kUserSlot};  // both tokens are always present
-    if (slots == nullptr) {
-        *count = 2;
-        return CKR_OK;
-    }
-    if (*count < 2) {
-        *count = 2;
-        return CKR_BUFFER_TOO_SMALL;
-    }
-    std::copy(std::begin(all), std::end(all), slots);
-    *count = 2;
-    return CKR_OK;
+    return pkcs11::copyOutput<CK_SLOT_ID>(all, slots, count);
 }
 
 CK_RV TrustModule::getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
@@ -190,9 +175,9 @@ CK_RV TrustModule::getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
         return CKR_ARGUMENTS_BAD;
     }
     std::memset(info, 0, sizeof *info);
-    pad(info->slotDescription,
-        slot == kSystemSlot ? "peertrust system trust store" : "peertrust user trust store");
-    pad(info->manufacturerID, "peertrust");
+    pkcs11::setPadded(info->slotDescription, slot == kSystemSlot ? "peertrust system trust store"
+                                                                 : "peertrust user trust store");
+    pkcs11::setPadded(info->manufacturerID, "peertrust");
     info->flags = CKF_TOKEN_PRESENT;
     info->hardwareVersion = {0, 1};
     info->firmwareVersion = {0, 1};
@@ -211,10 +196,10 @@ CK_RV TrustModule::getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
         return CKR_ARGUMENTS_BAD;
     }
     std::memset(info, 0, sizeof *info);
-    pad(info->label, slot == kSystemSlot ? "peertrust system" : "peertrust user");
-    pad(info->manufacturerID, "peertrust");
-    pad(info->model, "trust store");
-    pad(info->serialNumber, slot == kSystemSlot ? "system" : "user");
+    pkcs11::setPadded(info->label, slot == kSystemSlot ? "peertrust system" : "peertrust user");
+    pkcs11::setPadded(info->manufacturerID, "peertrust");
+    pkcs11::setPadded(info->model, "trust store");
+    pkcs11::setPadded(info->serialNumber, slot == kSystemSlot ? "system" : "user");
     // Machine policy changes only through the daemon or the CLI; a user's pins also here.
     info->flags = CKF_TOKEN_INITIALIZED | (slot == kSystemSlot ? CKF_WRITE_PROTECTED : 0);
     info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
@@ -230,7 +215,8 @@ CK_RV TrustModule::getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
     return CKR_OK;
 }
 
-CK_RV TrustModule::getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR, CK_ULONG_PTR count) {
+CK_RV TrustModule::getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list,
+                                    CK_ULONG_PTR count) {
     std::lock_guard lock(m_mutex);
     if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
         return rv;
@@ -241,8 +227,8 @@ CK_RV TrustModule::getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR, CK_U
     if (count == nullptr) {
         return CKR_ARGUMENTS_BAD;
     }
-    *count = 0;  // trust only: no cryptography here
-    return CKR_OK;
+    // Trust only: no cryptography here.
+    return pkcs11::copyOutput<CK_MECHANISM_TYPE>({}, list, count);
 }
 
 CK_RV TrustModule::getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE, CK_MECHANISM_INFO_PTR) {
@@ -271,7 +257,7 @@ CK_RV TrustModule::openSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDL
         return CKR_TOKEN_WRITE_PROTECTED;
     }
     CK_SESSION_HANDLE handle = m_nextSession++;
-    m_sessions[handle] = Session{slot, flags, std::nullopt, 0};
+    m_sessions[handle] = Session{slot, flags, {}};
     *session = handle;
     return CKR_OK;
 }
@@ -398,7 +384,7 @@ CK_RV TrustModule::findObjectsInit(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR at
     if (attributes == nullptr && count != 0) {
         return CKR_ARGUMENTS_BAD;
     }
-    if (session->found) {
+    if (session->search.active()) {
         return CKR_OPERATION_ACTIVE;
     }
     refresh();  // a change made since the last search shows now
@@ -409,8 +395,7 @@ CK_RV TrustModule::findObjectsInit(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR at
             found.push_back(objectHandle);
         }
     }
-    session->found = std::move(found);
-    session->next = 0;
+    session->search.begin(std::move(found));
     return CKR_OK;
 }
 
@@ -421,18 +406,7 @@ CK_RV TrustModule::findObjects(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE_PTR ob
     if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
     }
-    if (count == nullptr || (objects == nullptr && max != 0)) {
-        return CKR_ARGUMENTS_BAD;
-    }
-    if (!session->found) {
-        return CKR_OPERATION_NOT_INITIALIZED;
-    }
-    CK_ULONG n = 0;
-    while (n < max && session->next < session->found->size()) {
-        objects[n++] = (*session->found)[session->next++];
-    }
-    *count = n;
-    return CKR_OK;
+    return session->search.next(objects, max, count);
 }
 
 CK_RV TrustModule::findObjectsFinal(CK_SESSION_HANDLE handle) {
@@ -441,11 +415,7 @@ CK_RV TrustModule::findObjectsFinal(CK_SESSION_HANDLE handle) {
     if (CK_RV rv = checkSession(handle, session); rv != CKR_OK) {
         return rv;
     }
-    if (!session->found) {
-        return CKR_OPERATION_NOT_INITIALIZED;
-    }
-    session->found.reset();
-    return CKR_OK;
+    return session->search.end();
 }
 
 CK_RV TrustModule::getAttributeValue(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle,
@@ -462,26 +432,7 @@ CK_RV TrustModule::getAttributeValue(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE 
     if (attributes == nullptr && count != 0) {
         return CKR_ARGUMENTS_BAD;
     }
-    // Every attribute is answered; the result reports the last problem met (PKCS#11 2.40,
-    // C_GetAttributeValue).
-    CK_RV result = CKR_OK;
-    for (CK_ULONG i = 0; i < count; ++i) {
-        CK_ATTRIBUTE& attribute = attributes[i];
-        const pkcs11::AttributeBytes* value = object->attributes.find(attribute.type);
-        if (value == nullptr) {
-            attribute.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-            result = CKR_ATTRIBUTE_TYPE_INVALID;
-        } else if (attribute.pValue == nullptr) {
-            attribute.ulValueLen = value->size();
-        } else if (attribute.ulValueLen < value->size()) {
-            attribute.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-            result = CKR_BUFFER_TOO_SMALL;
-        } else {
-            std::memcpy(attribute.pValue, value->data(), value->size());
-            attribute.ulValueLen = value->size();
-        }
-    }
-    return result;
+    return object->attributes.copyValues({attributes, count}, pkcs11::ReportedCondition::LastMet);
 }
 
 CK_RV TrustModule::getObjectSize(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle,

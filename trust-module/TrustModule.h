@@ -15,6 +15,7 @@
 
 #include "ModuleOptions.h"
 #include "TrustObject.h"
+#include "pkcs11/ObjectSearch.h"
 #include "policy/PolicyEngine.h"
 
 namespace peertrust::trustmodule {
@@ -53,8 +54,7 @@ private:
     struct Session {
         CK_SLOT_ID slot = kSystemSlot;
         CK_FLAGS flags = 0;
-        std::optional<std::vector<CK_OBJECT_HANDLE>> found;  // a search in progress
-        std::size_t next = 0;
+        pkcs11::ObjectSearch search;
     };
 
     CK_RV checkInitialized() const;

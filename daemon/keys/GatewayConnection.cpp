@@ -8,6 +8,8 @@
 
 #include "crypto/GnutlsHandles.h"
 #include "pkcs11/CertificateFacts.h"
+#include "pkcs11/TextField.h"
+#include "pkcs11/VariableLengthOutput.h"
 
 namespace peertrust::keys {
 namespace {
@@ -66,11 +68,6 @@ bool isSecretAttribute(CK_ATTRIBUTE_TYPE type) {
         default:
             return false;
     }
-}
-
-void copyPadded(CK_UTF8CHAR* field, std::size_t width, std::string_view text) {
-    std::memset(field, ' ', width);
-    std::memcpy(field, text.data(), std::min(width, text.size()));
 }
 
 UnixTime now() {
@@ -147,8 +144,8 @@ CK_RV GatewayConnection::getInfo(CK_INFO_PTR info) {
     }
     *info = {};
     info->cryptokiVersion = {2, 40};
-    copyPadded(info->manufacturerID, sizeof info->manufacturerID, "peertrust");
-    copyPadded(info->libraryDescription, sizeof info->libraryDescription, "peertrust key gateway");
+    pkcs11::setPadded(info->manufacturerID, "peertrust");
+    pkcs11::setPadded(info->libraryDescription, "peertrust key gateway");
     info->libraryVersion = {0, 1};
     return CKR_OK;
 }
@@ -197,17 +194,7 @@ CK_RV GatewayConnection::getSlotList(CK_BBOOL, CK_SLOT_ID_PTR slots, CK_ULONG_PT
         }
     }
     std::sort(visible.begin(), visible.end());
-    if (slots == nullptr) {
-        *count = visible.size();
-        return CKR_OK;
-    }
-    if (*count < visible.size()) {
-        *count = visible.size();
-        return CKR_BUFFER_TOO_SMALL;
-    }
-    std::copy(visible.begin(), visible.end(), slots);
-    *count = visible.size();
-    return CKR_OK;
+    return pkcs11::copyOutput<CK_SLOT_ID>(visible, slots, count);
 }
 
 CK_RV GatewayConnection::getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
@@ -219,10 +206,9 @@ CK_RV GatewayConnection::getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
         return CKR_ARGUMENTS_BAD;
     }
     *info = {};
-    std::memcpy(info->slotDescription, token.label, sizeof token.label);
-    std::memset(info->slotDescription + sizeof token.label, ' ',
-                sizeof info->slotDescription - sizeof token.label);
-    copyPadded(info->manufacturerID, sizeof info->manufacturerID, "peertrust");
+    pkcs11::setPadded(info->slotDescription,
+                      {reinterpret_cast<const char*>(token.label), sizeof token.label});
+    pkcs11::setPadded(info->manufacturerID, "peertrust");
     info->flags = CKF_TOKEN_PRESENT;
     return CKR_OK;
 }
@@ -239,10 +225,10 @@ CK_RV GatewayConnection::getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
             continue;
         }
         *info = {};
-        copyPadded(info->label, sizeof info->label, set);
-        copyPadded(info->manufacturerID, sizeof info->manufacturerID, "peertrust");
-        copyPadded(info->model, sizeof info->model, "key gateway");
-        copyPadded(info->serialNumber, sizeof info->serialNumber, "set-" + std::to_string(id));
+        pkcs11::setPadded(info->label, set);
+        pkcs11::setPadded(info->manufacturerID, "peertrust");
+        pkcs11::setPadded(info->model, "key gateway");
+        pkcs11::setPadded(info->serialNumber, "set-" + std::to_string(id));
         // The PIN is the daemon's business: a client's login is accepted and ignored.
         info->flags =
             CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_PROTECTED_AUTHENTICATION_PATH;
@@ -271,18 +257,7 @@ CK_RV GatewayConnection::getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR
     if (count == nullptr) {
         return CKR_ARGUMENTS_BAD;
     }
-    const CK_ULONG n = std::size(kOffered);
-    if (list == nullptr) {
-        *count = n;
-        return CKR_OK;
-    }
-    if (*count < n) {
-        *count = n;
-        return CKR_BUFFER_TOO_SMALL;
-    }
-    std::copy(std::begin(kOffered), std::end(kOffered), list);
-    *count = n;
-    return CKR_OK;
+    return pkcs11::copyOutput<CK_MECHANISM_TYPE>(kOffered, list, count);
 }
 
 CK_RV GatewayConnection::getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type,
@@ -327,7 +302,7 @@ CK_RV GatewayConnection::openSession(CK_SLOT_ID slot, CK_FLAGS flags,
         return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
     }
     *session = m_nextSession++;
-    m_sessions[*session] = Session{slot, flags, std::nullopt, 0, std::nullopt};
+    m_sessions[*session] = Session{slot, flags, {}, std::nullopt};
     return CKR_OK;
 }
 
@@ -485,37 +460,9 @@ CK_RV GatewayConnection::getAttributeValue(CK_SESSION_HANDLE handle, CK_OBJECT_H
         return CKR_OBJECT_HANDLE_INVALID;
     }
     const bool privateKey = m_objects[object].objectClass == CKO_PRIVATE_KEY;
-    bool sensitive = false;
-    bool invalid = false;
-    bool tooSmall = false;
-    for (CK_ULONG i = 0; i < count; ++i) {
-        CK_ATTRIBUTE& a = attributes[i];
-        if (privateKey && isSecretAttribute(a.type)) {
-            a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-            sensitive = true;
-            continue;
-        }
-        const pkcs11::AttributeBytes* value = found->find(a.type);
-        if (value == nullptr) {
-            a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-            invalid = true;
-        } else if (a.pValue == nullptr) {
-            a.ulValueLen = value->size();
-        } else if (a.ulValueLen < value->size()) {
-            a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-            tooSmall = true;
-        } else {
-            std::memcpy(a.pValue, value->data(), value->size());
-            a.ulValueLen = value->size();
-        }
-    }
-    if (sensitive) {
-        return CKR_ATTRIBUTE_SENSITIVE;
-    }
-    if (invalid) {
-        return CKR_ATTRIBUTE_TYPE_INVALID;
-    }
-    return tooSmall ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+    return found->copyValues(
+        {attributes, count}, pkcs11::ReportedCondition::MostSevere,
+        [privateKey](CK_ATTRIBUTE_TYPE type) { return privateKey && isSecretAttribute(type); });
 }
 
 CK_RV GatewayConnection::findObjectsInit(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR attributes,
@@ -527,7 +474,7 @@ CK_RV GatewayConnection::findObjectsInit(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_
     if (attributes == nullptr && count > 0) {
         return CKR_ARGUMENTS_BAD;
     }
-    if (session->found) {
+    if (session->search.active()) {
         return CKR_OPERATION_ACTIVE;
     }
     if (CK_RV rv = refreshKeys(); rv != CKR_OK) {
@@ -561,8 +508,7 @@ CK_RV GatewayConnection::findObjectsInit(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_
             }
         }
     }
-    session->found = std::move(found);
-    session->next = 0;
+    session->search.begin(std::move(found));
     return CKR_OK;
 }
 
@@ -572,18 +518,7 @@ CK_RV GatewayConnection::findObjects(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE_
     if (CK_RV rv = sessionOf(handle, session); rv != CKR_OK) {
         return rv;
     }
-    if (count == nullptr || (objects == nullptr && max > 0)) {
-        return CKR_ARGUMENTS_BAD;
-    }
-    if (!session->found) {
-        return CKR_OPERATION_NOT_INITIALIZED;
-    }
-    CK_ULONG n = 0;
-    while (n < max && session->next < session->found->size()) {
-        objects[n++] = (*session->found)[session->next++];
-    }
-    *count = n;
-    return CKR_OK;
+    return session->search.next(objects, max, count);
 }
 
 CK_RV GatewayConnection::findObjectsFinal(CK_SESSION_HANDLE handle) {
@@ -591,11 +526,7 @@ CK_RV GatewayConnection::findObjectsFinal(CK_SESSION_HANDLE handle) {
     if (CK_RV rv = sessionOf(handle, session); rv != CKR_OK) {
         return rv;
     }
-    if (!session->found) {
-        return CKR_OPERATION_NOT_INITIALIZED;
-    }
-    session->found.reset();
-    return CKR_OK;
+    return session->search.end();
 }
 
 CK_RV GatewayConnection::operationInit(KeyUse use, CK_SESSION_HANDLE handle,
@@ -678,19 +609,12 @@ CK_RV GatewayConnection::finishOperation(Session& session, CK_BYTE_PTR output,
         session.operation.reset();
         return rv;
     }
-    const Bytes& out = op.result->output;
-    if (output == nullptr) {
-        *outputLength = out.size();
-        return CKR_OK;  // the length; the operation stays for the second call
+    CK_RV rv = pkcs11::copyOutput<CK_BYTE>(op.result->output, output, outputLength);
+    // Asked for the length, or given too little room: the operation stays for the next call.
+    if (rv == CKR_OK && output != nullptr) {
+        session.operation.reset();
     }
-    if (*outputLength < out.size()) {
-        *outputLength = out.size();
-        return CKR_BUFFER_TOO_SMALL;
-    }
-    std::memcpy(output, out.data(), out.size());
-    *outputLength = out.size();
-    session.operation.reset();
-    return CKR_OK;
+    return rv;
 }
 
 CK_RV GatewayConnection::operation(KeyUse use, CK_SESSION_HANDLE handle, CK_BYTE_PTR input,

@@ -17,6 +17,7 @@
 #include "keys/KeyBackend.h"
 #include "keys/KeyRegistry.h"
 #include "pkcs11/AttributeSet.h"
+#include "pkcs11/ObjectSearch.h"
 
 namespace peertrust::keys {
 
@@ -85,8 +86,7 @@ private:
     struct Session {
         CK_SLOT_ID slot = 0;
         CK_FLAGS flags = 0;
-        std::optional<std::vector<CK_OBJECT_HANDLE>> found;
-        std::size_t next = 0;
+        pkcs11::ObjectSearch search;
         std::optional<Operation> operation;
     };
 

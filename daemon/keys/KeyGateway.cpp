@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "pkcs11/FunctionList.h"
+
 namespace peertrust::keys {
 namespace {
 
@@ -162,23 +164,13 @@ CK_RV legacyParallel(CK_SESSION_HANDLE) {
 }
 
 // Every other function: the session checks, then "not supported".
-template <typename F>
-struct Unsupported;
-template <typename... Args>
-struct Unsupported<CK_RV (*)(CK_SESSION_HANDLE, Args...)> {
-    static CK_RV call(CK_SESSION_HANDLE session, Args...) {
-        CONNECTION_OR_FAIL();
-        return c.refuse(session, CKR_FUNCTION_NOT_SUPPORTED);
-    }
-};
-template <typename F>
-F unsupported(F) {
-    return &Unsupported<F>::call;
+CK_RV refuseUnsupported(CK_SESSION_HANDLE session) {
+    CONNECTION_OR_FAIL();
+    return c.refuse(session, CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_FUNCTION_LIST makeList() {
-    CK_FUNCTION_LIST f{};
-    f.version = {2, 40};
+    CK_FUNCTION_LIST f = pkcs11::refusingFunctionList<refuseUnsupported>();
     f.C_Initialize = initialize;
     f.C_Finalize = finalize;
     f.C_GetInfo = getInfo;
@@ -189,61 +181,25 @@ CK_FUNCTION_LIST makeList() {
     f.C_GetMechanismList = getMechanismList;
     f.C_GetMechanismInfo = getMechanismInfo;
     f.C_InitToken = initToken;
-    f.C_InitPIN = unsupported(f.C_InitPIN);
-    f.C_SetPIN = unsupported(f.C_SetPIN);
     f.C_OpenSession = openSession;
     f.C_CloseSession = closeSession;
     f.C_CloseAllSessions = closeAllSessions;
     f.C_GetSessionInfo = getSessionInfo;
-    f.C_GetOperationState = unsupported(f.C_GetOperationState);
-    f.C_SetOperationState = unsupported(f.C_SetOperationState);
     f.C_Login = login;
     f.C_Logout = logout;
-    f.C_CreateObject = unsupported(f.C_CreateObject);
-    f.C_CopyObject = unsupported(f.C_CopyObject);
-    f.C_DestroyObject = unsupported(f.C_DestroyObject);
-    f.C_GetObjectSize = unsupported(f.C_GetObjectSize);
     f.C_GetAttributeValue = getAttributeValue;
-    f.C_SetAttributeValue = unsupported(f.C_SetAttributeValue);
     f.C_FindObjectsInit = findObjectsInit;
     f.C_FindObjects = findObjects;
     f.C_FindObjectsFinal = findObjectsFinal;
-    f.C_EncryptInit = unsupported(f.C_EncryptInit);
-    f.C_Encrypt = unsupported(f.C_Encrypt);
-    f.C_EncryptUpdate = unsupported(f.C_EncryptUpdate);
-    f.C_EncryptFinal = unsupported(f.C_EncryptFinal);
     f.C_DecryptInit = decryptInit;
     f.C_Decrypt = decrypt;
     f.C_DecryptUpdate = decryptUpdate;
     f.C_DecryptFinal = decryptFinal;
-    f.C_DigestInit = unsupported(f.C_DigestInit);
-    f.C_Digest = unsupported(f.C_Digest);
-    f.C_DigestUpdate = unsupported(f.C_DigestUpdate);
-    f.C_DigestKey = unsupported(f.C_DigestKey);
-    f.C_DigestFinal = unsupported(f.C_DigestFinal);
     f.C_SignInit = signInit;
     f.C_Sign = sign;
     f.C_SignUpdate = signUpdate;
     f.C_SignFinal = signFinal;
-    f.C_SignRecoverInit = unsupported(f.C_SignRecoverInit);
-    f.C_SignRecover = unsupported(f.C_SignRecover);
-    f.C_VerifyInit = unsupported(f.C_VerifyInit);
-    f.C_Verify = unsupported(f.C_Verify);
-    f.C_VerifyUpdate = unsupported(f.C_VerifyUpdate);
-    f.C_VerifyFinal = unsupported(f.C_VerifyFinal);
-    f.C_VerifyRecoverInit = unsupported(f.C_VerifyRecoverInit);
-    f.C_VerifyRecover = unsupported(f.C_VerifyRecover);
-    f.C_DigestEncryptUpdate = unsupported(f.C_DigestEncryptUpdate);
-    f.C_DecryptDigestUpdate = unsupported(f.C_DecryptDigestUpdate);
-    f.C_SignEncryptUpdate = unsupported(f.C_SignEncryptUpdate);
-    f.C_DecryptVerifyUpdate = unsupported(f.C_DecryptVerifyUpdate);
-    f.C_GenerateKey = unsupported(f.C_GenerateKey);
-    f.C_GenerateKeyPair = unsupported(f.C_GenerateKeyPair);
     f.C_WrapKey = wrapKey;
-    f.C_UnwrapKey = unsupported(f.C_UnwrapKey);
-    f.C_DeriveKey = unsupported(f.C_DeriveKey);
-    f.C_SeedRandom = unsupported(f.C_SeedRandom);
-    f.C_GenerateRandom = unsupported(f.C_GenerateRandom);
     f.C_GetFunctionStatus = legacyParallel;
     f.C_CancelFunction = legacyParallel;
     f.C_WaitForSlotEvent = waitForSlotEvent;

@@ -5,6 +5,7 @@
 #include <p11-kit/pkcs11.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -14,6 +15,12 @@
 namespace peertrust::pkcs11 {
 
 using AttributeBytes = std::vector<std::uint8_t>;
+
+// Which condition C_GetAttributeValue returns when several held in one template. PKCS#11 2.40
+// lets a module return any of them; the trust module has always returned the last one met, the
+// key gateway CKR_ATTRIBUTE_SENSITIVE, then CKR_ATTRIBUTE_TYPE_INVALID, then
+// CKR_BUFFER_TOO_SMALL, and clients may depend on either.
+enum class ReportedCondition { LastMet, MostSevere };
 
 class AttributeSet {
 public:
@@ -26,6 +33,13 @@ public:
     std::optional<CK_ULONG> ulong(CK_ATTRIBUTE_TYPE type) const;
     // True when the object holds the attribute with exactly these bytes.
     bool holds(CK_ATTRIBUTE_TYPE type, std::span<const std::uint8_t> value) const;
+
+    // C_GetAttributeValue: answers every attribute of `request` in place (a type this set does
+    // not hold, or one `isSensitive` withholds, gets CK_UNAVAILABLE_INFORMATION; a null pValue
+    // gets the length; a buffer too small gets CK_UNAVAILABLE_INFORMATION) and returns CKR_OK
+    // or the condition `reported` picks.
+    CK_RV copyValues(std::span<CK_ATTRIBUTE> request, ReportedCondition reported,
+                     const std::function<bool(CK_ATTRIBUTE_TYPE)>& isSensitive = {}) const;
 
 private:
     std::map<CK_ATTRIBUTE_TYPE, AttributeBytes> m_values;
