@@ -7,7 +7,9 @@
 #include "DbusWire.h"
 #include "keys/KeyLayer.h"
 #include "policy/PolicyEngine.h"
+#include "service/CallerAuthority.h"
 #include "service/DaemonConfig.h"
+#include "service/KeysAdaptor.h"
 #include "service/TrustAdaptor.h"
 
 namespace {
@@ -79,8 +81,12 @@ int serve(const service::DaemonConfig& config) {
     });
 
     {
-        service::TrustAdaptor adaptor(*connection, **engine, config.mode, config.adminGroup,
-                                      config.workers);
+        // One rule for who calls and who writes, shared by both interfaces.
+        service::CallerAuthority authority(config.mode, config.adminGroup);
+        service::TrustAdaptor adaptor(*connection, **engine, authority, config.workers);
+        // Keys1 is always there; without the key layer it says how to start it.
+        service::KeysAdaptor keysAdaptor(
+            *connection, keyLayer ? &keyLayer->administration() : nullptr, authority);
         std::cerr << "peertrustd: serving " << wire::kBusName << " on the "
                   << (config.mode == service::BusMode::System ? "system" : "session")
                   << " bus, store " << config.writableStore().string() << '\n';

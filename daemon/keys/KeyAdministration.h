@@ -31,6 +31,11 @@ public:
     Result<void> revoke(std::string_view subject, uid_t uid);
     Result<void> dispose(std::string_view key);
     Result<std::vector<KeyRecord>> list() { return m_registry.keys(); }
+    // For a listing that shows who may use what, and what one uid may use.
+    Result<std::vector<KeyGrant>> grants() { return m_registry.grants(); }
+    Result<std::vector<KeyRecord>> listUsableBy(uid_t uid, UnixTime now) {
+        return m_registry.keysUsableBy(uid, now);
+    }
     Result<std::vector<AuditRecord>> audit(std::int64_t sinceMs);
 
 private:

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "peertrust/Error.h"
-#include "service/TrustAdaptor.h"
+#include "service/BusMode.h"
 
 namespace peertrust::service {
 

@@ -1,9 +1,8 @@
 #include "service/TrustAdaptor.h"
 
-#include <unistd.h>
-
 #include "DbusWire.h"
 #include "peertrust/TextExcerpt.h"
+#include "service/AnswerOnWorker.h"
 
 namespace peertrust::service {
 
@@ -26,11 +25,10 @@ Result<void> checkSize(const std::string& value, const char* what) {
 }  // namespace
 
 TrustAdaptor::TrustAdaptor(sdbus::IConnection& connection, policy::PolicyEngine& engine,
-                           BusMode mode, std::string adminGroup, std::size_t workers)
+                           CallerAuthority& authority, std::size_t workers)
     : AdaptorInterfaces(connection, wire::kObjectPath),
       m_engine(engine),
-      m_mode(mode),
-      m_writers(std::move(adminGroup)),
+      m_authority(authority),
       m_workers(std::make_unique<WorkerPool>(workers)) {
     registerAdaptor();
 }
@@ -41,40 +39,16 @@ TrustAdaptor::~TrustAdaptor() {
 }
 
 TrustAdaptor::Caller TrustAdaptor::currentCaller() {
-    if (m_mode == BusMode::Session) {
-        return {getuid()};  // a session bus carries one user
-    }
-    auto message = getObject().getCurrentlyProcessedMessage();
-    std::string sender = message->getSender();
-    if (auto uid = m_credentials.cached(sender)) {
-        return {*uid};
-    }
-    uid_t uid = message->getCredsUid();
-    m_credentials.remember(sender, uid);
-    return {uid};
+    return {m_authority.callerUid(getObject())};
 }
 
 Result<void> TrustAdaptor::authorizeWrite(const Caller& caller) {
-    if (m_mode == BusMode::Session || m_writers.mayWrite(caller.uid)) {
-        return {};
-    }
-    return notAuthorized("uid " + std::to_string(caller.uid) +
-                         " may not change the machine's trust policy: only root and members of "
-                         "the group \"" +
-                         m_writers.adminGroup() + "\" may");
+    return m_authority.authorizeWrite(caller.uid, "change the machine's trust policy");
 }
 
 template <typename ResultType, typename Work>
 void TrustAdaptor::answer(ResultType&& result, Work&& work) {
-    // sdbus::Result is move-only and a std::function must be copyable: share it.
-    auto reply = std::make_shared<std::decay_t<ResultType>>(std::move(result));
-    m_workers->post([reply, work = std::forward<Work>(work)]() mutable {
-        try {
-            work(*reply);
-        } catch (const std::exception& e) {
-            reply->returnError(wire::toDbusError(internalError(e.what())));
-        }
-    });
+    answerOnWorker(*m_workers, std::forward<ResultType>(result), std::forward<Work>(work));
 }
 
 void TrustAdaptor::Verify(

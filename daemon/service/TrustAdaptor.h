@@ -11,17 +11,17 @@
 #include "DbusWire.h"
 #include "Trust1Adaptor.h"  // generated from dbus/org.peertrust.Trust1.xml
 #include "policy/PolicyEngine.h"
-#include "service/CallerCredentials.h"
+#include "service/BusMode.h"
+#include "service/CallerAuthority.h"
 #include "service/WorkerPool.h"
 
 namespace peertrust::service {
 
-enum class BusMode { Session, System };
-
 class TrustAdaptor final : public sdbus::AdaptorInterfaces<org::peertrust::Trust1_adaptor> {
 public:
-    TrustAdaptor(sdbus::IConnection& connection, policy::PolicyEngine& engine, BusMode mode,
-                 std::string adminGroup, std::size_t workers);
+    // `authority` decides who calls and who writes, for every interface peertrustd serves.
+    TrustAdaptor(sdbus::IConnection& connection, policy::PolicyEngine& engine,
+                 CallerAuthority& authority, std::size_t workers);
     ~TrustAdaptor();
 
 private:
@@ -62,9 +62,7 @@ private:
                      std::string family, std::string policy) override;
 
     policy::PolicyEngine& m_engine;
-    BusMode m_mode;
-    CallerCredentials m_credentials;
-    WriterPolicy m_writers;
+    CallerAuthority& m_authority;
     // Declared last: destroyed first, so queued calls finish while the rest still exists.
     std::unique_ptr<WorkerPool> m_workers;
 };

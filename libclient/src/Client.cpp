@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "BusCalls.h"
 #include "DbusWire.h"
 #include "Trust1Proxy.h"  // generated from dbus/org.peertrust.Trust1.xml
 
@@ -28,31 +29,6 @@ private:
     }
     Client::ChangeHandler m_onChange;
 };
-
-std::unique_ptr<sdbus::IConnection> openConnection(Bus bus) {
-    return bus == Bus::System ? sdbus::createSystemBusConnection()
-                              : sdbus::createSessionBusConnection();
-}
-
-// Runs one call, turning sdbus errors into peertrust's.
-template <typename Call>
-auto guarded(Call&& call) -> Result<decltype(call())> {
-    try {
-        return call();
-    } catch (const sdbus::Error& e) {
-        return wire::fromDbusError(e);
-    }
-}
-
-template <typename Call>
-Result<void> guardedVoid(Call&& call) {
-    try {
-        call();
-        return {};
-    } catch (const sdbus::Error& e) {
-        return wire::fromDbusError(e);
-    }
-}
 
 }  // namespace
 

@@ -9,12 +9,11 @@
 #include <memory>
 #include <string>
 
+#include "peertrust/Bus.h"
 #include "peertrust/Export.h"
 #include "peertrust/TrustService.h"
 
 namespace peertrust {
-
-enum class Bus { Session, System };
 
 class PEERTRUST_API Client final : public TrustService {
 public:

@@ -1,0 +1,35 @@
+#include "service/CallerAuthority.h"
+
+#include <sdbus-c++/sdbus-c++.h>
+#include <unistd.h>
+
+namespace peertrust::service {
+
+uid_t CallerAuthority::callerUid(sdbus::IObject& object) {
+    if (m_mode == BusMode::Session) {
+        return getuid();  // a session bus carries one user
+    }
+    auto message = object.getCurrentlyProcessedMessage();
+    std::string sender = message->getSender();
+    if (auto uid = m_credentials.cached(sender)) {
+        return *uid;
+    }
+    uid_t uid = message->getCredsUid();
+    m_credentials.remember(sender, uid);
+    return uid;
+}
+
+bool CallerAuthority::mayWrite(uid_t uid) {
+    return m_mode == BusMode::Session || m_writers.mayWrite(uid);
+}
+
+Result<void> CallerAuthority::authorizeWrite(uid_t uid, std::string_view action) {
+    if (mayWrite(uid)) {
+        return {};
+    }
+    return notAuthorized("uid " + std::to_string(uid) + " may not " + std::string(action) +
+                         ": only root and members of the group \"" + m_writers.adminGroup() +
+                         "\" may");
+}
+
+}  // namespace peertrust::service
