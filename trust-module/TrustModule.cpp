@@ -432,7 +432,7 @@ CK_RV TrustModule::getAttributeValue(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE 
     if (attributes == nullptr && count != 0) {
         return CKR_ARGUMENTS_BAD;
     }
-    return object->attributes.copyValues({attributes, count}, pkcs11::ReportedCondition::LastMet);
+    return object->attributes.copyValues({attributes, count});
 }
 
 CK_RV TrustModule::getObjectSize(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle,

@@ -460,9 +460,9 @@ CK_RV GatewayConnection::getAttributeValue(CK_SESSION_HANDLE handle, CK_OBJECT_H
         return CKR_OBJECT_HANDLE_INVALID;
     }
     const bool privateKey = m_objects[object].objectClass == CKO_PRIVATE_KEY;
-    return found->copyValues(
-        {attributes, count}, pkcs11::ReportedCondition::MostSevere,
-        [privateKey](CK_ATTRIBUTE_TYPE type) { return privateKey && isSecretAttribute(type); });
+    return found->copyValues({attributes, count}, [privateKey](CK_ATTRIBUTE_TYPE type) {
+        return privateKey && isSecretAttribute(type);
+    });
 }
 
 CK_RV GatewayConnection::findObjectsInit(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR attributes,
@@ -562,13 +562,22 @@ CK_RV GatewayConnection::operationInit(KeyUse use, CK_SESSION_HANDLE handle,
     op.use = use;
     op.keyId = key->id;
     op.mechanism = mechanism->mechanism;
-    if (mechanism->mechanism == CKM_RSA_PKCS_OAEP) {
+    // Only the parameter structures the mechanisms define reach the backend.
+    const bool pss = mechanism->mechanism == CKM_RSA_PKCS_PSS ||
+                     mechanism->mechanism == CKM_SHA256_RSA_PKCS_PSS ||
+                     mechanism->mechanism == CKM_SHA384_RSA_PKCS_PSS ||
+                     mechanism->mechanism == CKM_SHA512_RSA_PKCS_PSS;
+    const bool oaep = mechanism->mechanism == CKM_RSA_PKCS_OAEP;
+    const CK_ULONG expected = pss    ? sizeof(CK_RSA_PKCS_PSS_PARAMS)
+                              : oaep ? sizeof(CK_RSA_PKCS_OAEP_PARAMS)
+                                     : 0;
+    if (mechanism->ulParameterLen != expected) {
+        return CKR_MECHANISM_PARAM_INVALID;
+    }
+    if (oaep) {
         // The parameter points into the caller's message; keep only what is needed.
-        if (mechanism->ulParameterLen != sizeof(CK_RSA_PKCS_OAEP_PARAMS)) {
-            return CKR_MECHANISM_PARAM_INVALID;
-        }
-        auto* oaep = static_cast<CK_RSA_PKCS_OAEP_PARAMS*>(mechanism->pParameter);
-        if (oaep->pSourceData != nullptr && oaep->ulSourceDataLen > 0) {
+        auto* params = static_cast<CK_RSA_PKCS_OAEP_PARAMS*>(mechanism->pParameter);
+        if (params->pSourceData != nullptr && params->ulSourceDataLen > 0) {
             return CKR_MECHANISM_PARAM_INVALID;  // OAEP labels: not offered
         }
     }

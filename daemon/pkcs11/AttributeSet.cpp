@@ -54,41 +54,39 @@ bool AttributeSet::holds(CK_ATTRIBUTE_TYPE type, std::span<const std::uint8_t> v
            std::equal(bytes->begin(), bytes->end(), value.begin());
 }
 
-CK_RV AttributeSet::copyValues(std::span<CK_ATTRIBUTE> request, ReportedCondition reported,
+CK_RV AttributeSet::copyValues(std::span<CK_ATTRIBUTE> request,
                                const std::function<bool(CK_ATTRIBUTE_TYPE)>& isSensitive) const {
     bool sensitive = false;
     bool invalid = false;
-    CK_RV lastMet = CKR_OK;
+    bool tooSmall = false;
     for (CK_ATTRIBUTE& attribute : request) {
         // Withheld before looked up: a secret is sensitive whether or not the set holds it.
         if (isSensitive && isSensitive(attribute.type)) {
             attribute.ulValueLen = CK_UNAVAILABLE_INFORMATION;
             sensitive = true;
-            lastMet = CKR_ATTRIBUTE_SENSITIVE;
             continue;
         }
         const AttributeBytes* value = find(attribute.type);
         if (value == nullptr) {
             attribute.ulValueLen = CK_UNAVAILABLE_INFORMATION;
             invalid = true;
-            lastMet = CKR_ATTRIBUTE_TYPE_INVALID;
         } else if (attribute.pValue == nullptr) {
             attribute.ulValueLen = value->size();
         } else if (attribute.ulValueLen < value->size()) {
             attribute.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-            lastMet = CKR_BUFFER_TOO_SMALL;
+            tooSmall = true;
         } else {
             std::memcpy(attribute.pValue, value->data(), value->size());
             attribute.ulValueLen = value->size();
         }
     }
-    if (reported == ReportedCondition::LastMet || lastMet == CKR_OK) {
-        return lastMet;
-    }
     if (sensitive) {
         return CKR_ATTRIBUTE_SENSITIVE;
     }
-    return invalid ? CKR_ATTRIBUTE_TYPE_INVALID : CKR_BUFFER_TOO_SMALL;
+    if (invalid) {
+        return CKR_ATTRIBUTE_TYPE_INVALID;
+    }
+    return tooSmall ? CKR_BUFFER_TOO_SMALL : CKR_OK;
 }
 
 }  // namespace peertrust::pkcs11

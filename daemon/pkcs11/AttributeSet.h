@@ -16,12 +16,6 @@ namespace peertrust::pkcs11 {
 
 using AttributeBytes = std::vector<std::uint8_t>;
 
-// Which condition C_GetAttributeValue returns when several held in one template. PKCS#11 2.40
-// lets a module return any of them; the trust module has always returned the last one met, the
-// key gateway CKR_ATTRIBUTE_SENSITIVE, then CKR_ATTRIBUTE_TYPE_INVALID, then
-// CKR_BUFFER_TOO_SMALL, and clients may depend on either.
-enum class ReportedCondition { LastMet, MostSevere };
-
 class AttributeSet {
 public:
     void setBytes(CK_ATTRIBUTE_TYPE type, std::span<const std::uint8_t> value);
@@ -37,8 +31,9 @@ public:
     // C_GetAttributeValue: answers every attribute of `request` in place (a type this set does
     // not hold, or one `isSensitive` withholds, gets CK_UNAVAILABLE_INFORMATION; a null pValue
     // gets the length; a buffer too small gets CK_UNAVAILABLE_INFORMATION) and returns CKR_OK
-    // or the condition `reported` picks.
-    CK_RV copyValues(std::span<CK_ATTRIBUTE> request, ReportedCondition reported,
+    // or, when several conditions held (PKCS#11 2.40 lets a module pick any), the most telling:
+    // CKR_ATTRIBUTE_SENSITIVE, then CKR_ATTRIBUTE_TYPE_INVALID, then CKR_BUFFER_TOO_SMALL.
+    CK_RV copyValues(std::span<CK_ATTRIBUTE> request,
                      const std::function<bool(CK_ATTRIBUTE_TYPE)>& isSensitive = {}) const;
 
 private:
