@@ -42,8 +42,8 @@ int serve(const service::DaemonConfig& config) {
     }
 
     std::unique_ptr<keys::KeyLayer> keyLayer;
-    if (config.keysSocket) {
-        keys::KeyLayerConfig keysConfig{config.keysDirectory(), *config.keysSocket,
+    if (config.keys) {
+        keys::KeyLayerConfig keysConfig{config.keysDirectory(), config.keysSocketPath(),
                                         config.keyBackendModule, config.keyBackendToken,
                                         config.keyBackendPinFile};
         auto started = keys::KeyLayer::start(keysConfig);
@@ -52,8 +52,8 @@ int serve(const service::DaemonConfig& config) {
             return kExitUnavailable;
         }
         keyLayer = std::move(started).value();
-        std::cerr << "peertrustd: key gateway on " << config.keysSocket->string() << ", state in "
-                  << config.keysDirectory().string() << '\n';
+        std::cerr << "peertrustd: key gateway on " << config.keysSocketPath().string()
+                  << ", state in " << config.keysDirectory().string() << '\n';
     }
 
     std::unique_ptr<sdbus::IConnection> connection;

@@ -1,5 +1,7 @@
 #include "service/DaemonConfig.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -54,10 +56,16 @@ Result<void> setOption(DaemonConfig& config, const std::string& key, const std::
             return invalidInput(key + " must be an absolute path");
         }
         std::filesystem::path path = value;
+        config.keys = config.keys || key == "keys_socket";
         (key == "keys_socket"          ? config.keysSocket
          : key == "keys_dir"           ? config.keysDir
          : key == "key_backend_module" ? config.keyBackendModule
                                        : config.keyBackendPinFile) = path;
+    } else if (key == "keys") {
+        if (value != "yes" && value != "no") {
+            return invalidInput("keys must be yes or no");
+        }
+        config.keys = value == "yes";
     } else if (key == "key_backend_token") {
         if (value.empty() || value.size() > 32) {
             return invalidInput("key_backend_token must be a token label of 1 to 32 bytes");
@@ -117,11 +125,26 @@ std::filesystem::path DaemonConfig::keysDirectory() const {
     return keysDir ? *keysDir : writableStore().parent_path() / "keys";
 }
 
+std::filesystem::path DaemonConfig::keysSocketPath() const {
+    if (keysSocket) {
+        return *keysSocket;
+    }
+    if (mode == BusMode::System) {
+        return "/run/peertrust/keys.sock";
+    }
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    std::filesystem::path base =
+        runtime != nullptr && runtime[0] == '/'
+            ? std::filesystem::path(runtime)
+            : std::filesystem::path("/run/user") / std::to_string(::getuid());
+    return base / "peertrust" / "keys.sock";
+}
+
 std::string daemonUsage() {
     return "usage: peertrustd [--session | --system] [--config FILE] [--db PATH]\n"
            "                  [--system-db PATH] [--admin-group GROUP] [--workers N]\n"
            "                  [--log-level error|warning|info|debug] [--verdict-cache yes|no]\n"
-           "                  [--keys-socket PATH] [--keys-dir DIR]\n"
+           "                  [--keys] [--keys-socket PATH] [--keys-dir DIR]\n"
            "  --session       serve one user on the session bus (default): the user's store in\n"
            "                  $XDG_DATA_HOME/peertrust/, the system store read-only below it\n"
            "  --system        serve the machine on the system bus: the system store, written\n"
@@ -131,9 +154,13 @@ std::string daemonUsage() {
            "                  verdict_cache)\n"
            "  --db PATH       the store this daemon writes, instead of the default\n"
            "  --system-db PATH  the system store (default /var/lib/peertrust/system.db)\n"
-           "  --keys-socket PATH  serve the key gateway (p11-kit RPC) on this Unix socket\n"
+           "  --keys          run the key layer: the key gateway (p11-kit RPC) on\n"
+           "                  /run/peertrust/keys.sock (system) or\n"
+           "                  $XDG_RUNTIME_DIR/peertrust/keys.sock (session)\n"
+           "  --keys-socket PATH  run the key layer with its gateway on this Unix socket\n"
            "  --keys-dir DIR  the key layer's state: keys.db and the default SoftHSM2 token\n"
-           "                  (default: keys/ beside the store; file keys: keys_socket, keys_dir,\n"
+           "                  (default: keys/ beside the store; file keys: keys, keys_socket, "
+           "keys_dir,\n"
            "                  key_backend_module, key_backend_token, key_backend_pin_file)\n";
 }
 
@@ -147,7 +174,7 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             config.helpRequested = true;
             return config;
         }
-        if (word == "--session" || word == "--system") {
+        if (word == "--session" || word == "--system" || word == "--keys") {
             flags.emplace_back(word, "");
             continue;
         }
@@ -196,6 +223,8 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             set = setOption(config, "log_level", value);
         } else if (flag == "--verdict-cache") {
             set = setOption(config, "verdict_cache", value);
+        } else if (flag == "--keys") {
+            config.keys = true;
         } else if (flag == "--keys-socket") {
             set = setOption(config, "keys_socket", value);
         } else if (flag == "--keys-dir") {

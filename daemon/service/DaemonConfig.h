@@ -28,7 +28,8 @@ struct DaemonConfig {
     std::string logLevel = "info";
     bool verdictCache = true;
     bool helpRequested = false;
-    // The key layer runs when it has a socket to serve.
+    // The key layer runs when asked to (--keys, keys = yes) or given a socket to serve.
+    bool keys = false;
     std::optional<std::filesystem::path> keysSocket;
     std::optional<std::filesystem::path> keysDir;           // default: keys/ beside the store
     std::optional<std::filesystem::path> keyBackendModule;  // default: SoftHSM2 in keysDir
@@ -38,6 +39,9 @@ struct DaemonConfig {
     // The store this daemon writes: the system store, or the user's own store.
     std::filesystem::path writableStore() const;
     std::filesystem::path keysDirectory() const;
+    // The gateway's socket: the one given, else under the runtime directory
+    // (/run/peertrust/keys.sock, or $XDG_RUNTIME_DIR/peertrust/keys.sock for a session).
+    std::filesystem::path keysSocketPath() const;
 };
 
 Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments);
