@@ -1,5 +1,6 @@
-// What every subcommand gets: its arguments, the trust service (connected on first use, so a
-// wrong command line is reported before anything is contacted) and the output streams.
+// What every subcommand gets: its arguments, the trust service and the key administration
+// (each connected on first use, so a wrong command line is reported before anything is
+// contacted) and the output streams.
 #pragma once
 
 #include <functional>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "cli/Arguments.h"
+#include "peertrust/KeysClient.h"
 #include "peertrust/TrustService.h"
 
 namespace peertrust::cli {
@@ -16,6 +18,7 @@ struct CommandContext {
     Arguments& args;
     std::function<Result<TrustService*>()> service;
     std::ostream& out;
+    std::function<Result<KeysClient*>()> keys;
 };
 
 // Each returns the exit code on success (0, or a verdict's 1/2); errors map to exit codes.
@@ -24,6 +27,7 @@ Result<int> runPin(CommandContext& context);
 Result<int> runAnchor(CommandContext& context);
 Result<int> runDistrust(CommandContext& context);
 Result<int> runProtocol(CommandContext& context);
+Result<int> runKeys(CommandContext& context);
 
 // Shared helpers.
 Result<Bytes> readInputFile(const std::string& path);

@@ -28,4 +28,11 @@ Result<std::unique_ptr<TrustService>> connectService(const ConnectionOptions& op
     return std::unique_ptr<TrustService>(std::move(engine));
 }
 
+Result<std::unique_ptr<KeysClient>> connectKeys(const ConnectionOptions& options) {
+    if (options.db) {
+        return usageError("peertrust keys talks to the daemon's key layer; --db does not apply");
+    }
+    return KeysClient::connect(options.system ? Bus::System : Bus::Session);
+}
+
 }  // namespace peertrust::cli

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "peertrust/KeysClient.h"
 #include "peertrust/TrustService.h"
 
 namespace peertrust::cli {
@@ -16,7 +17,8 @@ struct ConnectionOptions {
     std::optional<std::string> systemDb;  // --system-db PATH (session mode with --db)
 };
 
-
 Result<std::unique_ptr<TrustService>> connectService(const ConnectionOptions& options);
+// The key layer lives only in the daemon: --db has no meaning for it.
+Result<std::unique_ptr<KeysClient>> connectKeys(const ConnectionOptions& options);
 
 }  // namespace peertrust::cli

@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "  anchor     add, list, remove, scope, import-system trust anchors\n"
     "  distrust   add, list, remove distrusted certificates and keys\n"
     "  protocol   list, add protocols\n"
+    "  keys       create, grant, revoke, dispose, list private keys; read their audit\n"
     "Run 'peertrust COMMAND --help' for a command's options.\n"
     "Exit codes: 0 success/accepted, 1 rejected, 2 unknown (first use), 64 usage,\n"
     "65 invalid value or content, 66 not found, 69 no daemon, 77 not authorised.\n";
@@ -45,6 +46,7 @@ Result<int> run(int argc, char** argv) {
         return peertrust::usageError("no command given");
     }
     std::unique_ptr<peertrust::TrustService> service;
+    std::unique_ptr<peertrust::KeysClient> keys;
     cli::CommandContext context{args,
                                 [&]() -> Result<peertrust::TrustService*> {
                                     if (!service) {
@@ -53,7 +55,13 @@ Result<int> run(int argc, char** argv) {
                                     }
                                     return service.get();
                                 },
-                                std::cout};
+                                std::cout,
+                                [&]() -> Result<peertrust::KeysClient*> {
+                                    if (!keys) {
+                                        PEERTRUST_TRY_ASSIGN(keys, cli::connectKeys(connection));
+                                    }
+                                    return keys.get();
+                                }};
     if (*command == "verify") {
         return cli::runVerify(context);
     }
@@ -68,6 +76,9 @@ Result<int> run(int argc, char** argv) {
     }
     if (*command == "protocol") {
         return cli::runProtocol(context);
+    }
+    if (*command == "keys") {
+        return cli::runKeys(context);
     }
     if (*command == "help") {
         std::cout << kUsage;

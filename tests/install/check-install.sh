@@ -15,9 +15,11 @@ for file in \
     $p/bin/peertrust \
     $p/lib/libpeertrust.so \
     $p/include/peertrust/Client.h \
+    $p/include/peertrust/KeysClient.h \
     $p/lib/pkgconfig/peertrust.pc \
     $p/lib/cmake/peertrust/peertrustConfig.cmake \
     $p/share/dbus-1/interfaces/org.peertrust.Trust1.xml \
+    $p/share/dbus-1/interfaces/org.peertrust.Keys1.xml \
     $p/share/dbus-1/system.d/org.peertrust.Trust1.conf \
     $p/share/dbus-1/services/org.peertrust.Trust1.service \
     $p/share/dbus-1/system-services/org.peertrust.Trust1.service \
@@ -40,9 +42,14 @@ rm -f "$xml" "$xml.conf" "$xml.sock"
 
 cat >"$root/consumer.cpp" <<'CPP'
 #include <peertrust/Client.h>
+#include <peertrust/KeysClient.h>
 int main() {
     auto client = peertrust::Client::connect(peertrust::Bus::Session);
-    return client ? 0 : (client.error().category() == peertrust::ErrorCategory::Unavailable ? 0 : 1);
+    auto keys = peertrust::KeysClient::connect(peertrust::Bus::Session);
+    auto fine = [](const auto& r) {
+        return r || r.error().category() == peertrust::ErrorCategory::Unavailable;
+    };
+    return fine(client) && fine(keys) ? 0 : 1;
 }
 CPP
 PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/$p/lib/pkgconfig" \

@@ -25,18 +25,6 @@ protected:
                   "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     }
 
-    ProgramResult cli(std::vector<std::string> args) {
-        args.insert(args.begin(), builtProgram("peertrust"));
-        return runProgram(args, {bus->environmentEntry()});
-    }
-
-    // jq -e EXPRESSION over `json`: true when the expression holds.
-    bool jq(const std::string& json, const std::string& expression) {
-        writeFile(dir / "out.json", json);
-        return runProgram({"/usr/bin/jq", "-e", expression, (dir / "out.json").string()})
-                   .exitCode == 0;
-    }
-
     std::string leafFile() { return (dir / "leaf.pem").string(); }
 
     Issued root, leaf;

@@ -25,8 +25,10 @@ struct CrtHolder {
     ~CrtHolder() { gnutls_x509_crt_deinit(crt); }
 };
 
+// `ownKey` null: the certificate is for `publicKey`, a key held elsewhere (a token).
 Issued build(const CertSpec& spec, gnutls_x509_crt_t issuerCrt, gnutls_x509_privkey_t issuerKey,
-             std::shared_ptr<std::remove_pointer_t<gnutls_x509_privkey_t>> ownKey) {
+             std::shared_ptr<std::remove_pointer_t<gnutls_x509_privkey_t>> ownKey,
+             gnutls_pubkey_t publicKey = nullptr) {
     static unsigned serialCounter = 1;
     CrtHolder holder;
     gnutls_x509_crt_t crt = holder.crt;
@@ -38,7 +40,9 @@ Issued build(const CertSpec& spec, gnutls_x509_crt_t issuerCrt, gnutls_x509_priv
     check(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, spec.commonName.data(),
                                         spec.commonName.size()),
           "set_dn");
-    check(gnutls_x509_crt_set_key(crt, ownKey.get()), "set_key");
+    check(ownKey ? gnutls_x509_crt_set_key(crt, ownKey.get())
+                 : gnutls_x509_crt_set_pubkey(crt, publicKey),
+          "set_key");
     check(gnutls_x509_crt_set_basic_constraints(crt, spec.isCa ? 1 : 0, spec.pathLength),
           "basic_constraints");
     check(gnutls_x509_crt_set_key_usage(
@@ -186,6 +190,20 @@ Issued issue(const CertSpec& spec, const Issued& issuer) {
     auto key = std::shared_ptr<std::remove_pointer_t<gnutls_x509_privkey_t>>(
         generateKey(spec.keyType).release(), PrivateKeyDeleter());
     return build(spec, issuerCrt.crt, issuer.key.get(), key);
+}
+
+Issued issueFor(const CertSpec& spec, const std::string& publicKeyPem, const Issued& issuer) {
+    CrtHolder issuerCrt;
+    gnutls_datum_t der{const_cast<unsigned char*>(issuer.der.data()),
+                       static_cast<unsigned>(issuer.der.size())};
+    check(gnutls_x509_crt_import(issuerCrt.crt, &der, GNUTLS_X509_FMT_DER), "import issuer");
+    gnutls_pubkey_t pub = nullptr;
+    check(gnutls_pubkey_init(&pub), "pubkey_init");
+    crypto::UniquePubkey owner(pub);
+    gnutls_datum_t spki{reinterpret_cast<unsigned char*>(const_cast<char*>(publicKeyPem.data())),
+                        static_cast<unsigned>(publicKeyPem.size())};
+    check(gnutls_pubkey_import(pub, &spki, GNUTLS_X509_FMT_PEM), "import public key");
+    return build(spec, issuerCrt.crt, issuer.key.get(), nullptr, pub);
 }
 
 Bytes concat(const std::vector<const Issued*>& chain) {

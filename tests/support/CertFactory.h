@@ -55,6 +55,9 @@ CertSpec serverSpec(const std::string& host);
 UniquePrivateKey generateKey(KeyType type);
 Issued selfSigned(const CertSpec& spec);
 Issued issue(const CertSpec& spec, const Issued& issuer);
+// A certificate for a public key (PEM "PUBLIC KEY") whose private half lives elsewhere, in a
+// token; `key` is null.
+Issued issueFor(const CertSpec& spec, const std::string& publicKeyPem, const Issued& issuer);
 Bytes concat(const std::vector<const Issued*>& chain);  // DER, leaf first
 std::string pemChain(const std::vector<const Issued*>& chain);
 Bytes bytesOf(const std::string& text);

@@ -18,4 +18,24 @@ void SessionDaemonTest::startDaemon(const std::vector<std::string>& extraArgs) {
     client = std::move(connected).value();
 }
 
+ProgramResult SessionDaemonTest::cli(std::vector<std::string> args) {
+    args.insert(args.begin(), builtProgram("peertrust"));
+    return runProgram(args, {bus->environmentEntry()});
+}
+
+bool SessionDaemonTest::jq(const std::string& json, const std::string& expression) {
+    writeFile(dir / "out.json", json);
+    return runProgram({"/usr/bin/jq", "-e", expression, (dir / "out.json").string()}).exitCode == 0;
+}
+
+std::string SessionDaemonTest::jqText(const std::string& json, const std::string& expression) {
+    writeFile(dir / "out.json", json);
+    std::string text =
+        runProgram({"/usr/bin/jq", "-r", expression, (dir / "out.json").string()}).output;
+    if (!text.empty() && text.back() == '\n') {
+        text.pop_back();
+    }
+    return text;
+}
+
 }  // namespace peertrust::testing

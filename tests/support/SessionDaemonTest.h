@@ -18,6 +18,12 @@ class SessionDaemonTest : public ::testing::Test {
 protected:
     // Starts the bus and the daemon (with `extraArgs`) and connects `client`.
     void startDaemon(const std::vector<std::string>& extraArgs = {});
+    // The peertrust CLI on this test's bus.
+    ProgramResult cli(std::vector<std::string> args);
+    // jq -e EXPRESSION over `json`: true when the expression holds.
+    bool jq(const std::string& json, const std::string& expression);
+    // jq -r EXPRESSION over `json`: the text it prints, without the final newline.
+    std::string jqText(const std::string& json, const std::string& expression);
 
     TempDir dir;
     std::unique_ptr<TestBus> bus;
