@@ -66,7 +66,8 @@ template <typename ResultType, typename Work>
 void KeysAdaptor::answer(ResultType&& result, bool write, Work&& work) {
     if (m_keys == nullptr) {
         result.returnError(wire::toDbusError(
-            unavailable("the key layer is not running: start peertrustd with --keys-socket")));
+            unavailable("the key layer is not running: start peertrustd with --keys-socket PATH "
+                        "or --keys (keys = yes in peertrustd.conf)")));
         return;
     }
     const uid_t uid = m_authority.callerUid(getObject());
