@@ -1,10 +1,14 @@
 // peertrust keys against a real daemon whose key layer runs a real SoftHSM2 token: DESIGN.md's
 // exit codes, --json read back by jq, aligned tables, and the whole path end to end: a key
 // created and granted with the CLI signs through the stock p11-kit-client.so (pkcs11-tool),
-// the signature verifies (openssl) with the public key the CLI listed, and the audit shows it.
+// the signature verifies (openssl) with the public key the CLI listed, and the audit shows it,
+// also after the daemon was killed.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "support/CertFactory.h"
 #include "support/SessionDaemonTest.h"
@@ -213,6 +217,43 @@ TEST_F(KeysCliTest, CreatedAndGrantedKeySignsThroughTheStockClientAndIsAudited) 
     auto table = cli({"keys", "audit"});
     EXPECT_NE(table.output.find(id), std::string::npos) << table.output;
     EXPECT_NE(table.output.find("CKM_ECDSA"), std::string::npos) << table.output;
+}
+
+// SIGKILL a second after a signature: the audit row was already written (batches go out at
+// least every second), and the key and its grant are there for the daemon started next.
+TEST_F(KeysCliTest, AHardKillLosesNoAuditOlderThanASecondAndNoKeysOrGrants) {
+    create("ec-p256", "durable", "durable");
+    ASSERT_EQ(cli({"keys", "grant", "durable", "--uid", "root"}).exitCode, 0);
+    const std::string id = jqText(cli({"keys", "list", "--json"}).output, ".keys[0].id");
+    writeFile(dir / "hash", std::string(32, 'h'));
+    auto sign = [&] {
+        return runProgram({"/usr/bin/pkcs11-tool", "--module", kClientModule, "--token-label",
+                           "durable", "--sign", "-m", "ECDSA", "--id", id, "-i",
+                           (dir / "hash").string(), "-o", (dir / "signature").string()},
+                          {"P11_KIT_SERVER_ADDRESS=unix:path=" + socket});
+    };
+    auto signed1 = sign();
+    ASSERT_EQ(signed1.exitCode, 0) << signed1.output << signed1.errors;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    ::kill(daemon->process().pid(), SIGKILL);
+    daemon->process().wait();
+
+    daemon = std::make_unique<DaemonUnderTest>(
+        *bus, BusKind::Session,
+        std::vector<std::string>{"--db", (dir / "user.db").string(), "--system-db",
+                                 (dir / "system.db").string(), "--keys-socket", socket,
+                                 "--keys-dir", (dir / "keys").string()});
+    auto audit = cli({"keys", "audit", "--json"});
+    ASSERT_EQ(audit.exitCode, 0) << audit.errors;
+    EXPECT_TRUE(jq(audit.output, ".audit | length == 1 and .[0].key_id == \"" + id + "\""))
+        << audit.output;
+    auto listed = cli({"keys", "list", "--json"});
+    EXPECT_TRUE(
+        jq(listed.output, ".keys[0].id == \"" + id + "\" and (.keys[0].grants | length) == 1"))
+        << listed.output;
+    auto signed2 = sign();
+    EXPECT_EQ(signed2.exitCode, 0)
+        << "no signature after the restart: " << signed2.output << signed2.errors;
 }
 
 // Without --keys-socket: exit 69 with the reason, as for no daemon at all.
