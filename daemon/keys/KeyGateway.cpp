@@ -143,8 +143,13 @@ CK_RV decrypt(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_B
     return c.operation(KeyUse::Decrypt, session, data, length, out, outLength);
 }
 CK_RV decryptUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_BYTE_PTR,
-                    CK_ULONG_PTR) {
+                    CK_ULONG_PTR partLength) {
     CONNECTION_OR_FAIL();
+    if (partLength == nullptr) {
+        return CKR_ARGUMENTS_BAD;
+    }
+    // The input is gathered and decrypted in one part at C_DecryptFinal: no output yet.
+    *partLength = 0;
     return c.operationUpdate(KeyUse::Decrypt, session, data, length);
 }
 CK_RV decryptFinal(CK_SESSION_HANDLE session, CK_BYTE_PTR out, CK_ULONG_PTR outLength) {

@@ -212,6 +212,42 @@ TEST_F(KeyGatewayTest, AnotherUidSeesNothingUntilGrantedAndNothingAfterRevoke) {
     EXPECT_NE(status, 0) << "the uid signs after its grant expired: " << out;
 }
 
+TEST_F(KeyGatewayTest, DecryptionKeyDecryptsPkcs1AndOaepAndNothingElse) {
+    KeyRecord rsa = create(KeyType::Rsa2048, KeyUse::Decrypt, "mail-decrypt", "mail");
+    ASSERT_TRUE(admin->grant("mail", 0, std::nullopt).ok());
+    const std::string d = dir.path().string();
+    writeFile(dir / "public.der", std::string(rsa.publicKey.begin(), rsa.publicKey.end()));
+    const std::string kPlain = "the mail key opens this";
+    writeFile(dir / "plain", kPlain);
+    int status = 0;
+    std::string out = run("cd " + d +
+                              " && openssl pkey -pubin -inform DER -in public.der -out public.pem"
+                              " && openssl pkeyutl -encrypt -pubin -inkey public.pem -in plain"
+                              " -out pkcs1.bin"
+                              " && openssl pkeyutl -encrypt -pubin -inkey public.pem -in plain"
+                              " -pkeyopt rsa_padding_mode:oaep -out oaep.bin",
+                          &status);
+    ASSERT_EQ(status, 0) << out;
+    out = tool("--token-label mail --decrypt -m RSA-PKCS --id " + rsa.id + " -i " + d +
+                   "/pkcs1.bin -o " + d + "/pkcs1.out",
+               &status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(readFile(dir / "pkcs1.out"), Bytes(kPlain.begin(), kPlain.end()));
+    // SoftHSM 2.6 does OAEP with SHA-1 only, which is also openssl's default.
+    out = tool(
+        "--token-label mail --decrypt -m RSA-PKCS-OAEP --hash-algorithm SHA-1 --mgf "
+        "MGF1-SHA1 --id " +
+            rsa.id + " -i " + d + "/oaep.bin -o " + d + "/oaep.out",
+        &status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(readFile(dir / "oaep.out"), Bytes(kPlain.begin(), kPlain.end()));
+    // A decryption key signs nothing.
+    out = tool("--token-label mail --sign -m RSA-PKCS --id " + rsa.id + " -i " + d + "/plain",
+               &status);
+    EXPECT_NE(status, 0) << out;
+    EXPECT_NE(out.find("CKR_KEY_FUNCTION_NOT_PERMITTED"), std::string::npos) << out;
+}
+
 // A program that loads modules through p11-kit (here gnutls-cli) reaches the gateway through a
 // module file with "remote: unix:path=...", and uses a client certificate whose private key is
 // a pkcs11: URL; the server sees the certificate and the audit has the signature.
@@ -349,6 +385,19 @@ TEST_F(KeyGatewayTest, SecretsStayInsideAndEachKeyHasOneUse) {
     EXPECT_EQ(signatureLength, 64u);
     std::uint8_t signature[64];
     EXPECT_EQ(f->C_Sign(s, hash, sizeof hash, signature, &signatureLength), CKR_OK);
+
+    // A revoke reaches a connection opened before it: the key is gone from the next search
+    // and an operation on a handle found earlier fails.
+    ASSERT_TRUE(admin->revoke("signer", getuid()).ok());
+    EXPECT_EQ(f->C_SignInit(s, &ecdsa, key), CKR_KEY_HANDLE_INVALID);
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE query{CKA_CLASS, &cls, sizeof cls};
+    CK_OBJECT_HANDLE found = 0;
+    CK_ULONG n = 1;
+    ASSERT_EQ(f->C_FindObjectsInit(s, &query, 1), CKR_OK);
+    EXPECT_EQ(f->C_FindObjects(s, &found, 1, &n), CKR_OK);
+    EXPECT_EQ(n, 0u) << "a revoked key is still found";
+    EXPECT_EQ(f->C_FindObjectsFinal(s), CKR_OK);
 }
 
 // What peertrustd runs, stopped and started again on the same state: keys, grants and the
