@@ -196,11 +196,23 @@ TEST_F(KeyGatewayTest, AnotherUidSeesNothingUntilGrantedAndNothingAfterRevoke) {
     EXPECT_EQ(out.find("alice"), std::string::npos) << "another uid sees the set: " << out;
     out = tool(sign, &status, true);
     EXPECT_NE(status, 0) << "another uid signed without a grant: " << out;
+    // Named by its pkcs11: URI, alice's key is simply not there for the other uid (GnuTLS).
+    const std::string testSign =
+        "setpriv --reuid " + std::string(kTestUser) + " --regid " + std::to_string(getgid()) +
+        " --clear-groups env P11_KIT_SERVER_ADDRESS=unix:path=" + socket + " p11tool --provider " +
+        kClientModule + " --test-sign '" + keyUri(alice) + "'";
+    out = run(testSign, &status);
+    EXPECT_NE(status, 0) << out;
+    EXPECT_NE(out.find("The requested PKCS #11 object is not available"), std::string::npos) << out;
 
     const uid_t other = testUid();
     ASSERT_TRUE(admin->grant("alice-key", other, std::nullopt).ok());
     out = tool(sign, &status, true);
     EXPECT_EQ(status, 0) << "the granted uid cannot sign: " << out;
+    out = run(testSign, &status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("Verifying against public key in the token... ok"), std::string::npos)
+        << out;
 
     ASSERT_TRUE(admin->revoke("alice-key", other).ok());
     out = tool(sign, &status, true);
