@@ -42,4 +42,22 @@ Result<UniqueNameConstraints> makeNameConstraints() {
     return UniqueNameConstraints(raw);
 }
 
+Result<UniqueOcspResp> makeOcspResp() {
+    gnutls_ocsp_resp_t raw = nullptr;
+    int rc = gnutls_ocsp_resp_init(&raw);
+    if (rc < 0) {
+        return gnutlsError(ErrorCategory::Internal, "gnutls_ocsp_resp_init", rc);
+    }
+    return UniqueOcspResp(raw);
+}
+
+Result<UniqueCrl> makeCrl() {
+    gnutls_x509_crl_t raw = nullptr;
+    int rc = gnutls_x509_crl_init(&raw);
+    if (rc < 0) {
+        return gnutlsError(ErrorCategory::Internal, "gnutls_x509_crl_init", rc);
+    }
+    return UniqueCrl(raw);
+}
+
 }  // namespace peertrust::crypto

@@ -4,6 +4,7 @@
 
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/ocsp.h>
 #include <gnutls/x509.h>
 
 #include <memory>
@@ -30,6 +31,12 @@ struct NameConstraintsDeleter {
         gnutls_x509_name_constraints_deinit(nc);
     }
 };
+struct OcspRespDeleter {
+    void operator()(gnutls_ocsp_resp_t resp) const { gnutls_ocsp_resp_deinit(resp); }
+};
+struct CrlDeleter {
+    void operator()(gnutls_x509_crl_t crl) const { gnutls_x509_crl_deinit(crl); }
+};
 struct DatumDeleter {
     void operator()(void* data) const { gnutls_free(data); }
 };
@@ -40,6 +47,8 @@ using UniqueTrustList =
     std::unique_ptr<std::remove_pointer_t<gnutls_x509_trust_list_t>, TrustListDeleter>;
 using UniqueNameConstraints =
     std::unique_ptr<std::remove_pointer_t<gnutls_x509_name_constraints_t>, NameConstraintsDeleter>;
+using UniqueOcspResp = std::unique_ptr<std::remove_pointer_t<gnutls_ocsp_resp_t>, OcspRespDeleter>;
+using UniqueCrl = std::unique_ptr<std::remove_pointer_t<gnutls_x509_crl_t>, CrlDeleter>;
 
 // A gnutls_datum_t whose data GnuTLS allocated.
 class OwnedDatum {
@@ -63,6 +72,8 @@ Result<UniqueCrt> makeCrt();
 Result<UniquePubkey> makePubkey();
 Result<UniqueTrustList> makeTrustList();
 Result<UniqueNameConstraints> makeNameConstraints();
+Result<UniqueOcspResp> makeOcspResp();
+Result<UniqueCrl> makeCrl();
 
 inline gnutls_datum_t datumOf(std::span<const unsigned char> bytes) {
     return {const_cast<unsigned char*>(bytes.data()), static_cast<unsigned>(bytes.size())};

@@ -41,6 +41,24 @@ bool violatesChainNameConstraints(const std::vector<crypto::Certificate>& chain,
 
 }  // namespace
 
+const crypto::Certificate* ChainPath::leafIssuer() const {
+    if (presented.empty()) {
+        return nullptr;
+    }
+    const crypto::Certificate* leaf = presented.front();
+    if (presented.size() > 1) {
+        return presented[1];
+    }
+    if (const crypto::Certificate* anchor = anchorCert();
+        anchor != nullptr && anchor->certSha256 != leaf->certSha256) {
+        return anchor;
+    }
+    if (gnutls_x509_crt_check_issuer(leaf->crt.get(), leaf->crt.get())) {
+        return leaf;
+    }
+    return nullptr;
+}
+
 ChainPath buildChainPath(const PolicySnapshot& snapshot,
                          const std::vector<crypto::Certificate>& chain) {
     ChainPath path;
@@ -160,10 +178,11 @@ std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
 }
 
 void sortByPrecedence(std::vector<Failure>& failures) {
-    static constexpr std::array<std::string_view, 12> order = {
-        reason::Distrusted,      reason::Revoked,   reason::BadSignature, reason::InsecureAlgorithm,
-        reason::UntrustedIssuer, reason::BadIssuer, reason::OutOfScope,   reason::NameConstraint,
-        reason::BadPurpose,      reason::Expired,   reason::NotYetValid,  reason::NameMismatch};
+    static constexpr std::array<std::string_view, 13> order = {
+        reason::Distrusted,        reason::Revoked,         reason::BadOcsp,   reason::BadSignature,
+        reason::InsecureAlgorithm, reason::UntrustedIssuer, reason::BadIssuer, reason::OutOfScope,
+        reason::NameConstraint,    reason::BadPurpose,      reason::Expired,   reason::NotYetValid,
+        reason::NameMismatch};
     auto rank = [](std::string_view reasonCode) {
         return std::find(order.begin(), order.end(), reasonCode) - order.begin();
     };

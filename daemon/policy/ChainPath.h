@@ -18,6 +18,9 @@ struct ChainPath {
         return anchors.empty() ? nullptr : &anchors.front()->cert;
     }
     bool reachesAnchor() const { return !anchors.empty(); }
+    // The leaf's issuer as the path shows it (the next presented certificate, else the anchor,
+    // else the leaf itself when self-issued); null when the path does not show it.
+    const crypto::Certificate* leafIssuer() const;
 };
 
 // Follows issuers from the leaf through the presented certificates until a certificate is an

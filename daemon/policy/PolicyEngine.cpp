@@ -6,6 +6,7 @@
 #include "peertrust/TimeFormat.h"
 #include "policy/AnchorScope.h"
 #include "policy/ChainPath.h"
+#include "policy/OcspStaple.h"
 #include "policy/PeerName.h"
 #include "policy/StableIds.h"
 #include "store/PinStore.h"
@@ -201,8 +202,9 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWith(const PolicySnapshot& cu
     std::optional<VerdictCacheKey> cacheKey;
     std::uint64_t generation = m_cache.generation();
     if (m_options.verdictCache) {
-        cacheKey = VerdictCacheKey{request.protocol, request.peer,          request.keyFormat,
-                                   request.key,      request.pinOnFirstUse, uid};
+        cacheKey =
+            VerdictCacheKey{request.protocol,      request.peer, request.keyFormat, request.key,
+                            request.pinOnFirstUse, uid,          request.ocsp};
         if (auto hit = m_cache.find(*cacheKey, now)) {
             if (hit->pinId) {
                 m_statistics.record(hit->pinLayer, *hit->pinId, now);
@@ -215,7 +217,18 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWith(const PolicySnapshot& cu
         PEERTRUST_TRY_ASSIGN(const Protocol* protocol, current.protocols().find(request.protocol));
         PEERTRUST_TRY_ASSIGN(PeerName peer, parsePeerName(request.peer, protocol->defaultPorts));
         PEERTRUST_TRY_ASSIGN(PresentedKey key, parsePresentedKey(request.keyFormat, request.key));
-        return decide(current, *protocol, peer, key, now, request.pinOnFirstUse, waiting);
+        std::optional<OcspStaple> staple;
+        if (!request.ocsp.empty()) {
+            if (key.format != KeyFormat::X509Chain) {
+                return invalidInput(
+                    "an OCSP response (option ocsp) is about a certificate: it "
+                    "needs an X.509 chain, not a " +
+                    std::string(toString(key.format)) + " key");
+            }
+            PEERTRUST_TRY_ASSIGN(staple, parseOcspStaple(request.ocsp));
+        }
+        return decide(current, *protocol, peer, key, staple ? &*staple : nullptr, now,
+                      request.pinOnFirstUse, waiting);
     }();
     if (!decided) {
         return Result<Verdict>(decided.error());
@@ -239,7 +252,8 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWith(const PolicySnapshot& cu
 
 Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapshot,
                                                     const Protocol& protocol, const PeerName& peer,
-                                                    const PresentedKey& key, UnixTime now,
+                                                    const PresentedKey& key,
+                                                    const OcspStaple* staple, UnixTime now,
                                                     bool pinOnFirstUse, Waiting waiting) {
     Decision decision;
     Verdict& verdict = decision.verdict;
@@ -300,6 +314,32 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     if (const crypto::Certificate* anchor = path.anchorCert()) {
         if (auto match = snapshot.distrustOfCertificate(*anchor)) {
             return distrusted(*match, anchorName(*path.anchors.front()));
+        }
+    }
+
+    // Revocation, stapled: the issuer's word on the certificate outranks pins and anchors
+    // alike, and a staple that cannot be relied on is never silently dropped.
+    if (staple != nullptr) {
+        const crypto::Certificate& leaf = key.chain.front();
+        OcspCheck check = checkOcspStaple(*staple, leaf, path.leafIssuer(), now);
+        for (UnixTime edge : check.edges) {
+            narrowValidity(now, edge, decision.validFrom, decision.validUntil);
+        }
+        if (check.outcome == OcspCheck::Outcome::Revoked) {
+            details.failures = {std::string(reason::Revoked)};
+            return finish(VerdictKind::Rejected, reason::Revoked,
+                          "Rejected: the certificate \"" + leaf.subject() + "\" presented by " +
+                              peerText + " " + check.detail +
+                              ". A revoked certificate is rejected whatever pins or anchors "
+                              "say.");
+        }
+        if (check.outcome == OcspCheck::Outcome::Unusable) {
+            details.failures = {std::string(reason::BadOcsp)};
+            return finish(VerdictKind::Rejected, reason::BadOcsp,
+                          "Rejected: the OCSP response given with the certificate \"" +
+                              leaf.subject() + "\" of " + peerText +
+                              " cannot be relied on: " + check.detail +
+                              ". A stapled response that does not check out is never ignored.");
         }
     }
 

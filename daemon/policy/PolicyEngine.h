@@ -21,6 +21,8 @@
 
 namespace peertrust::policy {
 
+struct OcspStaple;
+
 using Clock = std::function<UnixTime()>;
 UnixTime systemClock();
 
@@ -102,8 +104,8 @@ private:
                                               const VerifyRequest& request, std::uint32_t uid,
                                               Waiting waiting);
     Result<Decision> decide(const PolicySnapshot& snapshot, const Protocol& protocol,
-                            const PeerName& peer, const PresentedKey& key, UnixTime now,
-                            bool pinOnFirstUse, Waiting waiting);
+                            const PeerName& peer, const PresentedKey& key, const OcspStaple* staple,
+                            UnixTime now, bool pinOnFirstUse, Waiting waiting);
 
     void runStatisticsFlusher();
     void releaseReadSnapshots();

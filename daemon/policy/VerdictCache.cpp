@@ -14,6 +14,7 @@ std::size_t VerdictCacheKeyHash::operator()(const VerdictCacheKey& key) const {
     mix(static_cast<std::size_t>(key.keyFormat));
     mix(key.pinOnFirstUse ? 1 : 0);
     mix(key.uid);
+    mix(hash(std::string_view(reinterpret_cast<const char*>(key.ocsp.data()), key.ocsp.size())));
     return h;
 }
 

@@ -21,6 +21,7 @@ struct VerdictCacheKey {
     Bytes key;
     bool pinOnFirstUse = false;
     std::uint32_t uid = 0;
+    Bytes ocsp;  // the staple decides too: a revoked response must not hit a "good" entry
 
     bool operator==(const VerdictCacheKey&) const = default;
 };

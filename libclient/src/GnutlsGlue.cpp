@@ -57,7 +57,12 @@ Result<Verdict> askAboutKey(const char* host, const char* service, const gnutls_
         return unavailable("no peertrust trust database is set up");
     }
     auto [protocol, peer] = protocolForService(host, service != nullptr ? service : "");
-    return trust->verify({protocol, peer, KeyFormat::Spki, bytesOf(pubkey), std::nullopt, false});
+    VerifyRequest request;
+    request.protocol = protocol;
+    request.peer = peer;
+    request.keyFormat = KeyFormat::Spki;
+    request.key = bytesOf(pubkey);
+    return trust->verify(request);
 }
 
 int tdbVerify(const char*, const char* host, const char* service, const gnutls_datum_t* pubkey) {
@@ -207,6 +212,12 @@ int GnutlsSessionVerifier::checkThis(gnutls_session_t session) {
         request.keyFormat = KeyFormat::X509Chain;
         for (unsigned i = 0; i < count; ++i) {
             request.key.insert(request.key.end(), certs[i].data, certs[i].data + certs[i].size);
+        }
+        // The leaf's stapled OCSP response, if the server sent one: the daemon checks it, so a
+        // revoked certificate fails here and a bad staple is not silently dropped.
+        gnutls_datum_t ocsp{nullptr, 0};
+        if (gnutls_ocsp_status_request_get(session, &ocsp) == 0 && ocsp.size > 0) {
+            request.ocsp = bytesOf(&ocsp);
         }
     }
     auto verdict = m_service.verify(request);

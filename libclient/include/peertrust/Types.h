@@ -43,6 +43,10 @@ inline constexpr std::string_view NotYetValid = "not-yet-valid";
 inline constexpr std::string_view NameMismatch = "name-mismatch";
 inline constexpr std::string_view BadIssuer = "bad-issuer";  // issuer not a CA, path length
 inline constexpr std::string_view Revoked = "revoked";
+// A stapled OCSP response that cannot be relied on (not for this certificate, not signed by
+// its issuer or a responder it delegated to, out of date, status unknown): GnuTLS's
+// GNUTLS_CERT_INVALID_OCSP_STATUS. Never ignored, never a reason to accept.
+inline constexpr std::string_view BadOcsp = "bad-ocsp";
 }  // namespace reason
 
 struct VerifyRequest {
@@ -52,6 +56,9 @@ struct VerifyRequest {
     Bytes key;  // chain (DER, PEM or PEM bundle, leaf first), SPKI (DER/PEM), or an OpenSSH line
     std::optional<UnixTime> at;  // default: now
     bool pinOnFirstUse = false;
+    // A stapled OCSP response for the leaf (DER or PEM); empty: none. The initializer keeps
+    // the positional aggregate initialisations that end before it free of warnings.
+    Bytes ocsp = {};
 };
 
 enum class PinOrigin { Tofu, Manual, Imported, Gcr };
