@@ -1,0 +1,83 @@
+// The PEM bundle for programs that read files: only anchors such a file can carry without
+// trusting more than the daemon, and a header that says what was left out and why.
+#include <gtest/gtest.h>
+
+#include "policy/AnchorScope.h"
+#include "policy/PemBundle.h"
+#include "support/EngineFixture.h"
+
+namespace peertrust::testing {
+namespace {
+
+AnchorScope scopeOf(std::vector<std::string> protocols, std::vector<std::string> permit = {}) {
+    AnchorScope s;
+    s.protocols = std::move(protocols);
+    for (const auto& p : permit) {
+        s.permitted.push_back(*policy::parseNameSubtree(p));
+    }
+    return s;
+}
+
+class PemBundleTest : public EngineFixture {
+protected:
+    void SetUp() override {
+        open = selfSigned(caSpec("Open Root"));
+        web = selfSigned(caSpec("Web Root"));
+        addAnchor(system(), open, {}, "Open Root");
+        addAnchor(system(), web, scopeOf({"tls"}), "Web Root");
+        addAnchor(system(), selfSigned(caSpec("Brazil Root")), scopeOf({}, {".br"}), "Brazil Root");
+        addAnchor(system(), selfSigned(caSpec("Mail Root")), scopeOf({"smtp"}), "Mail Root");
+        AnchorScope late;
+        late.notAfter = kNow + 86400;
+        addAnchor(system(), selfSigned(caSpec("Late Root")), late, "Late Root");
+        Issued bad = selfSigned(caSpec("Bad Root"));
+        addAnchor(system(), bad, {}, "Bad Root");
+        EXPECT_TRUE(system().addDistrust({DistrustKind::Certificate, bad.der, "Bad Root"}).ok());
+    }
+    policy::PemBundle bundle(const std::optional<std::string>& purpose) {
+        auto trust = system().trustExport();
+        EXPECT_TRUE(trust.ok());
+        return policy::pemBundle(**trust, purpose, kNow);
+    }
+    static std::size_t blocks(const std::string& text) {
+        std::size_t n = 0;
+        for (auto at = text.find("-----BEGIN CERTIFICATE-----"); at != std::string::npos;
+             at = text.find("-----BEGIN CERTIFICATE-----", at + 1)) {
+            ++n;
+        }
+        return n;
+    }
+
+    Issued open;
+    Issued web;
+};
+
+TEST_F(PemBundleTest, AFileForEveryUseHoldsOnlyAnchorsForEveryUse) {
+    auto b = bundle(std::nullopt);
+    EXPECT_EQ(b.included, 1u);
+    EXPECT_EQ(b.leftOut, 5u);
+    EXPECT_EQ(blocks(b.text), 1u);
+    EXPECT_NE(b.text.find(open.pem), std::string::npos) << b.text;
+    EXPECT_EQ(b.text.find(web.pem), std::string::npos)
+        << "a tls-only anchor in a file for every use";
+    EXPECT_NE(b.text.find("# For every use."), std::string::npos);
+    for (const char* reason : {"Brazil Root", "name-scoped", "Mail Root", "Late Root", "not-after",
+                               "Bad Root", "distrusted", "Web Root"}) {
+        EXPECT_NE(b.text.find(reason), std::string::npos) << reason << " missing from\n" << b.text;
+    }
+}
+
+TEST_F(PemBundleTest, AServerAuthFileAlsoHoldsAnchorsForTheWholeTlsFamily) {
+    auto purpose = policy::purposeForBundle("server-auth");
+    ASSERT_TRUE(purpose.ok());
+    auto b = bundle(*purpose);
+    EXPECT_EQ(b.included, 2u);
+    EXPECT_NE(b.text.find(open.pem), std::string::npos);
+    EXPECT_NE(b.text.find(web.pem), std::string::npos);
+    EXPECT_NE(b.text.find("# Only for server-auth"), std::string::npos) << b.text;
+    EXPECT_EQ(policy::purposeForBundle("world-domination").error().category(),
+              ErrorCategory::InvalidInput);
+}
+
+}  // namespace
+}  // namespace peertrust::testing
