@@ -1,5 +1,5 @@
 // peertrust verify --protocol P --peer NAME (--chain|--spki|--ssh-key FILE) [--at UNIX_TIME]
-//                  [--pin-on-first-use] [--json]
+//                  [--ocsp FILE] [--pin-on-first-use] [--json]
 #include <ostream>
 
 #include "cli/Command.h"
@@ -46,11 +46,16 @@ void printJson(const Verdict& verdict, std::ostream& out) {
 Result<int> runVerify(CommandContext& context) {
     Arguments& args = context.args;
     if (args.helpRequested()) {
-        context.out << "usage: peertrust verify --protocol P --peer NAME\n"
-                       "                        (--chain FILE | --spki FILE | --ssh-key FILE)\n"
-                       "                        [--at UNIX_TIME] [--pin-on-first-use] [--json]\n"
-                       "Asks whether the key is acceptable for the peer over the protocol.\n"
-                       "Exit 0 accepted, 1 rejected, 2 unknown (first use).\n";
+        context.out
+            << "usage: peertrust verify --protocol P --peer NAME\n"
+               "                        (--chain FILE | --spki FILE | --ssh-key FILE)\n"
+               "                        [--at UNIX_TIME] [--ocsp FILE] [--pin-on-first-use]\n"
+               "                        [--json]\n"
+               "Asks whether the key is acceptable for the peer over the protocol.\n"
+               "--ocsp FILE: an OCSP response for the chain's leaf (DER or PEM), as a\n"
+               "server staples it; checked against the leaf's issuer at the time of\n"
+               "the decision (revoked: rejected \"revoked\"; unusable: \"bad-ocsp\").\n"
+               "Exit 0 accepted, 1 rejected, 2 unknown (first use).\n";
         return 0;
     }
     VerifyRequest request;
@@ -65,8 +70,18 @@ Result<int> runVerify(CommandContext& context) {
     if (at) {
         PEERTRUST_TRY_ASSIGN(request.at, parseInteger("at", *at));
     }
+    PEERTRUST_TRY_ASSIGN(auto ocspFile, args.value("ocsp"));
     PEERTRUST_TRY_ASSIGN(auto key, readKeyOption(args));
     PEERTRUST_TRY(args.finish());
+    if (ocspFile) {
+        if (key.first != KeyFormat::X509Chain) {
+            return usageError("--ocsp is about a certificate: it needs --chain");
+        }
+        PEERTRUST_TRY_ASSIGN(request.ocsp, readInputFile(*ocspFile));
+        if (request.ocsp.empty()) {
+            return invalidInput(*ocspFile + ": empty, not an OCSP response");
+        }
+    }
     request.protocol = *protocol;
     request.peer = *peer;
     request.keyFormat = key.first;

@@ -105,16 +105,25 @@ const std::vector<std::string>& words() {
     return all;
 }
 
-constexpr const char* kKeys[] = {"at",          "pin-on-first-use", "protocols",  "permit",
-                                 "exclude",     "not_after",        "peer",       "seen_before",
-                                 "id",          "protocol",         "key_format", "fingerprint",
-                                 "spki_sha256", "origin",           "layer",      "first_seen",
-                                 "last_seen",   "seen_count",       "label",      "subject",
-                                 "source",      "created",          "distrusted", "scope",
-                                 "exports",     "gnutls",           "nss",        "pem_file",
-                                 "level",       "purposes",         "why",        "kind",
-                                 "name",        "family",           "purpose",    "policy",
-                                 "builtin"};
+constexpr const char* kKeys[] = {"at",          "pin-on-first-use",
+                                 "ocsp",        "protocols",
+                                 "permit",      "exclude",
+                                 "not_after",   "peer",
+                                 "seen_before", "id",
+                                 "protocol",    "key_format",
+                                 "fingerprint", "spki_sha256",
+                                 "origin",      "layer",
+                                 "first_seen",  "last_seen",
+                                 "seen_count",  "label",
+                                 "subject",     "source",
+                                 "created",     "distrusted",
+                                 "scope",       "exports",
+                                 "gnutls",      "nss",
+                                 "pem_file",    "level",
+                                 "purposes",    "why",
+                                 "kind",        "name",
+                                 "family",      "purpose",
+                                 "policy",      "builtin"};
 
 std::string wireText(FuzzedDataProvider& in) {
     if (in.ConsumeBool()) {
@@ -213,10 +222,11 @@ void dictionaries(FuzzedDataProvider& in) {
 
     VerifyRequest request;
     if (auto applied = wire::applyVerifyOptions(d, request); applied) {
-        checkKeys(d, {"at", "pin-on-first-use"});
+        checkKeys(d, {"at", "pin-on-first-use", "ocsp"});
         VerifyRequest again;
         check(wire::applyVerifyOptions(wire::verifyOptions(request), again).ok());
-        check(again.at == request.at && again.pinOnFirstUse == request.pinOnFirstUse);
+        check(again.at == request.at && again.pinOnFirstUse == request.pinOnFirstUse &&
+              again.ocsp == request.ocsp);
     } else {
         checkError(applied.error());
     }

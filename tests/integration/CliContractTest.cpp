@@ -6,6 +6,7 @@
 
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/OcspFactory.h"
 #include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
@@ -175,6 +176,66 @@ TEST_F(CliContractTest, ListsAreAlignedTables) {
     EXPECT_NE(anchorTable.output.find("GNUTLS"), std::string::npos);
     EXPECT_NE(anchorTable.output.find("NSS"), std::string::npos);
     EXPECT_NE(anchorTable.output.find("PEM FILE"), std::string::npos);
+}
+
+TEST_F(CliContractTest, VerifyWithStapledOcsp) {
+    ASSERT_EQ(cli({"anchor", "add", (dir / "root.pem").string()}).exitCode, 0);
+    const std::string at = "1800000000";
+    OcspSpec spec;
+    spec.thisUpdate = 1800000000 - 3600;
+    spec.nextUpdate = 1800000000 + 86400;
+    spec.revokedAt = 1800000000 - 7200;
+    Bytes good = makeOcspResponse(leaf, root, spec);
+    spec.status = OcspSpec::Status::Revoked;
+    Bytes revoked = makeOcspResponse(leaf, root, spec);
+    writeFile(dir / "good.ocsp", std::string(good.begin(), good.end()));
+    writeFile(dir / "revoked.ocsp", std::string(revoked.begin(), revoked.end()));
+    auto verify = [&](const std::string& ocspFile, std::vector<std::string> extra = {}) {
+        std::vector<std::string> args = {"verify", "--protocol",      "https",
+                                         "--peer", "www.example.com", "--at",
+                                         at,       "--ocsp",          ocspFile};
+        if (extra.empty()) {
+            extra = {"--chain", leafFile()};
+        }
+        args.insert(args.end(), extra.begin(), extra.end());
+        return cli(args);
+    };
+
+    auto accepted = verify((dir / "good.ocsp").string());
+    EXPECT_EQ(accepted.exitCode, 0) << accepted.errors;
+    auto rejected = verify((dir / "revoked.ocsp").string());
+    EXPECT_EQ(rejected.exitCode, 1) << rejected.errors;
+    EXPECT_EQ(rejected.output.rfind("rejected (revoked)\nRejected: the certificate "
+                                    "\"CN=www.example.com\"",
+                                    0),
+              0u)
+        << rejected.output;
+    auto json = verify((dir / "revoked.ocsp").string(), {"--chain", leafFile(), "--json"});
+    EXPECT_TRUE(jq(json.output,
+                   ".verdict == \"rejected\" and .reason == \"revoked\" and "
+                   ".details.failures == [\"revoked\"]"));
+
+    // Another certificate's response is not silently ignored.
+    Issued other = issue(serverSpec("other.example.com"), root);
+    Bytes foreign = makeOcspResponse(other, root, spec);
+    writeFile(dir / "foreign.ocsp", std::string(foreign.begin(), foreign.end()));
+    auto bad = verify((dir / "foreign.ocsp").string());
+    EXPECT_EQ(bad.exitCode, 1);
+    EXPECT_EQ(bad.output.rfind("rejected (bad-ocsp)\n", 0), 0u) << bad.output;
+
+    auto absent = verify((dir / "absent.ocsp").string());
+    EXPECT_EQ(absent.exitCode, 66);
+    EXPECT_NE(absent.errors.find("absent.ocsp"), std::string::npos) << absent.errors;
+    auto garbage = verify((dir / "garbage.pem").string());
+    EXPECT_EQ(garbage.exitCode, 65);
+    EXPECT_NE(garbage.errors.find("not a valid OCSP response"), std::string::npos)
+        << garbage.errors;
+    writeFile(dir / "empty.ocsp", "");
+    EXPECT_EQ(verify((dir / "empty.ocsp").string()).exitCode, 65);
+    writeFile(dir / "leaf.key", leaf.spkiDerPem);
+    auto notAChain = verify((dir / "good.ocsp").string(), {"--spki", (dir / "leaf.key").string()});
+    EXPECT_EQ(notAChain.exitCode, 64);
+    EXPECT_NE(notAChain.errors.find("--ocsp is about a certificate"), std::string::npos);
 }
 
 TEST_F(CliContractTest, HelpOnEveryCommand) {

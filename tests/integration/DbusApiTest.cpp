@@ -11,6 +11,7 @@
 #include "peertrust/Client.h"
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/OcspFactory.h"
 #include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
@@ -64,6 +65,36 @@ TEST_F(DbusApiTest, VerifyCarriesTheWholeVerdict) {
         {"https", "www.example.com", KeyFormat::X509Chain, leaf.der, 2100000000, false});
     ASSERT_OK(later);
     EXPECT_EQ(later->reason, "expired");
+}
+
+TEST_F(DbusApiTest, StapledOcspTravelsAsOption) {
+    ASSERT_OK(client->addAnchor({root.der, {}, "Api Root"}));
+    const UnixTime at = 1800000000;
+    OcspSpec spec;
+    spec.thisUpdate = at - 3600;
+    spec.nextUpdate = at + 86400;
+    spec.revokedAt = at - 7200;
+    VerifyRequest request{"https", "www.example.com", KeyFormat::X509Chain, leaf.der, at, false};
+    request.ocsp = makeOcspResponse(leaf, root, spec);
+    auto good = client->verify(request);
+    ASSERT_OK(good);
+    EXPECT_EQ(good->reason, "anchor");
+
+    spec.status = OcspSpec::Status::Revoked;
+    request.ocsp = makeOcspResponse(leaf, root, spec);
+    auto revoked = client->verify(request);
+    ASSERT_OK(revoked);
+    EXPECT_EQ(revoked->kind, VerdictKind::Rejected);
+    EXPECT_EQ(revoked->reason, "revoked");
+    EXPECT_NE(revoked->explanation.find("was revoked on 2027-01-15T06:00:00Z"), std::string::npos)
+        << revoked->explanation;
+
+    request.ocsp = bytesOf("not an OCSP response");
+    auto malformed = client->verify(request);
+    ASSERT_FALSE(malformed.ok());
+    EXPECT_EQ(malformed.error().category(), ErrorCategory::InvalidInput);
+    EXPECT_NE(malformed.error().message().find("not a valid OCSP response"), std::string::npos)
+        << malformed.error().message();
 }
 
 TEST_F(DbusApiTest, KeysInEveryFormTravelAsText) {

@@ -1,15 +1,20 @@
 // Real GnuTLS handshakes (a GnuTLS server in a thread, over a socket pair) decided by the
 // daemon through GnutlsSessionVerifier, and GnuTLS's own pin API backed by peertrust.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "peertrust/GnutlsGlue.h"
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/OcspFactory.h"
 #include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
@@ -223,6 +228,97 @@ TEST_F(GnutlsGlueTest, TrustDatabaseKeepsGnutlsPinsInPeertrust) {
     EXPECT_EQ(pins->front().protocol, "https");
     EXPECT_EQ(pins->front().spkiSha256, first.spkiSha256Hex());
     gnutls_tdb_deinit(*tdb);
+}
+
+// The real gnutls-serv staples an OCSP response (--ocsp-response) for its certificate; the
+// verifier hands it to the daemon with the chain.
+class GnutlsServStapleTest : public GnutlsGlueTest {
+protected:
+    // One handshake against gnutls-serv serving `leaf` (issued by root) with `staple`.
+    Outcome handshakeWithStaple(const Issued& leaf, const Bytes& staple) {
+        gnutls_datum_t pem{nullptr, 0};
+        EXPECT_EQ(gnutls_x509_privkey_export2(leaf.key.get(), GNUTLS_X509_FMT_PEM, &pem), 0);
+        writeFile(dir / "srv.key", std::string(reinterpret_cast<char*>(pem.data), pem.size));
+        gnutls_free(pem.data);
+        writeFile(dir / "srv.pem", leaf.pem);
+        writeFile(dir / "staple.der", std::string(staple.begin(), staple.end()));
+        const int port = 22000 + (getpid() * 7 + ++m_round) % 20000;
+        // GnuTLS's server refuses to load a revoked response unless told to ignore that.
+        ChildProcess serv({"/usr/bin/gnutls-serv", "--port", std::to_string(port), "--x509certfile",
+                           (dir / "srv.pem").string(), "--x509keyfile", (dir / "srv.key").string(),
+                           "--ocsp-response", (dir / "staple.der").string(),
+                           "--ignore-ocsp-response-errors", "--quiet"});
+        Outcome outcome;
+        int fd = -1;
+        for (int i = 0; i < 100 && fd < 0; ++i) {
+            fd = socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            address.sin_port = htons(static_cast<std::uint16_t>(port));
+            address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+                close(fd);
+                fd = -1;
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        }
+        if (fd < 0) {
+            ADD_FAILURE() << "gnutls-serv does not listen on port " << port;
+            return outcome;
+        }
+        gnutls_certificate_credentials_t credentials = nullptr;
+        gnutls_certificate_allocate_credentials(&credentials);
+        gnutls_session_t session = nullptr;
+        gnutls_init(&session, GNUTLS_CLIENT);
+        gnutls_set_default_priority(session);
+        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
+        gnutls_transport_set_int(session, fd);
+        gnutls_handshake_set_timeout(session, 10000);
+        {
+            GnutlsSessionVerifier verifier(session, *client, "https", "www.example.com");
+            do {
+                outcome.rc = gnutls_handshake(session);
+            } while (outcome.rc < 0 && !gnutls_error_is_fatal(outcome.rc));
+            outcome.verdict = verifier.verdict();
+            outcome.error = verifier.error();
+        }
+        gnutls_deinit(session);
+        close(fd);
+        gnutls_certificate_free_credentials(credentials);
+        serv.terminate();
+        return outcome;
+    }
+
+    OcspSpec fresh(OcspSpec::Status status) {
+        UnixTime now = static_cast<UnixTime>(std::time(nullptr));
+        OcspSpec spec;
+        spec.status = status;
+        spec.thisUpdate = now - 3600;
+        spec.nextUpdate = now + 86400;
+        spec.revokedAt = now - 7200;
+        return spec;
+    }
+
+    int m_round = 0;
+};
+
+TEST_F(GnutlsServStapleTest, RevokedStapleFailsTheHandshakeGoodOneChangesNothing) {
+    ASSERT_TRUE(client->addAnchor({root.der, {}, "Glue Root"}).ok());
+    Issued leaf = server("www.example.com", &root);
+
+    Outcome good =
+        handshakeWithStaple(leaf, makeOcspResponse(leaf, root, fresh(OcspSpec::Status::Good)));
+    EXPECT_EQ(good.rc, 0) << gnutls_strerror(good.rc);
+    ASSERT_TRUE(good.verdict.has_value()) << (good.error ? good.error->message() : "");
+    EXPECT_EQ(good.verdict->reason, "anchor");
+
+    Outcome revoked =
+        handshakeWithStaple(leaf, makeOcspResponse(leaf, root, fresh(OcspSpec::Status::Revoked)));
+    EXPECT_EQ(revoked.rc, GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) << gnutls_strerror(revoked.rc);
+    ASSERT_TRUE(revoked.verdict.has_value()) << (revoked.error ? revoked.error->message() : "");
+    EXPECT_EQ(revoked.verdict->kind, VerdictKind::Rejected);
+    EXPECT_EQ(revoked.verdict->reason, "revoked");
+    EXPECT_NE(revoked.verdict->explanation.find("CN=www.example.com"), std::string::npos);
 }
 
 TEST(GnutlsServiceMapping, WellKnownPortsAndNames) {
