@@ -1,10 +1,11 @@
-// peertrust anchor add|list|remove|scope|import-system
+// peertrust anchor add|list|remove|scope|import-system|export
 #include <ostream>
 
 #include "cli/Command.h"
 #include "cli/Json.h"
 #include "cli/Table.h"
 #include "peertrust/TimeFormat.h"
+#include "store/AtomicFile.h"
 
 namespace peertrust::cli {
 
@@ -18,6 +19,9 @@ constexpr const char* kUsage =
     "       peertrust anchor scope ID [--protocols P,..] [--permit NAME,..] [--exclude NAME,..]\n"
     "                                 [--not-after DATE]\n"
     "       peertrust anchor import-system [BUNDLE]\n"
+    "       peertrust anchor export [--format pem] [--purpose PURPOSE] [-o FILE]\n"
+    "PURPOSE: server-auth, client-auth, email or code-signing; without it the file is for\n"
+    "every use and holds only anchors for every protocol. FILE is replaced atomically.\n"
     "NAME: .example.org (the domain and below), 192.0.2.0/24, @example.org (mailboxes).\n"
     "DATE: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC).\n";
 
@@ -175,6 +179,29 @@ Result<int> importSystem(CommandContext& context) {
     return 0;
 }
 
+// Only what a file can carry without over-trust (DESIGN.md, "Never over-trust"); the file's
+// header names what was left out and why.
+Result<int> exportBundle(CommandContext& context) {
+    Arguments& args = context.args;
+    PEERTRUST_TRY_ASSIGN(auto format, args.value("format"));
+    PEERTRUST_TRY_ASSIGN(auto purpose, args.value("purpose"));
+    PEERTRUST_TRY_ASSIGN(auto output, args.value("output", 'o'));
+    PEERTRUST_TRY(args.finish());
+    if (format && *format != "pem") {
+        return usageError("--format: only pem is known");
+    }
+    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
+    PEERTRUST_TRY_ASSIGN(AnchorBundle bundle, service->exportAnchors(purpose.value_or("")));
+    if (!output || *output == "-") {
+        context.out << bundle.pem;
+        return 0;
+    }
+    PEERTRUST_TRY(store::writeFileAtomically(*output, bundle.pem));
+    context.out << "wrote " << bundle.included << " anchors to " << *output << " ("
+                << bundle.leftOut << " left out; see the file's header)\n";
+    return 0;
+}
+
 }  // namespace
 
 Result<int> runAnchor(CommandContext& context) {
@@ -185,7 +212,8 @@ Result<int> runAnchor(CommandContext& context) {
          {"remove",
           [](CommandContext& c) { return removeById(c, "anchor", &TrustService::removeAnchor); }},
          {"scope", scope},
-         {"import-system", importSystem}});
+         {"import-system", importSystem},
+         {"export", exportBundle}});
 }
 
 }  // namespace peertrust::cli

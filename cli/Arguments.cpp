@@ -4,8 +4,9 @@
 
 namespace peertrust::cli {
 
-Result<std::optional<std::string>> Arguments::value(std::string_view name) {
+Result<std::optional<std::string>> Arguments::value(std::string_view name, char shortName) {
     std::string flagText = "--" + std::string(name);
+    const std::string shortText = shortName != '\0' ? std::string{'-', shortName} : std::string();
     std::optional<std::string> found;
     for (std::size_t i = 0; i < m_words.size();) {
         const std::string& word = m_words[i];
@@ -14,7 +15,7 @@ Result<std::optional<std::string>> Arguments::value(std::string_view name) {
         }
         std::optional<std::string> value;
         std::size_t consumed = 0;
-        if (word == flagText) {
+        if (word == flagText || (!shortText.empty() && word == shortText)) {
             if (i + 1 >= m_words.size()) {
                 return usageError(flagText + " needs a value");
             }

@@ -15,8 +15,9 @@ class Arguments {
 public:
     explicit Arguments(std::vector<std::string> words) : m_words(std::move(words)) {}
 
-    // The value of --name; a usage error when given without a value or twice.
-    Result<std::optional<std::string>> value(std::string_view name);
+    // The value of --name (or of -S, when `shortName` is given); a usage error when given
+    // without a value or twice.
+    Result<std::optional<std::string>> value(std::string_view name, char shortName = '\0');
     bool flag(std::string_view name);  // --name present (takes no value)
     // The next positional word, if any.
     std::optional<std::string> positional();

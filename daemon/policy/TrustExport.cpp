@@ -1,7 +1,9 @@
-// PolicyEngine::trustExport: the store as outside programs may see it.
+// PolicyEngine::trustExport: the store as outside programs may see it; and the PEM bundle
+// made from it.
 #include "policy/TrustExport.h"
 
 #include "policy/AnchorExportRules.h"
+#include "policy/PemBundle.h"
 #include "policy/PolicyEngine.h"
 #include "store/DistrustStore.h"
 #include "store/PinStore.h"
@@ -65,6 +67,16 @@ Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
     }
     m_export = out;
     return m_export;
+}
+
+Result<AnchorBundle> PolicyEngine::exportAnchors(const std::string& purpose) {
+    std::optional<std::string> purposeOid;
+    if (!purpose.empty()) {
+        PEERTRUST_TRY_ASSIGN(purposeOid, purposeForBundle(purpose));
+    }
+    PEERTRUST_TRY_ASSIGN(std::shared_ptr<const TrustExport> trust, trustExport());
+    PemBundle bundle = pemBundle(*trust, purposeOid, m_clock());
+    return AnchorBundle{std::move(bundle.text), bundle.included, bundle.leftOut};
 }
 
 }  // namespace peertrust::policy

@@ -248,6 +248,19 @@ void TrustAdaptor::ListAnchors(sdbus::Result<std::vector<Dict>>&& result) {
     });
 }
 
+void TrustAdaptor::ExportAnchors(sdbus::Result<std::string, uint32_t, uint32_t>&& result,
+                                 std::string purpose) {
+    answer(std::move(result), [this, purpose = std::move(purpose)](auto& reply) {
+        auto bundle = m_engine.exportAnchors(purpose);
+        if (!bundle) {
+            reply.returnError(wire::toDbusError(bundle.error()));
+            return;
+        }
+        reply.returnResults(bundle->pem, static_cast<uint32_t>(bundle->included),
+                            static_cast<uint32_t>(bundle->leftOut));
+    });
+}
+
 void TrustAdaptor::ImportSystemAnchors(
     sdbus::Result<uint32_t, uint32_t, uint32_t, std::vector<std::string>>&& result,
     std::string bundle) {

@@ -50,6 +50,8 @@ private:
     void SetAnchorScope(sdbus::Result<>&& result, std::string id, Dict scope) override;
     void RemoveAnchor(sdbus::Result<>&& result, std::string id) override;
     void ListAnchors(sdbus::Result<std::vector<Dict>>&& result) override;
+    void ExportAnchors(sdbus::Result<std::string, uint32_t, uint32_t>&& result,
+                       std::string purpose) override;
     void ImportSystemAnchors(
         sdbus::Result<uint32_t, uint32_t, uint32_t, std::vector<std::string>>&& result,
         std::string bundle) override;

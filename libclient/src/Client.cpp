@@ -169,6 +169,13 @@ Result<ImportSummary> Client::importSystemAnchors(const Bytes& pemBundle) {
     return summary;
 }
 
+Result<AnchorBundle> Client::exportAnchors(const std::string& purpose) {
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply,
+                         guarded([&] { return m_impl->proxy->ExportAnchors(purpose); }));
+    return AnchorBundle{std::get<0>(reply), std::get<1>(reply), std::get<2>(reply)};
+}
+
 Result<AddOutcome> Client::addDistrust(const DistrustAddRequest& request) {
     std::string data;
     if (request.kind == DistrustKind::Certificate) {

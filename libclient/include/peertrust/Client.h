@@ -34,6 +34,7 @@ public:
     Result<void> removeAnchor(const std::string& id) override;
     Result<std::vector<AnchorInfo>> listAnchors() override;
     Result<ImportSummary> importSystemAnchors(const Bytes& pemBundle) override;
+    Result<AnchorBundle> exportAnchors(const std::string& purpose) override;
 
     Result<AddOutcome> addDistrust(const DistrustAddRequest& request) override;
     Result<void> removeDistrust(const std::string& id) override;

@@ -27,6 +27,8 @@ public:
     virtual Result<void> removeAnchor(const std::string& id) = 0;
     virtual Result<std::vector<AnchorInfo>> listAnchors() = 0;
     virtual Result<ImportSummary> importSystemAnchors(const Bytes& pemBundle) = 0;
+    // `purpose`: "" for a file for every use, or server-auth, client-auth, email, code-signing.
+    virtual Result<AnchorBundle> exportAnchors(const std::string& purpose) = 0;
 
     virtual Result<AddOutcome> addDistrust(const DistrustAddRequest& request) = 0;
     virtual Result<void> removeDistrust(const std::string& id) = 0;

@@ -194,6 +194,13 @@ struct AnchorAddRequest {
     std::string label;  // empty: derived from the subject
 };
 
+// The anchors a program reading a PEM bundle may be given (peertrust anchor export).
+struct AnchorBundle {
+    std::string pem;  // a header saying what was left out and why, then the certificates
+    std::size_t included = 0;
+    std::size_t leftOut = 0;
+};
+
 struct ImportSummary {
     std::size_t imported = 0;
     std::size_t alreadyPresent = 0;
