@@ -7,6 +7,7 @@
 #include "DbusWire.h"
 #include "keys/KeyLayer.h"
 #include "policy/PolicyEngine.h"
+#include "service/BundleFileWriter.h"
 #include "service/CallerAuthority.h"
 #include "service/DaemonConfig.h"
 #include "service/KeysAdaptor.h"
@@ -39,6 +40,12 @@ int serve(const service::DaemonConfig& config) {
     if (!engine) {
         std::cerr << "peertrustd: " << engine.error().message() << '\n';
         return kExitUnavailable;
+    }
+
+    std::unique_ptr<service::BundleFileWriter> bundleWriter;
+    if (config.pemBundle) {
+        bundleWriter = std::make_unique<service::BundleFileWriter>(**engine, *config.pemBundle,
+                                                                   config.pemBundlePurpose);
     }
 
     std::unique_ptr<keys::KeyLayer> keyLayer;

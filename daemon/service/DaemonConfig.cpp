@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "policy/PemBundle.h"
 #include "store/StoreLocations.h"
 
 namespace peertrust::service {
@@ -61,6 +62,17 @@ Result<void> setOption(DaemonConfig& config, const std::string& key, const std::
          : key == "keys_dir"           ? config.keysDir
          : key == "key_backend_module" ? config.keyBackendModule
                                        : config.keyBackendPinFile) = path;
+    } else if (key == "pem_bundle") {
+        if (value.empty() || value.front() != '/') {
+            return invalidInput("pem_bundle must be an absolute path");
+        }
+        config.pemBundle = value;
+    } else if (key == "pem_bundle_purpose") {
+        auto purpose = policy::purposeForBundle(value);
+        if (!purpose) {
+            return invalidInput("pem_bundle_purpose: " + purpose.error().message());
+        }
+        config.pemBundlePurpose = value;
     } else if (key == "keys") {
         if (value != "yes" && value != "no") {
             return invalidInput("keys must be yes or no");
@@ -144,7 +156,7 @@ std::string daemonUsage() {
     return "usage: peertrustd [--session | --system] [--config FILE] [--db PATH]\n"
            "                  [--system-db PATH] [--admin-group GROUP] [--workers N]\n"
            "                  [--log-level error|warning|info|debug] [--verdict-cache yes|no]\n"
-           "                  [--keys] [--keys-socket PATH] [--keys-dir DIR]\n"
+           "                  [--keys] [--keys-socket PATH] [--keys-dir DIR] [--pem-bundle FILE]\n"
            "  --session       serve one user on the session bus (default): the user's store in\n"
            "                  $XDG_DATA_HOME/peertrust/, the system store read-only below it\n"
            "  --system        serve the machine on the system bus: the system store, written\n"
@@ -161,7 +173,9 @@ std::string daemonUsage() {
            "  --keys-dir DIR  the key layer's state: keys.db and the default SoftHSM2 token\n"
            "                  (default: keys/ beside the store; file keys: keys, keys_socket, "
            "keys_dir,\n"
-           "                  key_backend_module, key_backend_token, key_backend_pin_file)\n";
+           "                  key_backend_module, key_backend_token, key_backend_pin_file)\n"
+           "  --pem-bundle FILE  keep FILE equal to `peertrust anchor export` (file keys:\n"
+           "                  pem_bundle, pem_bundle_purpose)\n";
 }
 
 Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments) {
@@ -180,7 +194,8 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
         }
         static const char* withValue[] = {"--config",        "--db",          "--system-db",
                                           "--admin-group",   "--workers",     "--log-level",
-                                          "--verdict-cache", "--keys-socket", "--keys-dir"};
+                                          "--verdict-cache", "--keys-socket", "--keys-dir",
+                                          "--pem-bundle"};
         bool known = false;
         for (const char* flag : withValue) {
             if (word == flag) {
@@ -227,6 +242,8 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             config.keys = true;
         } else if (flag == "--keys-socket") {
             set = setOption(config, "keys_socket", value);
+        } else if (flag == "--pem-bundle") {
+            set = setOption(config, "pem_bundle", value);
         } else if (flag == "--keys-dir") {
             set = setOption(config, "keys_dir", value);
         }

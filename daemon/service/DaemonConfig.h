@@ -35,6 +35,9 @@ struct DaemonConfig {
     std::optional<std::filesystem::path> keyBackendModule;  // default: SoftHSM2 in keysDir
     std::string keyBackendToken;
     std::optional<std::filesystem::path> keyBackendPinFile;
+    // A PEM bundle kept up to date with the anchors (anchor export), and its purpose.
+    std::optional<std::filesystem::path> pemBundle;
+    std::string pemBundlePurpose;
 
     // The store this daemon writes: the system store, or the user's own store.
     std::filesystem::path writableStore() const;

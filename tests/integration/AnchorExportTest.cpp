@@ -1,6 +1,13 @@
 // ExportAnchors over D-Bus and peertrust anchor export through the daemon: the same bundle
-// the engine makes, anyone may ask, and a bad purpose is InvalidInput (exit 65).
+// the engine makes, anyone may ask, and a bad purpose is InvalidInput (exit 65); and the
+// bundle file the daemon keeps up to date.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
 
 #include "policy/AnchorScope.h"
 #include "support/CertFactory.h"
@@ -54,6 +61,61 @@ TEST_F(AnchorExportTest, TheCliWritesTheFileOrStandardOutput) {
     EXPECT_EQ(cli({"anchor", "export", "--format", "der"}).exitCode, 64);
     EXPECT_EQ(cli({"anchor", "export", "-o", (dir / "no" / "such" / "dir.pem").string()}).exitCode,
               69);
+}
+
+// peertrustd --pem-bundle FILE keeps the file equal to the export: at start, after a change
+// through the daemon, and after a change another process wrote to the store.
+class PemBundleFileTest : public SessionDaemonTest {};
+
+bool eventually(const std::function<bool()>& condition) {
+    for (int i = 0; i < 50; ++i) {
+        if (condition()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
+std::size_t certificatesIn(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line)) {
+        n += line == "-----BEGIN CERTIFICATE-----" ? 1 : 0;
+    }
+    return n;
+}
+
+TEST_F(PemBundleFileTest, TheDaemonKeepsTheFileUpToDate) {
+    const auto file = dir / "bundle.pem";
+    startDaemon({"--pem-bundle", file.string()});
+    ASSERT_TRUE(std::filesystem::exists(file)) << "not written at start";
+    EXPECT_EQ(certificatesIn(file), 0u);
+
+    ASSERT_TRUE(client->addAnchor({selfSigned(caSpec("First Root")).der, {}, "First Root"}).ok());
+    EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 1; }))
+        << "a change through the daemon did not reach the file";
+
+    // Another process writes the same store file directly.
+    writeFile(dir / "second.pem", selfSigned(caSpec("Second Root")).pem);
+    auto added =
+        runProgram({builtProgram("peertrust"), "--db", (dir / "user.db").string(), "--system-db",
+                    (dir / "system.db").string(), "anchor", "add", (dir / "second.pem").string()});
+    ASSERT_EQ(added.exitCode, 0) << added.errors;
+    EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 2; }))
+        << "a change by another process did not reach the file";
+}
+
+TEST_F(PemBundleFileTest, ABadPurposeStopsStartUp) {
+    writeFile(dir / "peertrustd.conf", "pem_bundle = /tmp/x.pem\npem_bundle_purpose = all\n");
+    auto result =
+        runProgram({builtProgram("peertrustd"), "--session", "--config",
+                    (dir / "peertrustd.conf").string(), "--db", (dir / "user.db").string()});
+    EXPECT_EQ(result.exitCode, 78);
+    EXPECT_NE(result.errors.find(":2: pem_bundle_purpose: unknown purpose 'all'"),
+              std::string::npos)
+        << result.errors;
 }
 
 }  // namespace

@@ -1,0 +1,38 @@
+// Keeps a PEM bundle file (peertrustd.conf: pem_bundle, pem_bundle_purpose) equal to what
+// `peertrust anchor export` would write: at start, and within a second of any change to the
+// stores, also one made by another process. The file is replaced atomically.
+#pragma once
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "policy/PolicyEngine.h"
+
+namespace peertrust::service {
+
+class BundleFileWriter {
+public:
+    BundleFileWriter(policy::PolicyEngine& engine, std::filesystem::path path, std::string purpose);
+    ~BundleFileWriter();
+    BundleFileWriter(const BundleFileWriter&) = delete;
+    BundleFileWriter& operator=(const BundleFileWriter&) = delete;
+
+private:
+    void run();
+    void writeIfChanged();
+
+    policy::PolicyEngine& m_engine;
+    std::filesystem::path m_path;
+    std::string m_purpose;
+    std::uint64_t m_written = 0;  // the store generation the file shows; 0: none yet
+    bool m_failing = false;       // say a failure once, not every second
+    std::mutex m_lock;
+    std::condition_variable m_wake;
+    bool m_stopping = false;
+    std::thread m_thread;
+};
+
+}  // namespace peertrust::service
