@@ -28,6 +28,7 @@ Result<int> runAnchor(CommandContext& context);
 Result<int> runDistrust(CommandContext& context);
 Result<int> runProtocol(CommandContext& context);
 Result<int> runKeys(CommandContext& context);
+Result<int> runSshKnownHosts(CommandContext& context);
 
 // Shared helpers.
 Result<Bytes> readInputFile(const std::string& path);

@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "  distrust   add, list, remove distrusted certificates and keys\n"
     "  protocol   list, add protocols\n"
     "  keys       create, grant, revoke, dispose, list private keys; read their audit\n"
+    "  ssh-known-hosts  OpenSSH's KnownHostsCommand: the host keys peertrust accepts\n"
     "Run 'peertrust COMMAND --help' for a command's options.\n"
     "Exit codes: 0 success/accepted, 1 rejected, 2 unknown (first use), 64 usage,\n"
     "65 invalid value or content, 66 not found, 69 no daemon, 77 not authorised.\n";
@@ -79,6 +80,9 @@ Result<int> run(int argc, char** argv) {
     }
     if (*command == "keys") {
         return cli::runKeys(context);
+    }
+    if (*command == "ssh-known-hosts") {
+        return cli::runSshKnownHosts(context);
     }
     if (*command == "help") {
         std::cout << kUsage;

@@ -56,6 +56,17 @@ Result<void> checkScopeProtocols(const AnchorScope& scope, const ProtocolRegistr
     return {};
 }
 
+// "ssh-ed25519 AAAA...": a stored SSH blob in the form known_hosts and Verify use.
+Result<std::string> openSshLineOf(const Bytes& blob) {
+    PEERTRUST_TRY_ASSIGN(crypto::OpenSshKey key, crypto::parseOpenSshBlob(blob));
+    gnutls_datum_t in = crypto::datumOf(blob);
+    crypto::OwnedDatum out;
+    if (int rc = gnutls_base64_encode2(&in, out.out()); rc < 0) {
+        return crypto::gnutlsError(ErrorCategory::Internal, "cannot encode an SSH key", rc);
+    }
+    return key.type + " " + out.str();
+}
+
 }  // namespace
 
 Result<store::Layer*> PolicyEngine::writableLayerLocked() {
@@ -169,6 +180,38 @@ Result<std::vector<PinInfo>> PolicyEngine::listPins() {
             PEERTRUST_TRY_ASSIGN(info.origin, parsePinOrigin(row.origin));
             info.layer = layer.which;
             out.push_back(std::move(info));
+        }
+    }
+    return out;
+}
+
+Result<std::vector<KnownKey>> PolicyEngine::pinnedKeys(const std::string& protocolName,
+                                                       const std::string& peerText) {
+    PEERTRUST_TRY_ASSIGN(std::shared_ptr<const PolicySnapshot> current, snapshot());
+    PEERTRUST_TRY_ASSIGN(const Protocol* protocol, current->protocols().find(protocolName));
+    PEERTRUST_TRY_ASSIGN(PeerName peer, parsePeerName(peerText, protocol->defaultPorts));
+    std::lock_guard lock(m_readMutex);
+    std::vector<KnownKey> out;
+    for (store::Layer& layer : m_store->layers()) {
+        store::PinStore pins(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto rows,
+                             pins.find(peer.canonical(), protocol->name, protocol->family));
+        for (auto& row : rows) {
+            // Verify would refuse a distrusted key whatever its pin says.
+            if (current->distrustOfKey(row.spkiSha256)) {
+                continue;
+            }
+            KnownKey known;
+            known.pinId = row.id;
+            known.protocol = row.protocol;
+            PEERTRUST_TRY_ASSIGN(known.keyFormat, parseKeyFormat(row.keyFormat));
+            if (known.keyFormat == KeyFormat::OpenSsh) {
+                PEERTRUST_TRY_ASSIGN(std::string line, openSshLineOf(row.keyData));
+                known.key.assign(line.begin(), line.end());
+            } else {
+                known.key = std::move(row.keyData);
+            }
+            out.push_back(std::move(known));
         }
     }
     return out;

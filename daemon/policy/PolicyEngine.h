@@ -65,6 +65,8 @@ public:
     Result<void> removeAnchor(const std::string& id) override;
     Result<std::vector<AnchorInfo>> listAnchors() override;
     Result<ImportSummary> importSystemAnchors(const Bytes& pemBundle) override;
+    Result<std::vector<KnownKey>> pinnedKeys(const std::string& protocol,
+                                             const std::string& peer) override;
     Result<AnchorBundle> exportAnchors(const std::string& purpose) override;
 
     Result<AddOutcome> addDistrust(const DistrustAddRequest& request) override;

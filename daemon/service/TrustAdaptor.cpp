@@ -248,6 +248,31 @@ void TrustAdaptor::ListAnchors(sdbus::Result<std::vector<Dict>>&& result) {
     });
 }
 
+void TrustAdaptor::PinnedKeys(
+    sdbus::Result<std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>>>&&
+        result,
+    std::string protocol, std::string peer) {
+    answer(std::move(result),
+           [this, protocol = std::move(protocol), peer = std::move(peer)](auto& reply) {
+               auto known = m_engine.pinnedKeys(protocol, peer);
+               if (!known) {
+                   reply.returnError(wire::toDbusError(known.error()));
+                   return;
+               }
+               std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> out;
+               for (const KnownKey& key : *known) {
+                   auto text = wire::keyToText(key.keyFormat, key.key);
+                   if (!text) {
+                       reply.returnError(wire::toDbusError(text.error()));
+                       return;
+                   }
+                   out.emplace_back(key.pinId, key.protocol, std::string(toString(key.keyFormat)),
+                                    std::move(text).value());
+               }
+               reply.returnResults(out);
+           });
+}
+
 void TrustAdaptor::ExportAnchors(sdbus::Result<std::string, uint32_t, uint32_t>&& result,
                                  std::string purpose) {
     answer(std::move(result), [this, purpose = std::move(purpose)](auto& reply) {

@@ -44,6 +44,9 @@ private:
                 std::string keyFormat, std::string key, bool replace) override;
     void RemovePin(sdbus::Result<>&& result, std::string id) override;
     void ListPins(sdbus::Result<std::vector<Dict>>&& result) override;
+    void PinnedKeys(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string, std::string,
+                                                            std::string>>>&& result,
+                    std::string protocol, std::string peer) override;
     void ForgetPins(sdbus::Result<uint32_t>&& result, Dict criteria) override;
     void AddAnchor(sdbus::Result<std::string, bool>&& result, std::string certificate, Dict scope,
                    std::string label) override;

@@ -116,6 +116,23 @@ Result<std::vector<PinInfo>> Client::listPins() {
     return pins;
 }
 
+Result<std::vector<KnownKey>> Client::pinnedKeys(const std::string& protocol,
+                                                 const std::string& peer) {
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply,
+                         guarded([&] { return m_impl->proxy->PinnedKeys(protocol, peer); }));
+    std::vector<KnownKey> out;
+    for (const auto& entry : reply) {
+        KnownKey key;
+        key.pinId = entry.get<0>();
+        key.protocol = entry.get<1>();
+        PEERTRUST_TRY_ASSIGN(key.keyFormat, parseKeyFormat(entry.get<2>()));
+        key.key = wire::textToBytes(entry.get<3>());
+        out.push_back(std::move(key));
+    }
+    return out;
+}
+
 Result<std::size_t> Client::forgetPins(const PinForgetRequest& request) {
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto count, guarded([&] {

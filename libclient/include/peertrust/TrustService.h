@@ -21,6 +21,10 @@ public:
     virtual Result<void> removePin(const std::string& id) = 0;
     virtual Result<std::vector<PinInfo>> listPins() = 0;
     virtual Result<std::size_t> forgetPins(const PinForgetRequest& request) = 0;
+    // The pinned keys Verify would accept for `peer` over `protocol` (its own pins and its
+    // family's), without the distrusted ones.
+    virtual Result<std::vector<KnownKey>> pinnedKeys(const std::string& protocol,
+                                                     const std::string& peer) = 0;
 
     virtual Result<AddOutcome> addAnchor(const AnchorAddRequest& request) = 0;
     virtual Result<void> setAnchorScope(const std::string& id, const AnchorScope& scope) = 0;

@@ -194,6 +194,15 @@ struct AnchorAddRequest {
     std::string label;  // empty: derived from the subject
 };
 
+// A key pinned for a peer, as Verify takes it: what a program that checks keys itself
+// (OpenSSH through `peertrust ssh-known-hosts`) is told the daemon accepts.
+struct KnownKey {
+    std::string pinId;
+    std::string protocol;  // the pin's protocol: the one asked for or its family
+    KeyFormat keyFormat = KeyFormat::X509Chain;
+    Bytes key;  // as Verify takes it: leaf certificate DER, SPKI DER, or an OpenSSH line
+};
+
 // The anchors a program reading a PEM bundle may be given (peertrust anchor export).
 struct AnchorBundle {
     std::string pem;  // a header saying what was left out and why, then the certificates

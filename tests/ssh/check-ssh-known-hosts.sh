@@ -1,0 +1,87 @@
+#!/bin/bash
+# OpenSSH enforces peertrust's pins through KnownHostsCommand: a real sshd on loopback with a
+# host key made here, and a real ssh client whose own known_hosts files are empty, with
+# StrictHostKeyChecking yes and BatchMode yes. No pin: refused; the host key pinned: connects;
+# the pin replaced by another key: refused with a host-key error; --pin-on-first-use: the
+# first connection pins the key.
+# usage: check-ssh-known-hosts.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+cli="$build/cli/peertrust"
+work=$(mktemp -d)
+sshd_pid=""
+cleanup() {
+    [ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+store=(--db "$work/user.db" --system-db "$work/system.db")
+
+ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$work/other_host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$work/user_key"
+cp "$work/user_key.pub" "$work/authorized_keys"
+port=$((20000 + ($$ + 11) % 20000))
+cat >"$work/sshd_config" <<CONFIG
+Port $port
+ListenAddress 127.0.0.1
+HostKey $work/host_key
+AuthorizedKeysFile $work/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile $work/sshd.pid
+CONFIG
+mkdir -p /run/sshd  # sshd's privilege separation directory
+/usr/sbin/sshd -D -e -f "$work/sshd_config" 2>"$work/sshd.log" &
+sshd_pid=$!
+for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+done
+
+connect() {  # [extra helper flags] -> ssh's output; status as ssh's
+    ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes \
+        -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null \
+        -o "KnownHostsCommand=$cli ${store[*]} ssh-known-hosts $* %H %I %t %K" \
+        -o IdentitiesOnly=yes -o ConnectTimeout=10 -i "$work/user_key" -p "$port" \
+        root@127.0.0.1 echo connected 2>&1
+}
+peer="127.0.0.1:$port"
+
+echo "== no pin: refused"
+out=$(connect || true)
+! grep -q "^connected" <<<"$out" || fail "connected without a pin: $out"
+grep -q "Host key verification failed" <<<"$out" || fail "no host-key error without a pin: $out"
+
+echo "== the host key pinned: connects"
+"$cli" "${store[@]}" pin add --protocol ssh --peer "$peer" --ssh-key "$work/host_key.pub" >/dev/null
+out=$(connect) || fail "ssh failed with the host key pinned: $out"
+grep -q "^connected" <<<"$out" || fail "no connection with the host key pinned: $out"
+
+echo "== the pin replaced by another key: refused"
+"$cli" "${store[@]}" pin add --protocol ssh --peer "$peer" --ssh-key "$work/other_host_key.pub" \
+    --replace >/dev/null
+out=$(connect || true)
+! grep -q "^connected" <<<"$out" || fail "connected although another key is pinned: $out"
+grep -q "Host key verification failed" <<<"$out" || fail "no host-key error: $out"
+
+echo "== the host key distrusted: refused even if pinned"
+"$cli" "${store[@]}" pin add --protocol ssh --peer "$peer" --ssh-key "$work/host_key.pub" \
+    --replace >/dev/null
+"$cli" "${store[@]}" distrust add --spki "$work/host_key.pub" >/dev/null
+out=$(connect || true)
+! grep -q "^connected" <<<"$out" || fail "connected to a distrusted host key: $out"
+
+echo "== --pin-on-first-use: the first connection pins"
+"$cli" "${store[@]}" pin forget --peer "$peer" >/dev/null
+id=$("$cli" "${store[@]}" distrust list --json | jq -r '.distrust[0].id')
+"$cli" "${store[@]}" distrust remove "$id" >/dev/null
+out=$(connect --pin-on-first-use) || fail "first use with --pin-on-first-use failed: $out"
+grep -q "127.0.0.1:$port .*ssh .*tofu" <<<"$("$cli" "${store[@]}" pin list)" ||
+    fail "no tofu pin after the first connection: $("$cli" "${store[@]}" pin list)"
+out=$(connect) || fail "the pin made on first use does not let ssh in: $out"
+echo "PASS"
