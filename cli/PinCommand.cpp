@@ -1,5 +1,10 @@
-// peertrust pin add|list|remove|forget
+// peertrust pin add|list|remove|forget|import-known-hosts|import-gnutls
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <ctime>
+#include <map>
 #include <ostream>
 
 #include "cli/Command.h"
@@ -15,7 +20,9 @@ constexpr const char* kUsage =
     "[--replace]\n"
     "       peertrust pin list [--json]\n"
     "       peertrust pin remove ID\n"
-    "       peertrust pin forget (--peer NAME | --older-than DAYS)\n";
+    "       peertrust pin forget (--peer NAME | --older-than DAYS)\n"
+    "       peertrust pin import-known-hosts [FILE] [--json]   (default ~/.ssh/known_hosts)\n"
+    "       peertrust pin import-gnutls [FILE] [--json]        (default ~/.gnutls/known_hosts)\n";
 
 Result<int> add(CommandContext& context) {
     Arguments& args = context.args;
@@ -97,6 +104,70 @@ Result<int> forget(CommandContext& context) {
     return 0;
 }
 
+std::string homeFile(const char* relative) {
+    const char* home = std::getenv("HOME");
+    if (home == nullptr || *home == '\0') {
+        if (const passwd* entry = ::getpwuid(::getuid())) {
+            home = entry->pw_dir;
+        }
+    }
+    return std::string(home != nullptr ? home : "") + "/" + relative;
+}
+
+// The CLI reads the file and sends its bytes: the daemon never opens a user's file by path.
+// A missing file is 66; content with not one entry 65; bad lines among good ones only count.
+Result<int> importFile(CommandContext& context, const char* defaultFile,
+                       Result<ImportSummary> (TrustService::*import)(const Bytes&)) {
+    auto file = context.args.positional();
+    bool json = context.args.flag("json");
+    PEERTRUST_TRY(context.args.finish());
+    PEERTRUST_TRY_ASSIGN(Bytes data, readInputFile(file.value_or(homeFile(defaultFile))));
+    PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
+    PEERTRUST_TRY_ASSIGN(ImportSummary summary, (service->*import)(data));
+    std::map<std::string, std::int64_t> byKind;
+    for (const ImportIssue& issue : summary.issues) {
+        ++byKind[issue.kind];
+    }
+    if (json) {
+        JsonWriter out;
+        out.beginObject();
+        out.key("imported").value(static_cast<std::int64_t>(summary.imported));
+        out.key("already_present").value(static_cast<std::int64_t>(summary.alreadyPresent));
+        out.key("distrust_added").value(static_cast<std::int64_t>(summary.distrustAdded));
+        out.key("skipped").value(static_cast<std::int64_t>(summary.skipped));
+        out.key("skipped_by_kind").beginObject();
+        for (const auto& [kind, count] : byKind) {
+            out.key(kind).value(count);
+        }
+        out.endObject();
+        out.key("skipped_entries").beginArray();
+        for (const ImportIssue& issue : summary.issues) {
+            out.beginObject();
+            out.key("line").value(static_cast<std::int64_t>(issue.line));
+            out.key("kind").value(issue.kind);
+            out.key("reason").value(issue.reason);
+            out.endObject();
+        }
+        out.endArray().endObject();
+        context.out << out.str() << '\n';
+        return 0;
+    }
+    context.out << "imported " << summary.imported << ", already present " << summary.alreadyPresent
+                << ", distrust added " << summary.distrustAdded << ", skipped " << summary.skipped
+                << '\n';
+    if (!byKind.empty()) {
+        context.out << "skipped by kind:";
+        for (const auto& [kind, count] : byKind) {
+            context.out << ' ' << kind << ' ' << count;
+        }
+        context.out << '\n';
+    }
+    for (const auto& reason : summary.skippedReasons) {
+        context.out << "  " << reason << '\n';
+    }
+    return 0;
+}
+
 }  // namespace
 
 Result<int> runPin(CommandContext& context) {
@@ -106,7 +177,14 @@ Result<int> runPin(CommandContext& context) {
          {"list", list},
          {"remove",
           [](CommandContext& c) { return removeById(c, "pin", &TrustService::removePin); }},
-         {"forget", forget}});
+         {"forget", forget},
+         {"import-known-hosts",
+          [](CommandContext& c) {
+              return importFile(c, ".ssh/known_hosts", &TrustService::importKnownHosts);
+          }},
+         {"import-gnutls", [](CommandContext& c) {
+              return importFile(c, ".gnutls/known_hosts", &TrustService::importGnutlsKnownHosts);
+          }}});
 }
 
 }  // namespace peertrust::cli

@@ -6,9 +6,11 @@
 #include "peertrust/TimeFormat.h"
 #include "policy/AnchorScope.h"
 #include "policy/ChainPath.h"
+#include "policy/KnownHostsFile.h"
 #include "policy/OcspStaple.h"
 #include "policy/PeerName.h"
 #include "policy/StableIds.h"
+#include "store/HashedPinStore.h"
 #include "store/PinStore.h"
 
 namespace peertrust::policy {
@@ -359,6 +361,24 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
                                  pinStore.find(peerText, protocol.name, protocol.family));
             for (auto& row : rows) {
                 pins.emplace_back(layer.which, std::move(row));
+            }
+        }
+        // Hashed pins (known_hosts "|1|" names) cost an HMAC each: tested only when no
+        // plain pin answers, and then they join the set like plain ones.
+        bool plainAnswers = std::any_of(pins.begin(), pins.end(), [&](const auto& entry) {
+            return entry.second.spkiSha256 == key.spkiSha256;
+        });
+        if (!plainAnswers) {
+            const std::string sshName = knownHostsName(peer);
+            for (store::Layer& layer : m_store->layers()) {
+                store::HashedPinStore hashedStore(*layer.db);
+                PEERTRUST_TRY_ASSIGN(auto rows,
+                                     hashedStore.forProtocol(protocol.name, protocol.family));
+                for (auto& row : rows) {
+                    if (crypto::hashedNameMatches(row.name, sshName)) {
+                        pins.emplace_back(layer.which, store::asPinRow(std::move(row)));
+                    }
+                }
             }
         }
     }

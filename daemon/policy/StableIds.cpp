@@ -20,6 +20,12 @@ std::string pinIdFor(std::string_view peer, std::string_view protocol,
                 crypto::toHex(spkiSha256));
 }
 
+std::string hashedPinIdFor(std::string_view hashedName, std::string_view protocol,
+                           const crypto::Sha256& spkiSha256) {
+    return idOf("hashed-pin\n" + std::string(hashedName) + "\n" + std::string(protocol) + "\n" +
+                crypto::toHex(spkiSha256));
+}
+
 std::string anchorIdFor(std::span<const std::uint8_t> certDer) {
     return crypto::toHex(crypto::sha256(certDer)).substr(0, kIdLength);
 }

@@ -11,6 +11,9 @@ namespace peertrust::policy {
 
 std::string pinIdFor(std::string_view peer, std::string_view protocol,
                      const crypto::Sha256& spkiSha256);
+// `hashedName` as known_hosts spells it ("|1|salt|hash"): the salt makes each one unique.
+std::string hashedPinIdFor(std::string_view hashedName, std::string_view protocol,
+                           const crypto::Sha256& spkiSha256);
 std::string anchorIdFor(std::span<const std::uint8_t> certDer);
 std::string distrustIdFor(std::string_view kind, const crypto::Sha256& hash);
 

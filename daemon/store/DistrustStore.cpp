@@ -31,6 +31,13 @@ DistrustRow readRow(const Statement& stmt) {
 }  // namespace
 
 Result<AddOutcome> DistrustStore::add(const DistrustRow& row) {
+    PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(m_db));
+    PEERTRUST_TRY_ASSIGN(AddOutcome outcome, addLocked(row));
+    PEERTRUST_TRY(tx.commit());
+    return outcome;
+}
+
+Result<AddOutcome> DistrustStore::addLocked(const DistrustRow& row) {
     PEERTRUST_TRY_ASSIGN(Statement stmt,
                          m_db.prepare("INSERT INTO distrust (id, kind, cert_sha256, spki_sha256, "
                                       "data, label, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
@@ -45,8 +52,8 @@ Result<AddOutcome> DistrustStore::add(const DistrustRow& row) {
         .bind(5, std::span<const std::uint8_t>(row.data))
         .bind(6, row.label)
         .bind(7, row.created);
-    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
-    return AddOutcome{row.id, changed > 0};
+    PEERTRUST_TRY(stmt.run());
+    return AddOutcome{row.id, sqlite3_changes(m_db.handle()) > 0};
 }
 
 Result<bool> DistrustStore::remove(const std::string& id) {

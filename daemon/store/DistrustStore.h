@@ -26,6 +26,8 @@ public:
     explicit DistrustStore(Database& db) : m_db(db) {}
 
     Result<AddOutcome> add(const DistrustRow& row);
+    // The same inside the caller's transaction (one import, one commit).
+    Result<AddOutcome> addLocked(const DistrustRow& row);
     Result<bool> remove(const std::string& id);
     Result<std::vector<DistrustRow>> list();
     Result<std::optional<DistrustRow>> get(const std::string& id);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "store/HashedPinStore.h"
+
 namespace peertrust::store {
 
 namespace {
@@ -62,6 +64,12 @@ Result<AddOutcome> PinStore::add(const PinRow& pin, bool replace) {
         del.bind(1, pin.peer).bind(2, pin.protocol).bind(3, pin.id);
         PEERTRUST_TRY(del.run());
     }
+    PEERTRUST_TRY_ASSIGN(AddOutcome outcome, addLocked(pin));
+    PEERTRUST_TRY(tx.commit());
+    return outcome;
+}
+
+Result<AddOutcome> PinStore::addLocked(const PinRow& pin) {
     PEERTRUST_TRY_ASSIGN(
         Statement ins,
         m_db.prepare("INSERT INTO pins (id, peer, protocol, key_format, spki_sha256, key_data, "
@@ -76,9 +84,7 @@ Result<AddOutcome> PinStore::add(const PinRow& pin, bool replace) {
         .bind(7, pin.firstSeen)
         .bind(8, pin.origin);
     PEERTRUST_TRY(ins.run());
-    bool created = sqlite3_changes(m_db.handle()) > 0;
-    PEERTRUST_TRY(tx.commit());
-    return AddOutcome{pin.id, created};
+    return AddOutcome{pin.id, sqlite3_changes(m_db.handle()) > 0};
 }
 
 Result<bool> PinStore::remove(const std::string& id) {
@@ -143,6 +149,8 @@ Result<void> PinStore::recordSightings(const std::vector<PinSighting>& sightings
         PEERTRUST_TRY(stmt.run());
         stmt.reset();
     }
+    // Hashed pins' ids never name a plain pin: the same batch, one sync for both.
+    PEERTRUST_TRY(HashedPinStore(m_db).recordSightingsLocked(sightings));
     return tx.commit();
 }
 

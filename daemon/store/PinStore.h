@@ -43,6 +43,8 @@ public:
     // Inserts; with `replace`, first removes every other key of (peer, protocol).
     // created=false when the same key was already pinned there.
     Result<AddOutcome> add(const PinRow& pin, bool replace);
+    // Adds to the set inside the caller's transaction (one import, one commit).
+    Result<AddOutcome> addLocked(const PinRow& pin);
     Result<bool> remove(const std::string& id);
     Result<std::vector<PinRow>> list();
     Result<std::optional<PinRow>> get(const std::string& id);

@@ -23,6 +23,7 @@
 
 #include "peertrust/Client.h"
 #include "peertrust/Export.h"
+#include "peertrust/ServiceProtocol.h"  // protocolForService: the tdb's (host, service) mapping
 
 namespace peertrust {
 
@@ -73,9 +74,5 @@ private:
 // `service` for every later call: keep it alive as long as the tdb. Free the tdb with
 // gnutls_tdb_deinit. One daemon-backed tdb service per process.
 PEERTRUST_API Result<gnutls_tdb_t> makeTrustDatabase(TrustService& service);
-
-// The protocol and peer GnuTLS's (host, service) pair stands for.
-PEERTRUST_API std::pair<std::string, std::string> protocolForService(const std::string& host,
-                                                                     const std::string& service);
 
 }  // namespace peertrust

@@ -1,0 +1,152 @@
+#include "store/HashedPinStore.h"
+
+#include <algorithm>
+
+namespace peertrust::store {
+
+namespace {
+
+template <std::size_t N>
+void copyBlob(std::span<const std::uint8_t> blob, std::array<std::uint8_t, N>& out) {
+    std::copy_n(blob.begin(), std::min(blob.size(), N), out.begin());
+}
+
+HashedPinRow readRow(const Statement& stmt) {
+    HashedPinRow row;
+    row.id = stmt.text(0);
+    copyBlob(stmt.blob(1), row.name.salt);
+    copyBlob(stmt.blob(2), row.name.hmac);
+    row.protocol = stmt.text(3);
+    row.keyFormat = stmt.text(4);
+    copyBlob(stmt.blob(5), row.spkiSha256);
+    auto key = stmt.blob(6);
+    row.keyData.assign(key.begin(), key.end());
+    row.firstSeen = stmt.integer(7);
+    row.origin = stmt.text(8);
+    if (!stmt.isNull(9)) {
+        row.lastSeen = stmt.integer(9);
+    }
+    row.seenCount = static_cast<std::uint64_t>(stmt.integer(10));
+    return row;
+}
+
+Result<std::vector<HashedPinRow>> readAll(Statement& stmt) {
+    std::vector<HashedPinRow> rows;
+    while (true) {
+        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
+        if (!more) {
+            return rows;
+        }
+        rows.push_back(readRow(stmt));
+    }
+}
+
+}  // namespace
+
+PinRow asPinRow(HashedPinRow hashed) {
+    PinRow row;
+    row.id = std::move(hashed.id);
+    row.peer = crypto::formatHashedHostName(hashed.name);
+    row.protocol = std::move(hashed.protocol);
+    row.keyFormat = std::move(hashed.keyFormat);
+    row.spkiSha256 = hashed.spkiSha256;
+    row.keyData = std::move(hashed.keyData);
+    row.firstSeen = hashed.firstSeen;
+    row.origin = std::move(hashed.origin);
+    row.lastSeen = hashed.lastSeen;
+    row.seenCount = hashed.seenCount;
+    return row;
+}
+
+Result<std::vector<HashedPinRow>> HashedPinStore::forProtocol(const std::string& protocol,
+                                                              const std::string& family) {
+    PEERTRUST_TRY_ASSIGN(Statement stmt,
+                         m_db.prepare("SELECT id, salt, host_hmac, protocol, key_format, "
+                                      "spki_sha256, key_data, first_seen, origin, NULL, 0 "
+                                      "FROM hashed_pins WHERE protocol IN (?1, ?2)"));
+    stmt.bind(1, protocol).bind(2, family);
+    return readAll(stmt);
+}
+
+Result<AddOutcome> HashedPinStore::addLocked(const HashedPinRow& pin) {
+    PEERTRUST_TRY_ASSIGN(
+        Statement ins,
+        m_db.prepare("INSERT INTO hashed_pins (id, salt, host_hmac, protocol, key_format, "
+                     "spki_sha256, key_data, first_seen, origin) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING"));
+    ins.bind(1, pin.id)
+        .bind(2, std::span<const std::uint8_t>(pin.name.salt))
+        .bind(3, std::span<const std::uint8_t>(pin.name.hmac))
+        .bind(4, pin.protocol)
+        .bind(5, pin.keyFormat)
+        .bind(6, std::span<const std::uint8_t>(pin.spkiSha256))
+        .bind(7, std::span<const std::uint8_t>(pin.keyData))
+        .bind(8, pin.firstSeen)
+        .bind(9, pin.origin);
+    PEERTRUST_TRY(ins.run());
+    return AddOutcome{pin.id, sqlite3_changes(m_db.handle()) > 0};
+}
+
+Result<bool> HashedPinStore::remove(const std::string& id) {
+    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM hashed_pins WHERE id = ?1"));
+    stmt.bind(1, id);
+    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
+    return changed > 0;
+}
+
+Result<std::vector<HashedPinRow>> HashedPinStore::list() {
+    PEERTRUST_TRY_ASSIGN(
+        Statement stmt,
+        m_db.prepare("SELECT p.id, p.salt, p.host_hmac, p.protocol, p.key_format, "
+                     "p.spki_sha256, p.key_data, p.first_seen, p.origin, s.last_seen, "
+                     "coalesce(s.seen_count, 0) FROM hashed_pins p "
+                     "LEFT JOIN hashed_pin_stats s ON s.pin_id = p.id "
+                     "ORDER BY p.protocol, p.first_seen, p.id"));
+    return readAll(stmt);
+}
+
+Result<std::size_t> HashedPinStore::removeIds(const std::vector<std::string>& ids) {
+    if (ids.empty()) {
+        return std::size_t{0};
+    }
+    PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(m_db));
+    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM hashed_pins WHERE id = ?1"));
+    std::size_t removed = 0;
+    for (const std::string& id : ids) {
+        stmt.bind(1, id);
+        PEERTRUST_TRY(stmt.run());
+        removed += static_cast<std::size_t>(sqlite3_changes(m_db.handle()));
+        stmt.reset();
+    }
+    PEERTRUST_TRY(tx.commit());
+    return removed;
+}
+
+Result<std::size_t> HashedPinStore::forgetSeenBefore(UnixTime before) {
+    PEERTRUST_TRY_ASSIGN(
+        Statement stmt,
+        m_db.prepare("DELETE FROM hashed_pins WHERE first_seen < ?1 AND id NOT IN "
+                     "(SELECT pin_id FROM hashed_pin_stats WHERE last_seen >= ?1)"));
+    stmt.bind(1, before);
+    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
+    return static_cast<std::size_t>(changed);
+}
+
+Result<void> HashedPinStore::recordSightingsLocked(const std::vector<PinSighting>& sightings) {
+    PEERTRUST_TRY_ASSIGN(Statement stmt,
+                         m_db.prepare("INSERT INTO hashed_pin_stats (pin_id, last_seen, "
+                                      "seen_count) SELECT id, ?2, ?3 FROM hashed_pins "
+                                      "WHERE id = ?1 ON CONFLICT (pin_id) DO UPDATE SET "
+                                      "last_seen = max(last_seen, excluded.last_seen), "
+                                      "seen_count = seen_count + excluded.seen_count"));
+    for (const PinSighting& sighting : sightings) {
+        stmt.bind(1, sighting.pinId)
+            .bind(2, sighting.seenAt)
+            .bind(3, static_cast<std::int64_t>(sighting.count));
+        PEERTRUST_TRY(stmt.run());
+        stmt.reset();
+    }
+    return {};
+}
+
+}  // namespace peertrust::store
