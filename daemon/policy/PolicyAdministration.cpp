@@ -6,11 +6,13 @@
 #include "peertrust/TextExcerpt.h"
 #include "policy/AnchorExportRules.h"
 #include "policy/AnchorScope.h"
+#include "policy/KnownHostsFile.h"
 #include "policy/PeerName.h"
 #include "policy/PolicyEngine.h"
 #include "policy/StableIds.h"
 #include "store/AnchorStore.h"
 #include "store/DistrustStore.h"
+#include "store/HashedPinStore.h"
 #include "store/PinStore.h"
 #include "store/ProtocolStore.h"
 
@@ -153,9 +155,27 @@ Result<AddOutcome> PolicyEngine::addPin(const PinAddRequest& request) {
 
 Result<void> PolicyEngine::removePin(const std::string& id) {
     std::lock_guard lock(m_writeMutex);
-    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveIdLocked("pins", "pin", id));
-    store::PinStore pins(*resolved.layer->writer);
-    PEERTRUST_TRY(pins.remove(resolved.id));
+    // Plain and hashed pins share one id space: a prefix must name one entry of either.
+    auto plain = resolveIdLocked("pins", "pin", id);
+    if (!plain && plain.error().category() != ErrorCategory::NotFound) {
+        return plain.error();
+    }
+    auto hashed = resolveIdLocked("hashed_pins", "pin", id);
+    if (!hashed && hashed.error().category() != ErrorCategory::NotFound) {
+        return hashed.error();
+    }
+    if (plain && hashed) {
+        return invalidInput("the id prefix " + id + " is ambiguous (" + plain->id + ", " +
+                            hashed->id + ", ...)");
+    }
+    if (hashed) {
+        store::HashedPinStore pins(*hashed->layer->writer);
+        PEERTRUST_TRY(pins.remove(hashed->id));
+    } else {
+        PEERTRUST_TRY_ASSIGN(ResolvedId resolved, std::move(plain));
+        store::PinStore pins(*resolved.layer->writer);
+        PEERTRUST_TRY(pins.remove(resolved.id));
+    }
     pinsChanged();
     return {};
 }
@@ -163,23 +183,33 @@ Result<void> PolicyEngine::removePin(const std::string& id) {
 Result<std::vector<PinInfo>> PolicyEngine::listPins() {
     std::lock_guard lock(m_readMutex);
     std::vector<PinInfo> out;
+    auto add = [&](const store::PinRow& row, StoreLayer layer) -> Result<void> {
+        PinInfo info;
+        info.id = row.id;
+        info.peer = row.peer;
+        info.protocol = row.protocol;
+        PEERTRUST_TRY_ASSIGN(info.keyFormat, parseKeyFormat(row.keyFormat));
+        info.fingerprint = fingerprintOf(row.keyFormat, row.keyData, row.spkiSha256);
+        info.spkiSha256 = crypto::toHex(row.spkiSha256);
+        info.firstSeen = row.firstSeen;
+        info.lastSeen = row.lastSeen;
+        info.seenCount = row.seenCount;
+        PEERTRUST_TRY_ASSIGN(info.origin, parsePinOrigin(row.origin));
+        info.layer = layer;
+        out.push_back(std::move(info));
+        return {};
+    };
     for (store::Layer& layer : m_store->layers()) {
         store::PinStore pins(*layer.db);
         PEERTRUST_TRY_ASSIGN(auto rows, pins.list());
         for (const auto& row : rows) {
-            PinInfo info;
-            info.id = row.id;
-            info.peer = row.peer;
-            info.protocol = row.protocol;
-            PEERTRUST_TRY_ASSIGN(info.keyFormat, parseKeyFormat(row.keyFormat));
-            info.fingerprint = fingerprintOf(row.keyFormat, row.keyData, row.spkiSha256);
-            info.spkiSha256 = crypto::toHex(row.spkiSha256);
-            info.firstSeen = row.firstSeen;
-            info.lastSeen = row.lastSeen;
-            info.seenCount = row.seenCount;
-            PEERTRUST_TRY_ASSIGN(info.origin, parsePinOrigin(row.origin));
-            info.layer = layer.which;
-            out.push_back(std::move(info));
+            PEERTRUST_TRY(add(row, layer.which));
+        }
+        // Hashed pins show their hashed name ("|1|salt|hash"): the host cannot be recovered.
+        store::HashedPinStore hashed(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto hashedRows, hashed.list());
+        for (auto& row : hashedRows) {
+            PEERTRUST_TRY(add(store::asPinRow(std::move(row)), layer.which));
         }
     }
     return out;
@@ -222,10 +252,12 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
         return invalidInput("forget takes either a peer or an age, not both and not neither");
     }
     std::optional<std::string> peer;
+    std::optional<std::string> sshName;
     if (request.peer) {
         // No protocol here, so no default port is dropped: "host" also forgets "host:PORT".
         PEERTRUST_TRY_ASSIGN(PeerName parsed, parsePeerName(*request.peer, {}));
         peer = parsed.canonical();
+        sshName = knownHostsName(parsed);
     }
     std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
@@ -233,8 +265,23 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
     store::PinStore pins(*layer->writer);
     PEERTRUST_TRY_ASSIGN(std::size_t removed, peer ? pins.forgetPeer(*peer)
                                                    : pins.forgetSeenBefore(*request.seenBefore));
+    // Hashed pins: those whose name tests true for the peer (other ports cannot be tested).
+    store::HashedPinStore hashed(*layer->writer);
+    std::size_t removedHashed = 0;
+    if (sshName) {
+        PEERTRUST_TRY_ASSIGN(auto rows, hashed.list());
+        std::vector<std::string> matching;
+        for (const auto& row : rows) {
+            if (crypto::hashedNameMatches(row.name, *sshName)) {
+                matching.push_back(row.id);
+            }
+        }
+        PEERTRUST_TRY_ASSIGN(removedHashed, hashed.removeIds(matching));
+    } else {
+        PEERTRUST_TRY_ASSIGN(removedHashed, hashed.forgetSeenBefore(*request.seenBefore));
+    }
     pinsChanged();
-    return removed;
+    return removed + removedHashed;
 }
 
 // ---- anchors ----

@@ -59,6 +59,8 @@ public:
     Result<void> removePin(const std::string& id) override;
     Result<std::vector<PinInfo>> listPins() override;
     Result<std::size_t> forgetPins(const PinForgetRequest& request) override;
+    Result<ImportSummary> importKnownHosts(const Bytes& text) override;
+    Result<ImportSummary> importGnutlsKnownHosts(const Bytes& text) override;
 
     Result<AddOutcome> addAnchor(const AnchorAddRequest& request) override;
     Result<void> setAnchorScope(const std::string& id, const AnchorScope& scope) override;

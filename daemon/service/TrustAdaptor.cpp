@@ -177,6 +177,44 @@ void TrustAdaptor::ForgetPins(sdbus::Result<uint32_t>&& result, Dict criteria) {
     });
 }
 
+void TrustAdaptor::ImportKnownHosts(ImportReply&& result, std::string text) {
+    answerImport(std::move(result), std::move(text), &policy::PolicyEngine::importKnownHosts);
+}
+
+void TrustAdaptor::ImportGnutlsKnownHosts(ImportReply&& result, std::string text) {
+    answerImport(std::move(result), std::move(text), &policy::PolicyEngine::importGnutlsKnownHosts);
+}
+
+void TrustAdaptor::answerImport(
+    ImportReply&& result, std::string text,
+    Result<ImportSummary> (policy::PolicyEngine::*import)(const Bytes&)) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, import, text = std::move(text)](auto& reply) {
+        auto imported = [&]() -> Result<ImportSummary> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            PEERTRUST_TRY(checkSize(text, "the file"));
+            return (m_engine.*import)(wire::textToBytes(text));
+        }();
+        if (!imported) {
+            reply.returnError(wire::toDbusError(imported.error()));
+            return;
+        }
+        std::vector<sdbus::Struct<uint32_t, std::string, std::string>> skipped;
+        for (const ImportIssue& issue : imported->issues) {
+            skipped.emplace_back(static_cast<uint32_t>(issue.line), issue.kind, issue.reason);
+        }
+        reply.returnResults(static_cast<uint32_t>(imported->imported),
+                            static_cast<uint32_t>(imported->alreadyPresent),
+                            static_cast<uint32_t>(imported->distrustAdded), skipped);
+        if (imported->distrustAdded > 0) {
+            emitChanged("distrust", "");
+        }
+        if (imported->imported > 0) {
+            emitChanged("pin", "");
+        }
+    });
+}
+
 void TrustAdaptor::AddAnchor(sdbus::Result<std::string, bool>&& result, std::string certificate,
                              Dict scope, std::string label) {
     Caller caller = currentCaller();

@@ -48,6 +48,13 @@ private:
                                                             std::string>>>&& result,
                     std::string protocol, std::string peer) override;
     void ForgetPins(sdbus::Result<uint32_t>&& result, Dict criteria) override;
+    using ImportReply =
+        sdbus::Result<uint32_t, uint32_t, uint32_t,
+                      std::vector<sdbus::Struct<uint32_t, std::string, std::string>>>;
+    void ImportKnownHosts(ImportReply&& result, std::string text) override;
+    void ImportGnutlsKnownHosts(ImportReply&& result, std::string text) override;
+    void answerImport(ImportReply&& result, std::string text,
+                      Result<ImportSummary> (policy::PolicyEngine::*import)(const Bytes&));
     void AddAnchor(sdbus::Result<std::string, bool>&& result, std::string certificate, Dict scope,
                    std::string label) override;
     void SetAnchorScope(sdbus::Result<>&& result, std::string id, Dict scope) override;

@@ -133,6 +133,43 @@ Result<std::vector<KnownKey>> Client::pinnedKeys(const std::string& protocol,
     return out;
 }
 
+namespace {
+
+ImportSummary importSummaryFromWire(
+    const std::tuple<uint32_t, uint32_t, uint32_t,
+                     std::vector<sdbus::Struct<uint32_t, std::string, std::string>>>& reply) {
+    ImportSummary summary;
+    summary.imported = std::get<0>(reply);
+    summary.alreadyPresent = std::get<1>(reply);
+    summary.distrustAdded = std::get<2>(reply);
+    for (const auto& entry : std::get<3>(reply)) {
+        ImportIssue issue{entry.get<0>(), entry.get<1>(), entry.get<2>()};
+        summary.skippedReasons.push_back("line " + std::to_string(issue.line) + ": " + issue.kind +
+                                         ": " + issue.reason);
+        summary.issues.push_back(std::move(issue));
+    }
+    summary.skipped = summary.issues.size();
+    return summary;
+}
+
+}  // namespace
+
+Result<ImportSummary> Client::importKnownHosts(const Bytes& text) {
+    std::string data(text.begin(), text.end());
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply,
+                         guarded([&] { return m_impl->proxy->ImportKnownHosts(data); }));
+    return importSummaryFromWire(reply);
+}
+
+Result<ImportSummary> Client::importGnutlsKnownHosts(const Bytes& text) {
+    std::string data(text.begin(), text.end());
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply,
+                         guarded([&] { return m_impl->proxy->ImportGnutlsKnownHosts(data); }));
+    return importSummaryFromWire(reply);
+}
+
 Result<std::size_t> Client::forgetPins(const PinForgetRequest& request) {
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto count, guarded([&] {

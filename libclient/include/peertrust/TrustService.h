@@ -21,6 +21,13 @@ public:
     virtual Result<void> removePin(const std::string& id) = 0;
     virtual Result<std::vector<PinInfo>> listPins() = 0;
     virtual Result<std::size_t> forgetPins(const PinForgetRequest& request) = 0;
+    // Imports of existing pin files, given as the file's bytes (a daemon never reads a user's
+    // files by path): OpenSSH known_hosts (plain and hashed names, @revoked -> distrust) and
+    // GnuTLS's known_hosts (|g0| lines). Pins get origin "imported"; importing again changes
+    // nothing. Lines that cannot be imported are counted in the summary, never fatal; only
+    // content with not a single readable entry is InvalidInput.
+    virtual Result<ImportSummary> importKnownHosts(const Bytes& text) = 0;
+    virtual Result<ImportSummary> importGnutlsKnownHosts(const Bytes& text) = 0;
     // The pinned keys Verify would accept for `peer` over `protocol` (its own pins and its
     // family's), without the distrusted ones.
     virtual Result<std::vector<KnownKey>> pinnedKeys(const std::string& protocol,

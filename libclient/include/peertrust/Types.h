@@ -210,11 +210,24 @@ struct AnchorBundle {
     std::size_t leftOut = 0;
 };
 
+// One entry of an imported file that was not imported, and why (pin import-known-hosts,
+// import-gnutls).
+struct ImportIssue {
+    std::size_t line = 0;  // 1-based line of the file
+    // Stable words scripts may count by: malformed, not-supported, wildcard, expired,
+    // distrusted, commitment.
+    std::string kind;
+    std::string reason;  // one sentence a person can read
+};
+
 struct ImportSummary {
     std::size_t imported = 0;
     std::size_t alreadyPresent = 0;
     std::size_t skipped = 0;
     std::vector<std::string> skippedReasons;
+    // File imports: new distrust entries (known_hosts @revoked) and every skipped entry.
+    std::size_t distrustAdded = 0;
+    std::vector<ImportIssue> issues;
 };
 
 enum class DistrustKind { Certificate, Spki };
