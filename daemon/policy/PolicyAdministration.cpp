@@ -2,6 +2,7 @@
 // goes to the one layer this process may write; what lies in a lower layer is read-only.
 #include <algorithm>
 
+#include "crypto/HashedHostName.h"
 #include "crypto/OpenSshKey.h"
 #include "peertrust/TextExcerpt.h"
 #include "policy/AnchorExportRules.h"
@@ -222,10 +223,20 @@ Result<std::vector<KnownKey>> PolicyEngine::pinnedKeys(const std::string& protoc
     PEERTRUST_TRY_ASSIGN(PeerName peer, parsePeerName(peerText, protocol->defaultPorts));
     std::lock_guard lock(m_readMutex);
     std::vector<KnownKey> out;
+    const std::string sshName = knownHostsName(peer);
     for (store::Layer& layer : m_store->layers()) {
         store::PinStore pins(*layer.db);
         PEERTRUST_TRY_ASSIGN(auto rows,
                              pins.find(peer.canonical(), protocol->name, protocol->family));
+        // Pins imported from hashed known_hosts names count too: Verify accepts them.
+        store::HashedPinStore hashedPins(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto hashedRows,
+                             hashedPins.forProtocol(protocol->name, protocol->family));
+        for (auto& hashed : hashedRows) {
+            if (crypto::hashedNameMatches(hashed.name, sshName)) {
+                rows.push_back(store::asPinRow(std::move(hashed)));
+            }
+        }
         for (auto& row : rows) {
             // Verify would refuse a distrusted key whatever its pin says.
             if (current->distrustOfKey(row.spkiSha256)) {

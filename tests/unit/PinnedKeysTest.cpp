@@ -53,5 +53,22 @@ TEST_F(PinnedKeysTest, SshPinsComeBackAsOpenSshLinesWithoutDistrustedKeys) {
     EXPECT_TRUE(user().pinnedKeys("ssh", "nobody.example")->empty());
 }
 
+// Keys imported from hashed known_hosts names are accepted by Verify, so ssh must see them.
+TEST_F(PinnedKeysTest, HashedKnownHostsPinsAreIncluded) {
+    const std::string dir = std::string(PEERTRUST_FIXTURES_DIR) + "/known-hosts/";
+    ASSERT_OK(user().importKnownHosts(readFile(dir + "known_hosts")));
+    auto known = user().pinnedKeys("ssh", "hashed.example");
+    ASSERT_TRUE(known.ok()) << known.error().message();
+    ASSERT_EQ(known->size(), 1u);
+    std::string pub = text(readFile(dir + "hashed.pub"));
+    pub = pub.substr(0, pub.find(' ', pub.find(' ') + 1));  // without the comment
+    EXPECT_EQ(text((*known)[0].key), pub);
+    auto ported = user().pinnedKeys("ssh", "hashed-port.example:2022");
+    ASSERT_TRUE(ported.ok());
+    EXPECT_EQ(ported->size(), 1u);
+    EXPECT_TRUE(user().pinnedKeys("ssh", "hashed-port.example")->empty())
+        << "a hashed name with a port is not the host on port 22";
+}
+
 }  // namespace
 }  // namespace peertrust::testing
