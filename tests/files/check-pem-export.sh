@@ -6,6 +6,7 @@
 # usage: check-pem-export.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 cli="$build/cli/peertrust"
 work=$(mktemp -d)
 server=""
@@ -18,19 +19,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 admin() { "$cli" --system --db "$work/system.db" "$@"; }
 
 cd "$work"
-ca() {  # name cn
-    printf 'cn = "%s"\nca\ncert_signing_key\nexpiration_days = 365\n' "$2" > "$1.tmpl"
-    certtool --generate-privkey --key-type ecdsa --outfile "$1.key" 2>/dev/null
-    certtool --generate-self-signed --load-privkey "$1.key" --template "$1.tmpl" \
-        --outfile "$1.pem" 2>/dev/null
-}
-server_cert() {  # ca host
-    printf 'cn = "%s"\ndns_name = "%s"\ntls_www_server\nexpiration_days = 30\n' "$2" "$2" \
-        >"$2.tmpl"
-    certtool --generate-privkey --key-type ecdsa --outfile "$2.key" 2>/dev/null
-    certtool --generate-certificate --load-privkey "$2.key" --load-ca-certificate "$1.pem" \
-        --load-ca-privkey "$1.key" --template "$2.tmpl" --outfile "$2.pem" 2>/dev/null
-}
+. "$here/../support/certificates.sh"
 ca open "Open Root"
 ca br "Brazil Root"
 ca web "Web Root"
