@@ -18,10 +18,19 @@ bool permitsType(const AnchorScope& scope, NameSubtree::Type type) {
 }  // namespace
 
 AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
+                                 const std::optional<std::string>& revocationListId,
                                  const ProtocolRegistry& registry) {
     AnchorExport out;
     if (distrusted) {
         out.gnutls = out.nss = out.pemFile = nothing("distrusted");
+        return out;
+    }
+    if (revocationListId) {
+        // Neither a PKCS#11 trust token nor a PEM file can carry a CRL: a client given this
+        // anchor would accept the certificates the CRL revokes.
+        out.gnutls = out.nss = out.pemFile =
+            nothing("revokes certificates through CRL " + *revocationListId +
+                    ", which clients outside the daemon cannot check");
         return out;
     }
     if (scope.notAfter) {

@@ -3,13 +3,19 @@
 // module, the PEM export) only read this.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "peertrust/Types.h"
 #include "policy/AnchorScope.h"
 #include "policy/ProtocolRegistry.h"
 
 namespace peertrust::policy {
 
+// `revocationListId`: a CRL with revoked entries that applies under the anchor (signed by it
+// or by a certificate it issued), which no exported form can carry.
 AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
+                                 const std::optional<std::string>& revocationListId,
                                  const ProtocolRegistry& registry);
 
 }  // namespace peertrust::policy

@@ -103,7 +103,7 @@ PemBundle pemBundle(const TrustExport& trust, const std::optional<std::string>& 
                          : "# For every use.\n";
     header += "# " + std::to_string(bundle.included) + " anchors; " +
               std::to_string(bundle.leftOut) +
-              " left out, since this file cannot carry their scope:\n";
+              " left out, since this file cannot carry what limits them:\n";
     bundle.text = header + omitted + body;
     return bundle;
 }

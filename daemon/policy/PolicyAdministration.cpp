@@ -82,7 +82,8 @@ Result<store::Layer*> PolicyEngine::writableLayerLocked() {
 
 Result<PolicyEngine::ResolvedId> PolicyEngine::resolveIdLocked(std::string_view table,
                                                                std::string_view what,
-                                                               const std::string& idOrPrefix) {
+                                                               const std::string& idOrPrefix,
+                                                               std::string_view lowerLayerNote) {
     if (!isIdOrPrefix(idOrPrefix)) {
         return invalidInput("\"" + textExcerpt(idOrPrefix, 40) + "\" is not a " +
                             std::string(what) + " id (1-16 lower-case hex digits)");
@@ -119,7 +120,8 @@ Result<PolicyEngine::ResolvedId> PolicyEngine::resolveIdLocked(std::string_view 
     if (!found.front().layer->writable) {
         return notAuthorized("the " + std::string(what) + " " + found.front().id + " is in the " +
                              std::string(toString(found.front().layer->which)) +
-                             " store, which this process may not change");
+                             " store, which this process may not change" +
+                             (lowerLayerNote.empty() ? "" : "; " + std::string(lowerLayerNote)));
     }
     return found.front();
 }
@@ -370,7 +372,9 @@ Result<std::vector<AnchorInfo>> PolicyEngine::listAnchors() {
         info.certificateNotAfter = anchor.cert.notAfter;
         info.scope = anchor.row.scope;
         info.distrusted = current->distrustOfCertificate(anchor.cert).has_value();
-        info.exports = computeAnchorExport(info.scope, info.distrusted, current->protocols());
+        info.exports =
+            computeAnchorExport(info.scope, info.distrusted,
+                                revocationListIdUnder(*current, anchor), current->protocols());
         out.push_back(std::move(info));
     }
     return out;
@@ -475,16 +479,12 @@ Result<AddOutcome> PolicyEngine::addDistrust(const DistrustAddRequest& request) 
 
 Result<void> PolicyEngine::removeDistrust(const std::string& id) {
     std::lock_guard lock(m_writeMutex);
-    auto resolved = resolveIdLocked("distrust", "distrust entry", id);
-    if (!resolved) {
-        if (resolved.error().category() == ErrorCategory::NotAuthorized) {
-            return notAuthorized(resolved.error().message() +
-                                 "; the administrator's distrust cannot be lifted by a user");
-        }
-        return resolved.error();
-    }
-    store::DistrustStore distrust(*resolved->layer->writer);
-    PEERTRUST_TRY(distrust.remove(resolved->id));
+    PEERTRUST_TRY_ASSIGN(
+        ResolvedId resolved,
+        resolveIdLocked("distrust", "distrust entry", id,
+                        "the administrator's distrust cannot be lifted by a user"));
+    store::DistrustStore distrust(*resolved.layer->writer);
+    PEERTRUST_TRY(distrust.remove(resolved.id));
     policyChanged();
     return {};
 }

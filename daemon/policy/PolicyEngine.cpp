@@ -9,6 +9,7 @@
 #include "policy/KnownHostsFile.h"
 #include "policy/OcspStaple.h"
 #include "policy/PeerName.h"
+#include "policy/RevocationList.h"
 #include "policy/StableIds.h"
 #include "store/HashedPinStore.h"
 #include "store/PinStore.h"
@@ -316,6 +317,37 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     if (const crypto::Certificate* anchor = path.anchorCert()) {
         if (auto match = snapshot.distrustOfCertificate(*anchor)) {
             return distrusted(*match, anchorName(*path.anchors.front()));
+        }
+    }
+
+    // Revocation, by the CRLs an administrator or the user added: every presented
+    // certificate and the anchor. Stricter only, so a pinned leaf is refused as well.
+    std::vector<const crypto::Certificate*> revocable;
+    if (key.format == KeyFormat::X509Chain && !snapshot.crls().empty()) {
+        for (const crypto::Certificate& cert : key.chain) {
+            revocable.push_back(&cert);
+        }
+        if (const crypto::Certificate* anchor = path.anchorCert()) {
+            revocable.push_back(anchor);
+        }
+    }
+    for (const crypto::Certificate* cert : revocable) {
+        for (const RevocationMatch& match : snapshot.revocationsOf(*cert)) {
+            if (match.revokedAt > now) {
+                // Listed from a later time: not revoked yet at `now`, but from then on.
+                narrowValidity(now, match.revokedAt, decision.validFrom, decision.validUntil);
+                continue;
+            }
+            details.failures = {std::string(reason::Revoked)};
+            const CompiledCrl& crl = *match.crl;
+            return finish(
+                VerdictKind::Rejected, reason::Revoked,
+                "Rejected: the certificate \"" + cert->subject() + "\" (serial " +
+                    formatSerialNumber(match.serial) + ") in the chain of " + peerText +
+                    " was revoked on " + formatIsoTime(match.revokedAt) + ", says the CRL " +
+                    crl.row.id + " (" + std::string(toString(crl.layer)) + " store) of \"" +
+                    crl.issuer.subject() + "\" issued " + formatIsoTime(crl.row.thisUpdate) +
+                    ". A revoked certificate is rejected whatever pins or anchors say.");
         }
     }
 

@@ -75,6 +75,13 @@ public:
     Result<void> removeDistrust(const std::string& id) override;
     Result<std::vector<DistrustInfo>> listDistrust() override;
 
+    // Certificate revocation lists (CrlAdministration.cpp): added to the layer this process
+    // writes, once their signature checks out against an anchor or a certificate an anchor
+    // issued; one per issuer, a newer one replacing the older.
+    Result<AddOutcome> addCrl(const CrlAddRequest& request);
+    Result<void> removeCrl(const std::string& id);
+    Result<std::vector<CrlInfo>> listCrls();
+
     // Everything programs outside the daemon may be shown, rebuilt only after a change (this
     // process's or another's): a caller compares `generation` to know whether to refresh.
     Result<std::shared_ptr<const TrustExport>> trustExport();
@@ -99,9 +106,11 @@ private:
     void policyChanged();
     void pinsChanged();
     Result<store::Layer*> writableLayerLocked();
-    // m_writeMutex held.
+    // m_writeMutex held. `lowerLayerNote` completes the refusal of an id in a layer this
+    // process may not write.
     Result<ResolvedId> resolveIdLocked(std::string_view table, std::string_view what,
-                                       const std::string& idOrPrefix);
+                                       const std::string& idOrPrefix,
+                                       std::string_view lowerLayerNote = {});
 
     enum class Waiting { Allowed, Never };
     // nullopt only with Waiting::Never, when a lock was held by another thread.

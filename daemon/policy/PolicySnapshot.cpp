@@ -1,10 +1,19 @@
 #include "policy/PolicySnapshot.h"
 
 #include "policy/AnchorScope.h"
+#include "policy/RevocationList.h"
 #include "store/DistrustStore.h"
 #include "store/ProtocolStore.h"
 
 namespace peertrust::policy {
+
+namespace {
+
+std::string rawKey(std::span<const std::uint8_t> bytes) {
+    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustStore& store) {
     auto snapshot = std::make_shared<PolicySnapshot>();
@@ -73,6 +82,38 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
                 snapshot->m_distrustedCerts.emplace(*entry.certSha256, match);
             }
         }
+
+        store::CrlStore crls(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto crlRows, crls.list());
+        for (auto& row : crlRows) {
+            auto list = parseRevocationList(row.der);
+            auto issuer = crypto::parseCertificate(row.issuerCertDer);
+            if (!list || !issuer) {
+                continue;  // checked when added, so only a damaged row lands here
+            }
+            CompiledCrl crl;
+            crl.layer = layer.which;
+            crl.issuer = std::move(issuer).value();
+            crl.revoked = std::move(list->revoked);
+            crl.row = std::move(row);
+            snapshot->m_crlIssuerIndex.emplace(rawKey(crl.row.issuerDn), snapshot->m_crls.size());
+            snapshot->m_crls.push_back(std::move(crl));
+        }
+    }
+
+    // Anchors under which a non-empty CRL applies: the anchor signed it, or issued its signer.
+    for (std::size_t i = 0; i < snapshot->m_crls.size(); ++i) {
+        const CompiledCrl& crl = snapshot->m_crls[i];
+        if (crl.revoked.empty()) {
+            continue;
+        }
+        std::vector<const CompiledAnchor*> under = snapshot->anchorsFor(crl.issuer.certSha256);
+        for (const CompiledAnchor* anchor : snapshot->issuersOf(crl.issuer)) {
+            under.push_back(anchor);
+        }
+        for (const CompiledAnchor* anchor : under) {
+            snapshot->m_crlUnderAnchor.emplace(anchor->cert.certSha256, i);
+        }
     }
     return std::shared_ptr<const PolicySnapshot>(std::move(snapshot));
 }
@@ -118,9 +159,60 @@ std::vector<const CompiledAnchor*> PolicySnapshot::issuersOf(
     return found;
 }
 
+std::vector<const CompiledAnchor*> PolicySnapshot::anchorsNamed(
+    std::span<const std::uint8_t> rawDn) const {
+    std::vector<const CompiledAnchor*> found;
+    auto [begin, end] = m_subjectIndex.equal_range(rawKey(rawDn));
+    for (auto it = begin; it != end; ++it) {
+        found.push_back(&m_anchors[it->second]);
+    }
+    return found;
+}
+
+std::vector<RevocationMatch> PolicySnapshot::revocationsOf(const crypto::Certificate& cert) const {
+    std::vector<RevocationMatch> found;
+    if (m_crls.empty()) {
+        return found;  // spare reading names when nothing could match
+    }
+    crypto::OwnedDatum issuer;
+    if (gnutls_x509_crt_get_raw_issuer_dn(cert.crt.get(), issuer.out()) < 0) {
+        return found;
+    }
+    auto [begin, end] = m_crlIssuerIndex.equal_range(rawKey(issuer.bytes()));
+    if (begin == end) {
+        return found;
+    }
+    Bytes serial = serialNumberOf(cert);
+    for (auto it = begin; it != end; ++it) {
+        const CompiledCrl& crl = m_crls[it->second];
+        auto listed = crl.revoked.find(serial);
+        if (listed == crl.revoked.end()) {
+            continue;
+        }
+        // Same name is not enough (a re-keyed CA): the CRL's signer must have issued it.
+        if (gnutls_x509_crt_check_issuer(cert.crt.get(), crl.issuer.crt.get())) {
+            found.push_back({&crl, serial, listed->second});
+        }
+    }
+    return found;
+}
+
+const CompiledCrl* PolicySnapshot::revocationListUnder(const CompiledAnchor& anchor) const {
+    auto found = m_crlUnderAnchor.find(anchor.cert.certSha256);
+    return found == m_crlUnderAnchor.end() ? nullptr : &m_crls[found->second];
+}
+
 std::optional<DistrustMatch> PolicySnapshot::distrustOfKey(const crypto::Sha256& spkiSha256) const {
     if (auto found = m_distrustedKeys.find(spkiSha256); found != m_distrustedKeys.end()) {
         return found->second;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> revocationListIdUnder(const PolicySnapshot& snapshot,
+                                                 const CompiledAnchor& anchor) {
+    if (const CompiledCrl* crl = snapshot.revocationListUnder(anchor)) {
+        return crl->row.id;
     }
     return std::nullopt;
 }

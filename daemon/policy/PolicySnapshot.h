@@ -14,6 +14,7 @@
 #include "crypto/GnutlsHandles.h"
 #include "policy/ProtocolRegistry.h"
 #include "store/AnchorStore.h"
+#include "store/CrlStore.h"
 #include "store/TrustStore.h"
 
 namespace peertrust::policy {
@@ -31,6 +32,20 @@ struct DistrustMatch {
     std::string label;
 };
 
+// A certificate revocation list of one layer, with the certificate that signed it.
+struct CompiledCrl {
+    store::CrlRow row;
+    StoreLayer layer = StoreLayer::System;
+    crypto::Certificate issuer;
+    std::map<Bytes, UnixTime> revoked;  // serial number -> revocation date
+};
+
+struct RevocationMatch {
+    const CompiledCrl* crl = nullptr;
+    Bytes serial;
+    UnixTime revokedAt = 0;
+};
+
 class PolicySnapshot {
 public:
     static Result<std::shared_ptr<const PolicySnapshot>> load(store::TrustStore& store);
@@ -42,6 +57,16 @@ public:
     std::vector<const CompiledAnchor*> anchorsFor(const crypto::Sha256& certSha256) const;
     // Anchor entries whose subject is the issuer named by `cert`, and that issued it.
     std::vector<const CompiledAnchor*> issuersOf(const crypto::Certificate& cert) const;
+
+    // Anchor entries whose subject is exactly this raw DN.
+    std::vector<const CompiledAnchor*> anchorsNamed(std::span<const std::uint8_t> rawDn) const;
+
+    const std::vector<CompiledCrl>& crls() const { return m_crls; }
+    // Every stored CRL (of either layer) from the certificate's issuer that lists it.
+    std::vector<RevocationMatch> revocationsOf(const crypto::Certificate& cert) const;
+    // A CRL with at least one entry signed by the anchor, or by a certificate the anchor
+    // issued: clients outside the daemon cannot apply it. Null when there is none.
+    const CompiledCrl* revocationListUnder(const CompiledAnchor& anchor) const;
 
     // The certificate itself, or its key, distrusted.
     std::optional<DistrustMatch> distrustOfCertificate(const crypto::Certificate& cert) const;
@@ -55,6 +80,13 @@ private:
     std::multimap<std::string, std::size_t> m_subjectIndex;  // raw subject DN -> anchor
     std::map<crypto::Sha256, DistrustMatch> m_distrustedCerts;
     std::map<crypto::Sha256, DistrustMatch> m_distrustedKeys;
+    std::vector<CompiledCrl> m_crls;
+    std::multimap<std::string, std::size_t> m_crlIssuerIndex;  // raw issuer DN -> CRL
+    std::map<crypto::Sha256, std::size_t> m_crlUnderAnchor;    // anchor certificate -> CRL
 };
+
+// The id of revocationListUnder(anchor), for the export rules.
+std::optional<std::string> revocationListIdUnder(const PolicySnapshot& snapshot,
+                                                 const CompiledAnchor& anchor);
 
 }  // namespace peertrust::policy

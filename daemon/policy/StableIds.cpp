@@ -34,6 +34,10 @@ std::string distrustIdFor(std::string_view kind, const crypto::Sha256& hash) {
     return idOf("distrust\n" + std::string(kind) + "\n" + crypto::toHex(hash));
 }
 
+std::string crlIdFor(std::span<const std::uint8_t> crlDer) {
+    return idOf("crl\n" + crypto::toHex(crypto::sha256(crlDer)));
+}
+
 bool isIdOrPrefix(std::string_view text) {
     return !text.empty() && text.size() <= kIdLength &&
            std::all_of(text.begin(), text.end(),

@@ -1,4 +1,4 @@
-// Ids of pins, anchors and distrust entries: derived from what they are, so the same entry
+// Ids of pins, anchors, distrust entries and CRLs: derived from what they are, so the same entry
 // has the same id in every store and adding it twice is visibly idempotent.
 #pragma once
 
@@ -16,6 +16,7 @@ std::string hashedPinIdFor(std::string_view hashedName, std::string_view protoco
                            const crypto::Sha256& spkiSha256);
 std::string anchorIdFor(std::span<const std::uint8_t> certDer);
 std::string distrustIdFor(std::string_view kind, const crypto::Sha256& hash);
+std::string crlIdFor(std::span<const std::uint8_t> crlDer);
 
 // An id or a prefix of one: lower-case hex, 1 to 16 characters.
 bool isIdOrPrefix(std::string_view text);

@@ -26,7 +26,9 @@ Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
         exported.certDer = anchor.row.certDer;
         exported.scope = anchor.row.scope;
         bool distrusted = current->distrustOfCertificate(anchor.cert).has_value();
-        exported.exports = computeAnchorExport(anchor.row.scope, distrusted, current->protocols());
+        exported.exports =
+            computeAnchorExport(anchor.row.scope, distrusted,
+                                revocationListIdUnder(*current, anchor), current->protocols());
         out->anchors.push_back(std::move(exported));
     }
     for (store::Layer& layer : m_store->layers()) {

@@ -73,7 +73,7 @@ TEST(NameSubtreeTest, ScopeAdmitsNamesStrictlyByType) {
 TEST(AnchorExportRulesTest, NoExportedFormTrustsMoreThanTheDaemon) {
     policy::ProtocolRegistry registry;
     auto exportOf = [&](const AnchorScope& scope, bool distrusted = false) {
-        return policy::computeAnchorExport(scope, distrusted, registry);
+        return policy::computeAnchorExport(scope, distrusted, std::nullopt, registry);
     };
 
     AnchorExport all = exportOf({});

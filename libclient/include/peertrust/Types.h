@@ -249,6 +249,28 @@ struct DistrustAddRequest {
     std::string label;
 };
 
+// A certificate revocation list added by an administrator (system store) or a user (user
+// store). Never fetched; applied by Verify whatever its nextUpdate says.
+struct CrlInfo {
+    std::string id;
+    std::string issuer;    // the CRL's issuer name (RFC 4514)
+    std::string signerId;  // the anchor id of the certificate that signed it (its hash prefix)
+    StoreLayer layer = StoreLayer::User;
+    UnixTime thisUpdate = 0;
+    std::optional<UnixTime> nextUpdate;
+    std::string crlNumber;  // hex; empty: the CRL carries none
+    std::uint64_t entries = 0;
+    bool stale = false;  // its nextUpdate has passed: still applied, but a newer one is due
+    UnixTime created = 0;
+};
+
+struct CrlAddRequest {
+    Bytes crl;  // DER or PEM ("X509 CRL")
+    // The certificate that signed the CRL (DER or PEM), when that is not an anchor; it must
+    // be issued by an anchor. Empty: an anchor signed it.
+    Bytes issuerCertificate = {};
+};
+
 enum class ProtocolPolicy { Tofu, CaOnly };
 PEERTRUST_API std::string_view toString(ProtocolPolicy policy);
 PEERTRUST_API Result<ProtocolPolicy> parseProtocolPolicy(std::string_view text);
