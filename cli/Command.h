@@ -26,6 +26,7 @@ Result<int> runVerify(CommandContext& context);
 Result<int> runPin(CommandContext& context);
 Result<int> runAnchor(CommandContext& context);
 Result<int> runDistrust(CommandContext& context);
+Result<int> runCrl(CommandContext& context);
 Result<int> runProtocol(CommandContext& context);
 Result<int> runKeys(CommandContext& context);
 Result<int> runSshKnownHosts(CommandContext& context);
@@ -46,7 +47,7 @@ struct Action {
 Result<int> dispatch(CommandContext& context, const char* command, const char* usage,
                      std::initializer_list<Action> actions);
 
-// "COMMAND remove ID" for pins, anchors and distrust entries.
+// "COMMAND remove ID" for pins, anchors, distrust entries and CRLs.
 Result<int> removeById(CommandContext& context, const char* what,
                        Result<void> (TrustService::*remove)(const std::string&));
 

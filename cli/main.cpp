@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "  pin        add, list, remove, forget pinned keys (trust on first use)\n"
     "  anchor     add, list, remove, scope, import-system trust anchors\n"
     "  distrust   add, list, remove distrusted certificates and keys\n"
+    "  crl        add, list, remove certificate revocation lists\n"
     "  protocol   list, add protocols\n"
     "  keys       create, grant, revoke, dispose, list private keys; read their audit\n"
     "  ssh-known-hosts  OpenSSH's KnownHostsCommand: the host keys peertrust accepts\n"
@@ -74,6 +75,9 @@ Result<int> run(int argc, char** argv) {
     }
     if (*command == "distrust") {
         return cli::runDistrust(context);
+    }
+    if (*command == "crl") {
+        return cli::runCrl(context);
     }
     if (*command == "protocol") {
         return cli::runProtocol(context);

@@ -29,8 +29,9 @@ AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
         // Neither a PKCS#11 trust token nor a PEM file can carry a CRL: a client given this
         // anchor would accept the certificates the CRL revokes.
         out.gnutls = out.nss = out.pemFile =
-            nothing("revokes certificates through CRL " + *revocationListId +
-                    ", which clients outside the daemon cannot check");
+            nothing("the CRL " + *revocationListId +
+                    " revokes certificates under it, which clients outside the daemon cannot "
+                    "check");
         return out;
     }
     if (scope.notAfter) {

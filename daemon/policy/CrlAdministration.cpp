@@ -74,8 +74,8 @@ Result<crypto::Certificate> crlSigner(const PolicySnapshot& snapshot, const Revo
         problems += (problems.empty() ? "" : "; ") + anchorText(*anchor) + ": " + *problem;
     }
     return invalidInput("the CRL names \"" + list.issuer +
-                        "\" as its issuer, but no anchor of that name signed it (" + problems +
-                        ")");
+                        "\" as its issuer, but no anchor of that name can be its signer (" +
+                        problems + ")");
 }
 
 }  // namespace

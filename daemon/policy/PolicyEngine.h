@@ -78,9 +78,9 @@ public:
     // Certificate revocation lists (CrlAdministration.cpp): added to the layer this process
     // writes, once their signature checks out against an anchor or a certificate an anchor
     // issued; one per issuer, a newer one replacing the older.
-    Result<AddOutcome> addCrl(const CrlAddRequest& request);
-    Result<void> removeCrl(const std::string& id);
-    Result<std::vector<CrlInfo>> listCrls();
+    Result<AddOutcome> addCrl(const CrlAddRequest& request) override;
+    Result<void> removeCrl(const std::string& id) override;
+    Result<std::vector<CrlInfo>> listCrls() override;
 
     // Everything programs outside the daemon may be shown, rebuilt only after a change (this
     // process's or another's): a caller compares `generation` to know whether to refresh.

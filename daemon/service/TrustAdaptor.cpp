@@ -407,6 +407,59 @@ void TrustAdaptor::ListDistrust(sdbus::Result<std::vector<Dict>>&& result) {
     });
 }
 
+void TrustAdaptor::AddCrl(sdbus::Result<std::string, bool>&& result, std::string crl,
+                          std::string issuerCertificate) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, crl = std::move(crl),
+                               issuerCertificate = std::move(issuerCertificate)](auto& reply) {
+        auto added = [&]() -> Result<AddOutcome> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            PEERTRUST_TRY(checkSize(crl, "the CRL"));
+            PEERTRUST_TRY(checkSize(issuerCertificate, "the issuer certificate"));
+            return m_engine.addCrl({wire::textToBytes(crl), wire::textToBytes(issuerCertificate)});
+        }();
+        if (!added) {
+            reply.returnError(wire::toDbusError(added.error()));
+            return;
+        }
+        reply.returnResults(added->id, added->created);
+        if (added->created) {
+            emitChanged("crl", added->id);
+        }
+    });
+}
+
+void TrustAdaptor::RemoveCrl(sdbus::Result<>&& result, std::string id) {
+    Caller caller = currentCaller();
+    answer(std::move(result), [this, caller, id = std::move(id)](auto& reply) {
+        auto removed = [&]() -> Result<void> {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            return m_engine.removeCrl(id);
+        }();
+        if (!removed) {
+            reply.returnError(wire::toDbusError(removed.error()));
+            return;
+        }
+        reply.returnResults();
+        emitChanged("crl", id);
+    });
+}
+
+void TrustAdaptor::ListCrls(sdbus::Result<std::vector<Dict>>&& result) {
+    answer(std::move(result), [this](auto& reply) {
+        auto crls = m_engine.listCrls();
+        if (!crls) {
+            reply.returnError(wire::toDbusError(crls.error()));
+            return;
+        }
+        std::vector<Dict> out;
+        for (const CrlInfo& crl : *crls) {
+            out.push_back(wire::crlToWire(crl));
+        }
+        reply.returnResults(out);
+    });
+}
+
 void TrustAdaptor::ListProtocols(sdbus::Result<std::vector<Dict>>&& result) {
     answer(std::move(result), [this](auto& reply) {
         auto protocols = m_engine.listProtocols();

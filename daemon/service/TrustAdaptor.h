@@ -69,6 +69,10 @@ private:
                      std::string label) override;
     void RemoveDistrust(sdbus::Result<>&& result, std::string id) override;
     void ListDistrust(sdbus::Result<std::vector<Dict>>&& result) override;
+    void AddCrl(sdbus::Result<std::string, bool>&& result, std::string crl,
+                std::string issuerCertificate) override;
+    void RemoveCrl(sdbus::Result<>&& result, std::string id) override;
+    void ListCrls(sdbus::Result<std::vector<Dict>>&& result) override;
     void ListProtocols(sdbus::Result<std::vector<Dict>>&& result) override;
     void AddProtocol(sdbus::Result<std::string, bool>&& result, std::string name,
                      std::string family, std::string policy) override;

@@ -265,6 +265,34 @@ Result<std::vector<DistrustInfo>> Client::listDistrust() {
     return entries;
 }
 
+Result<AddOutcome> Client::addCrl(const CrlAddRequest& request) {
+    PEERTRUST_TRY_ASSIGN(std::string crl, wire::crlToText(request.crl));
+    std::string issuer;
+    if (!request.issuerCertificate.empty()) {
+        PEERTRUST_TRY_ASSIGN(issuer,
+                             wire::keyToText(KeyFormat::X509Chain, request.issuerCertificate));
+    }
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->AddCrl(crl, issuer); }));
+    return AddOutcome{std::get<0>(reply), std::get<1>(reply)};
+}
+
+Result<void> Client::removeCrl(const std::string& id) {
+    std::lock_guard lock(m_impl->callMutex);
+    return guardedVoid([&] { m_impl->proxy->RemoveCrl(id); });
+}
+
+Result<std::vector<CrlInfo>> Client::listCrls() {
+    std::lock_guard lock(m_impl->callMutex);
+    PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListCrls(); }));
+    std::vector<CrlInfo> crls;
+    for (const auto& dict : reply) {
+        PEERTRUST_TRY_ASSIGN(CrlInfo crl, wire::crlFromWire(dict));
+        crls.push_back(std::move(crl));
+    }
+    return crls;
+}
+
 Result<std::vector<ProtocolInfo>> Client::listProtocols() {
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListProtocols(); }));

@@ -180,6 +180,13 @@ Result<std::string> keyToText(KeyFormat format, const Bytes& key) {
     return pemBlock("PUBLIC KEY", key);
 }
 
+Result<std::string> crlToText(const Bytes& crl) {
+    if (isPem(crl)) {
+        return std::string(crl.begin(), crl.end());
+    }
+    return pemBlock("X509 CRL", crl);
+}
+
 Bytes textToBytes(const std::string& text) {
     return Bytes(text.begin(), text.end());
 }
@@ -418,6 +425,39 @@ Result<DistrustInfo> distrustFromWire(const Dict& dict) {
     PEERTRUST_TRY_ASSIGN(entry.layer, layerFromText(layer));
     PEERTRUST_TRY_ASSIGN(entry.created, get<std::int64_t>(dict, "created"));
     return entry;
+}
+
+Dict crlToWire(const CrlInfo& crl) {
+    Dict dict{{"id", sdbus::Variant(crl.id)},
+              {"issuer", sdbus::Variant(crl.issuer)},
+              {"signer_id", sdbus::Variant(crl.signerId)},
+              {"layer", sdbus::Variant(std::string(toString(crl.layer)))},
+              {"crl_number", sdbus::Variant(crl.crlNumber)},
+              {"this_update", sdbus::Variant(static_cast<std::int64_t>(crl.thisUpdate))},
+              {"created", sdbus::Variant(static_cast<std::int64_t>(crl.created))},
+              {"entries", sdbus::Variant(static_cast<std::uint64_t>(crl.entries))},
+              {"stale", sdbus::Variant(crl.stale)}};
+    if (crl.nextUpdate) {
+        dict["next_update"] = sdbus::Variant(static_cast<std::int64_t>(*crl.nextUpdate));
+    }
+    return dict;
+}
+
+Result<CrlInfo> crlFromWire(const Dict& dict) {
+    CrlInfo crl;
+    PEERTRUST_TRY_ASSIGN(crl.id, get<std::string>(dict, "id"));
+    PEERTRUST_TRY_ASSIGN(crl.issuer, get<std::string>(dict, "issuer"));
+    PEERTRUST_TRY_ASSIGN(crl.signerId, get<std::string>(dict, "signer_id"));
+    PEERTRUST_TRY_ASSIGN(std::string layer, get<std::string>(dict, "layer"));
+    PEERTRUST_TRY_ASSIGN(crl.layer, layerFromText(layer));
+    PEERTRUST_TRY_ASSIGN(crl.crlNumber, get<std::string>(dict, "crl_number"));
+    PEERTRUST_TRY_ASSIGN(crl.thisUpdate, get<std::int64_t>(dict, "this_update"));
+    PEERTRUST_TRY_ASSIGN(crl.created, get<std::int64_t>(dict, "created"));
+    PEERTRUST_TRY_ASSIGN(auto nextUpdate, getOptional<std::int64_t>(dict, "next_update"));
+    crl.nextUpdate = nextUpdate;
+    PEERTRUST_TRY_ASSIGN(crl.entries, get<std::uint64_t>(dict, "entries"));
+    PEERTRUST_TRY_ASSIGN(crl.stale, get<bool>(dict, "stale"));
+    return crl;
 }
 
 Dict protocolToWire(const ProtocolInfo& protocol) {

@@ -27,6 +27,8 @@ Error fromDbusError(const sdbus::Error& error);
 // Keys as text: PEM for certificates and public keys (DER input is converted), the OpenSSH
 // line as it is.
 Result<std::string> keyToText(KeyFormat format, const Bytes& key);
+// A CRL as text: PEM "X509 CRL" (DER input is converted).
+Result<std::string> crlToText(const Bytes& crl);
 Bytes textToBytes(const std::string& text);
 
 Dict verifyOptions(const VerifyRequest& request);
@@ -52,6 +54,8 @@ Dict anchorToWire(const AnchorInfo& anchor);
 Result<AnchorInfo> anchorFromWire(const Dict& anchor);
 Dict distrustToWire(const DistrustInfo& entry);
 Result<DistrustInfo> distrustFromWire(const Dict& entry);
+Dict crlToWire(const CrlInfo& crl);
+Result<CrlInfo> crlFromWire(const Dict& crl);
 Dict protocolToWire(const ProtocolInfo& protocol);
 Result<ProtocolInfo> protocolFromWire(const Dict& protocol);
 

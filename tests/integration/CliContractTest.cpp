@@ -2,10 +2,12 @@
 // by jq, aligned tables.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <sstream>
 
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/CrlFactory.h"
 #include "support/OcspFactory.h"
 #include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
@@ -113,6 +115,7 @@ TEST_F(CliContractTest, NoDaemonExits69) {
     auto stopped = cli({"anchor", "list"});
     EXPECT_EQ(stopped.exitCode, 69);
     EXPECT_NE(stopped.errors.find("no peertrust daemon answers"), std::string::npos);
+    EXPECT_EQ(cli({"crl", "list"}).exitCode, 69);
 }
 
 TEST_F(CliContractTest, JsonOutputIsOneObjectReadByJq) {
@@ -238,13 +241,117 @@ TEST_F(CliContractTest, VerifyWithStapledOcsp) {
     EXPECT_NE(notAChain.errors.find("--ocsp is about a certificate"), std::string::npos);
 }
 
+TEST_F(CliContractTest, CrlAddListRemoveAndExitCodes) {
+    const UnixTime now = static_cast<UnixTime>(std::time(nullptr));
+    Issued other = issue(serverSpec("other.example.com"), root);
+    writeFile(dir / "other.pem", other.pem);
+    CrlSpec spec;
+    spec.revoked = {{&leaf, now - 7200}};
+    spec.thisUpdate = now - 3600;
+    spec.nextUpdate = now + 86400;
+    spec.number = 4;
+    writeFile(dir / "root.crl", makeCrlPem(root, spec));
+    CrlSpec stale = spec;
+    stale.number = 3;
+    stale.thisUpdate = now - 40 * 86400;
+    stale.nextUpdate = now - 33 * 86400;
+    Bytes staleDer = makeCrl(root, stale);
+    writeFile(dir / "stale.crl", std::string(staleDer.begin(), staleDer.end()));
+    writeFile(dir / "garbage.crl", "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n");
+    std::string crlFile = (dir / "root.crl").string();
+
+    // 64: the command line itself.
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"crl"},
+                                               {"crl", "add"},
+                                               {"crl", "frob"},
+                                               {"crl", "add", crlFile, "--bogus"},
+                                               {"crl", "remove"},
+                                               {"crl", "list", "extra"}}) {
+        auto result = cli(args);
+        EXPECT_EQ(result.exitCode, 64) << args.back() << ": " << result.errors;
+    }
+    // 66: missing files and ids; 65: content, and no anchor to vouch for the signer yet.
+    EXPECT_EQ(cli({"crl", "add", (dir / "absent.crl").string()}).exitCode, 66);
+    EXPECT_EQ(cli({"crl", "add", crlFile, "--issuer", (dir / "absent.pem").string()}).exitCode, 66);
+    EXPECT_EQ(cli({"crl", "remove", "0123456789abcdef"}).exitCode, 66);
+    EXPECT_EQ(cli({"crl", "add", (dir / "garbage.crl").string()}).exitCode, 65);
+    auto withoutAnchor = cli({"crl", "add", crlFile});
+    EXPECT_EQ(withoutAnchor.exitCode, 65);
+    EXPECT_NE(withoutAnchor.errors.find("--issuer"), std::string::npos) << withoutAnchor.errors;
+
+    ASSERT_EQ(cli({"anchor", "add", (dir / "root.pem").string(), "--label", "Cli Root"}).exitCode,
+              0);
+    EXPECT_EQ(cli({"crl", "add", crlFile, "--issuer", (dir / "garbage.pem").string()}).exitCode,
+              65);
+    auto added = cli({"crl", "add", crlFile});
+    EXPECT_EQ(added.exitCode, 0) << added.errors;
+    EXPECT_EQ(added.output.rfind("added CRL ", 0), 0u) << added.output;
+    std::string id = added.output.substr(10, 16);
+    auto again = cli({"crl", "add", crlFile});
+    EXPECT_EQ(again.exitCode, 0);
+    EXPECT_EQ(again.output, "CRL " + id + " already exists; nothing changed\n");
+    auto older = cli({"crl", "add", (dir / "stale.crl").string()});
+    EXPECT_EQ(older.exitCode, 65);
+    EXPECT_NE(older.errors.find(id), std::string::npos) << older.errors;
+
+    auto revoked =
+        cli({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain", leafFile()});
+    EXPECT_EQ(revoked.exitCode, 1);
+    EXPECT_EQ(revoked.output.rfind("rejected (revoked)\n", 0), 0u) << revoked.output;
+    EXPECT_NE(revoked.output.find("CRL " + id), std::string::npos);
+    EXPECT_EQ(cli({"verify", "--protocol", "https", "--peer", "other.example.com", "--chain",
+                   (dir / "other.pem").string()})
+                  .exitCode,
+              0);
+
+    auto json = cli({"crl", "list", "--json"});
+    EXPECT_EQ(json.exitCode, 0);
+    EXPECT_TRUE(jq(json.output, ".crls | length == 1"));
+    EXPECT_TRUE(jq(json.output, ".crls[0].id == \"" + id + "\" and .crls[0].entries == 1"));
+    EXPECT_TRUE(jq(json.output, ".crls[0].issuer == \"CN=Cli Root\" and .crls[0].stale == false"));
+    EXPECT_TRUE(jq(json.output, ".crls[0].crl_number == \"4\" and .crls[0].layer == \"user\""));
+    EXPECT_TRUE(jq(json.output, ".crls[0].next_update | test(\"^[0-9-]{10}T[0-9:]{8}Z$\")"));
+    auto anchors = cli({"anchor", "list", "--json"});
+    EXPECT_TRUE(jq(anchors.output, ".anchors[0].exports.pem_file.level == \"none\""));
+    EXPECT_TRUE(jq(anchors.output, ".anchors[0].exports.nss.why | contains(\"" + id + "\")"));
+
+    // A stale CRL is still accepted and applied; the table says so, aligned.
+    ASSERT_EQ(cli({"crl", "remove", id.substr(0, 6)}).exitCode, 0);
+    auto staleAdded = cli({"crl", "add", (dir / "stale.crl").string()});
+    EXPECT_EQ(staleAdded.exitCode, 0) << staleAdded.errors;
+    EXPECT_EQ(
+        cli({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain", leafFile()})
+            .exitCode,
+        1);
+    auto table = cli({"crl", "list"});
+    std::istringstream lines(table.output);
+    std::string header, row;
+    std::getline(lines, header);
+    std::getline(lines, row);
+    for (const char* column : {"ID", "ISSUER", "THIS UPDATE", "NEXT UPDATE", "ENTRIES", "STALE"}) {
+        EXPECT_NE(header.find(column), std::string::npos) << header;
+    }
+    auto staleColumn = header.find("STALE");
+    ASSERT_NE(staleColumn, std::string::npos);
+    EXPECT_EQ(row.substr(staleColumn, 5), "stale") << table.output;
+    EXPECT_EQ(row.substr(header.find("ISSUER"), 11), "CN=Cli Root") << table.output;
+}
+
 TEST_F(CliContractTest, HelpOnEveryCommand) {
-    for (const auto& command : {"verify", "pin", "anchor", "distrust", "protocol"}) {
+    for (const auto& command : {"verify", "pin", "anchor", "distrust", "crl", "protocol"}) {
         auto help = cli({command, "--help"});
         EXPECT_EQ(help.exitCode, 0) << command;
         EXPECT_EQ(help.output.rfind("usage: peertrust", 0), 0u) << command << ": " << help.output;
     }
     EXPECT_EQ(cli({"--help"}).exitCode, 0);
+    for (const auto& action : {"add", "list", "remove"}) {
+        auto help = cli({"crl", action, "--help"});
+        EXPECT_EQ(help.exitCode, 0) << action;
+        EXPECT_NE(help.output.find("peertrust crl add CRL_FILE [--issuer CERTIFICATE_FILE]"),
+                  std::string::npos)
+            << help.output;
+    }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <ctime>
 #include <mutex>
 
 #include <sqlite3.h>
@@ -11,6 +12,7 @@
 #include "peertrust/Client.h"
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/CrlFactory.h"
 #include "support/OcspFactory.h"
 #include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
@@ -24,6 +26,34 @@ namespace {
         const auto& assertOkResult = (result);                                \
         ASSERT_TRUE(assertOkResult.ok()) << assertOkResult.error().message(); \
     } while (false)
+
+using Change = std::pair<std::string, std::string>;  // kind, id
+
+// The Changed signals a second client receives, in order.
+class ChangeLog {
+public:
+    Result<void> subscribe() {
+        PEERTRUST_TRY_ASSIGN(m_watcher, Client::connect(Bus::Session));
+        return m_watcher->subscribe([this](const std::string& kind, const std::string& id) {
+            std::lock_guard lock(m_mutex);
+            m_changes.emplace_back(kind, id);
+            m_arrived.notify_all();
+        });
+    }
+    // The first `count` changes, or fewer when they do not arrive within ten seconds.
+    std::vector<Change> waitFor(std::size_t count) {
+        std::unique_lock lock(m_mutex);
+        m_arrived.wait_for(lock, std::chrono::seconds(10),
+                           [&] { return m_changes.size() >= count; });
+        return m_changes;
+    }
+
+private:
+    std::unique_ptr<Client> m_watcher;
+    std::mutex m_mutex;
+    std::condition_variable m_arrived;
+    std::vector<Change> m_changes;
+};
 
 class DbusApiTest : public SessionDaemonTest {
 protected:
@@ -191,6 +221,77 @@ TEST_F(DbusApiTest, DistrustAddListRemove) {
     EXPECT_EQ(verifyLeaf("www.example.com")->reason, "distrusted");
 }
 
+TEST_F(DbusApiTest, CrlsAddListRemoveWithErrorsAndChangedSignal) {
+    ChangeLog changes;
+    ASSERT_OK(changes.subscribe());
+    // No anchor signed it yet: InvalidInput, nothing stored.
+    const UnixTime now = static_cast<UnixTime>(std::time(nullptr));
+    CrlSpec spec;
+    spec.revoked = {{&leaf, now - 7200}};
+    spec.thisUpdate = now - 3600;
+    spec.nextUpdate = now + 86400;
+    spec.number = 2;
+    Bytes crl = makeCrl(root, spec);
+    auto early = client->addCrl({crl});
+    ASSERT_FALSE(early.ok());
+    EXPECT_EQ(early.error().category(), ErrorCategory::InvalidInput);
+    EXPECT_NE(early.error().message().find("no anchor is the CRL's issuer"), std::string::npos)
+        << early.error().message();
+
+    ASSERT_OK(client->addAnchor({root.der, {}, "Api Root"}));
+    auto added = client->addCrl({crl});  // DER here, PEM on the wire
+    ASSERT_OK(added);
+    EXPECT_TRUE(added->created);
+    EXPECT_EQ(verifyLeaf("www.example.com")->reason, "revoked");
+    auto again = client->addCrl({bytesOf(makeCrlPem(root, spec))});
+    ASSERT_FALSE(again.ok());  // re-signed: another CRL, and not newer
+    EXPECT_EQ(again.error().category(), ErrorCategory::Conflict);
+    auto same = client->addCrl({crl});
+    ASSERT_OK(same);
+    EXPECT_FALSE(same->created);
+    EXPECT_EQ(same->id, added->id);
+
+    auto listed = client->listCrls();
+    ASSERT_OK(listed);
+    ASSERT_EQ(listed->size(), 1u);
+    const CrlInfo& info = listed->front();
+    EXPECT_EQ(info.id, added->id);
+    EXPECT_EQ(info.issuer, "CN=Api Root");
+    EXPECT_EQ(info.layer, StoreLayer::User);
+    EXPECT_EQ(info.thisUpdate, spec.thisUpdate);
+    EXPECT_EQ(info.nextUpdate, spec.nextUpdate);
+    EXPECT_EQ(info.crlNumber, "2");
+    EXPECT_EQ(info.entries, 1u);
+    EXPECT_FALSE(info.stale);
+
+    CrlSpec older = spec;
+    older.number = 1;
+    auto conflict = client->addCrl({makeCrl(root, older)});
+    ASSERT_FALSE(conflict.ok());
+    EXPECT_EQ(conflict.error().category(), ErrorCategory::Conflict);
+    EXPECT_NE(conflict.error().message().find(added->id), std::string::npos);
+    auto garbage =
+        client->addCrl({bytesOf("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")});
+    ASSERT_FALSE(garbage.ok());
+    EXPECT_EQ(garbage.error().category(), ErrorCategory::InvalidInput);
+    auto badIssuer = client->addCrl({crl, bytesOf("not a certificate")});
+    ASSERT_FALSE(badIssuer.ok());
+    EXPECT_EQ(badIssuer.error().category(), ErrorCategory::InvalidInput);
+
+    ASSERT_OK(client->removeCrl(added->id.substr(0, 5)));
+    EXPECT_EQ(verifyLeaf("www.example.com")->reason, "anchor");
+    auto gone = client->removeCrl(added->id);
+    ASSERT_FALSE(gone.ok());
+    EXPECT_EQ(gone.error().category(), ErrorCategory::NotFound);
+    EXPECT_TRUE(client->listCrls()->empty());
+
+    auto seen = changes.waitFor(3);
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0].first, "anchor");
+    EXPECT_EQ(seen[1], (Change{"crl", added->id}));
+    EXPECT_EQ(seen[2], (Change{"crl", added->id.substr(0, 5)}));
+}
+
 TEST_F(DbusApiTest, ProtocolsListAndAdd) {
     auto protocols = client->listProtocols();
     ASSERT_OK(protocols);
@@ -241,26 +342,17 @@ TEST_F(DbusApiTest, EveryErrorNameWithAMessage) {
 }
 
 TEST_F(DbusApiTest, ChangedSignalReachesASubscriber) {
-    std::mutex mutex;
-    std::condition_variable arrived;
-    std::vector<std::pair<std::string, std::string>> changes;
-    auto watcher = Client::connect(Bus::Session);
-    ASSERT_OK(watcher);
-    ASSERT_OK((*watcher)->subscribe([&](const std::string& kind, const std::string& id) {
-        std::lock_guard lock(mutex);
-        changes.emplace_back(kind, id);
-        arrived.notify_all();
-    }));
+    ChangeLog changes;
+    ASSERT_OK(changes.subscribe());
     auto added = client->addAnchor({root.der, {}, ""});
     ASSERT_OK(added);
     Issued self = selfSigned(serverSpec("nas.lan"));
     auto pin = client->addPin({"tls", "nas.lan", KeyFormat::X509Chain, self.der});
     ASSERT_OK(pin);
-    std::unique_lock lock(mutex);
-    ASSERT_TRUE(
-        arrived.wait_for(lock, std::chrono::seconds(10), [&] { return changes.size() >= 2; }));
-    EXPECT_EQ(changes[0], (std::pair<std::string, std::string>{"anchor", added->id}));
-    EXPECT_EQ(changes[1], (std::pair<std::string, std::string>{"pin", pin->id}));
+    auto seen = changes.waitFor(2);
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0], (Change{"anchor", added->id}));
+    EXPECT_EQ(seen[1], (Change{"pin", pin->id}));
 }
 
 TEST_F(DbusApiTest, DaemonStopsCleanlyOnSigterm) {

@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 
 #include <condition_variable>
+#include <ctime>
 #include <mutex>
 
 #include "peertrust/Client.h"
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/CrlFactory.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
 
@@ -41,6 +43,11 @@ protected:
         leaf = issue(server, machineRoot);
         writeFile(dir / "root.pem", machineRoot.pem);
         writeFile(dir / "leaf.pem", leaf.pem);
+        const UnixTime now = static_cast<UnixTime>(std::time(nullptr));
+        CrlSpec spec;
+        spec.revoked = {{&leaf, now - 7200}};
+        spec.thisUpdate = now - 3600;
+        writeFile(dir / "root.crl", makeCrlPem(machineRoot, spec));
     }
 
     ProgramResult asUser(std::vector<std::string> args) {
@@ -70,6 +77,7 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
     EXPECT_NE(listed.output.find(anchor->id), std::string::npos);
     EXPECT_EQ(asUser({"pin", "list"}).exitCode, 0);
     EXPECT_EQ(asUser({"distrust", "list"}).exitCode, 0);
+    EXPECT_EQ(asUser({"crl", "list"}).exitCode, 0);
     EXPECT_EQ(asUser({"protocol", "list"}).exitCode, 0);
 
     // Every write: exit 77 with the reason.
@@ -84,6 +92,8 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
         {"pin", "forget", "--peer", "x.example"},
         {"distrust", "add", (dir / "root.pem").string()},
         {"distrust", "remove", "0123456789abcdef"},
+        {"crl", "add", (dir / "root.crl").string()},
+        {"crl", "remove", "0123456789abcdef"},
         {"protocol", "add", "irc", "--family", "tls", "--policy", "tofu"},
         {"verify", "--protocol", "tls", "--peer", "self.example", "--chain",
          (dir / "leaf.pem").string(), "--pin-on-first-use"},
@@ -98,6 +108,28 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
     // Nothing changed, and root still writes.
     EXPECT_EQ(root->listAnchors()->size(), 1u);
     EXPECT_TRUE(root->addProtocol({"irc", "tls", ProtocolPolicy::Tofu}).ok());
+}
+
+TEST_F(SystemBusTest, AdministratorsCrlRejectsForEveryoneAndOnlyWritersRemoveIt) {
+    ASSERT_TRUE(root->addAnchor({machineRoot.der, {}, "Machine Root"}).ok());
+    auto crl = root->addCrl({readFile(dir / "root.crl")});
+    ASSERT_TRUE(crl.ok()) << crl.error().message();
+    auto verified = asUser({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain",
+                            (dir / "leaf.pem").string()});
+    EXPECT_EQ(verified.exitCode, 1) << verified.output << verified.errors;
+    EXPECT_NE(verified.output.find("rejected (revoked)"), std::string::npos) << verified.output;
+    EXPECT_NE(verified.output.find("CRL " + crl->id + " (system store)"), std::string::npos);
+    auto listed = asUser({"crl", "list", "--json"});
+    EXPECT_EQ(listed.exitCode, 0) << listed.errors;
+    EXPECT_NE(listed.output.find("\"id\":\"" + crl->id + "\""), std::string::npos) << listed.output;
+    auto removed = asUser({"crl", "remove", crl->id});
+    EXPECT_EQ(removed.exitCode, 77) << removed.errors;
+    EXPECT_EQ(root->listCrls()->size(), 1u);
+    EXPECT_TRUE(root->removeCrl(crl->id).ok());
+    EXPECT_EQ(asUser({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain",
+                      (dir / "leaf.pem").string()})
+                  .exitCode,
+              0);
 }
 
 TEST_F(SystemBusTest, ChangedSignalsCarryIdsNotPeerNames) {

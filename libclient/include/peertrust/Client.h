@@ -44,10 +44,14 @@ public:
     Result<void> removeDistrust(const std::string& id) override;
     Result<std::vector<DistrustInfo>> listDistrust() override;
 
+    Result<AddOutcome> addCrl(const CrlAddRequest& request) override;
+    Result<void> removeCrl(const std::string& id) override;
+    Result<std::vector<CrlInfo>> listCrls() override;
+
     Result<std::vector<ProtocolInfo>> listProtocols() override;
     Result<AddOutcome> addProtocol(const ProtocolAddRequest& request) override;
 
-    // Calls `handler(kind, id)` for every Changed signal ("pin", "anchor", "distrust",
+    // Calls `handler(kind, id)` for every Changed signal ("pin", "anchor", "distrust", "crl",
     // "protocol"), on a thread of the library's, until the Client is destroyed.
     using ChangeHandler = std::function<void(const std::string& kind, const std::string& id)>;
     Result<void> subscribe(ChangeHandler handler);

@@ -45,6 +45,13 @@ public:
     virtual Result<void> removeDistrust(const std::string& id) = 0;
     virtual Result<std::vector<DistrustInfo>> listDistrust() = 0;
 
+    // Certificate revocation lists (DER or PEM), signed by an anchor or by a certificate an
+    // anchor issued; one per issuer, a newer one replacing the older. Verify rejects what they
+    // list ("revoked").
+    virtual Result<AddOutcome> addCrl(const CrlAddRequest& request) = 0;
+    virtual Result<void> removeCrl(const std::string& id) = 0;
+    virtual Result<std::vector<CrlInfo>> listCrls() = 0;
+
     virtual Result<std::vector<ProtocolInfo>> listProtocols() = 0;
     virtual Result<AddOutcome> addProtocol(const ProtocolAddRequest& request) = 0;
 };
