@@ -123,7 +123,11 @@ constexpr const char* kKeys[] = {"at",          "pin-on-first-use",
                                  "purposes",    "why",
                                  "kind",        "name",
                                  "family",      "purpose",
-                                 "policy",      "builtin"};
+                                 "policy",      "builtin",
+                                 "issuer",      "signer_id",
+                                 "crl_number",  "this_update",
+                                 "next_update", "entries",
+                                 "stale"};
 
 std::string wireText(FuzzedDataProvider& in) {
     if (in.ConsumeBool()) {
@@ -272,6 +276,14 @@ void dictionaries(FuzzedDataProvider& in) {
                                        a.spkiSha256 == b.spkiSha256 && a.layer == b.layer &&
                                        a.created == b.created;
                             });
+
+    roundTrip<CrlInfo>(
+        d, wire::crlFromWire, wire::crlToWire, [](const CrlInfo& a, const CrlInfo& b) {
+            return a.id == b.id && a.issuer == b.issuer && a.signerId == b.signerId &&
+                   a.layer == b.layer && a.crlNumber == b.crlNumber &&
+                   a.thisUpdate == b.thisUpdate && a.nextUpdate == b.nextUpdate &&
+                   a.entries == b.entries && a.stale == b.stale && a.created == b.created;
+        });
 
     roundTrip<ProtocolInfo>(d, wire::protocolFromWire, wire::protocolToWire,
                             [](const ProtocolInfo& a, const ProtocolInfo& b) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ValidInputOverlay.h"
 #include "crypto/Certificate.h"
 #include "policy/OcspStaple.h"
 #include "support/OcspFactory.h"
@@ -36,15 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) {
         return 0;
     }
-    peertrust::Bytes input(data + 1, data + size);
-    if ((data[0] & 1) == 0) {
-        peertrust::Bytes overlay = fixture.valid;
-        std::size_t offset = input.empty() ? 0 : input[0] % overlay.size();
-        for (std::size_t i = 1; i < input.size() && offset + i - 1 < overlay.size(); ++i) {
-            overlay[offset + i - 1] = input[i];
-        }
-        input = std::move(overlay);
-    }
+    peertrust::Bytes input = peertrust::fuzzing::overlaidInput(data, size, fixture.valid);
     auto staple = peertrust::policy::parseOcspStaple(input);
     if (!staple) {
         return 0;

@@ -338,6 +338,8 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
                 narrowValidity(now, match.revokedAt, decision.validFrom, decision.validUntil);
                 continue;
             }
+            // Final from its date on: the verdict holds for any later time, not for earlier.
+            narrowValidity(now, match.revokedAt, decision.validFrom, decision.validUntil);
             details.failures = {std::string(reason::Revoked)};
             const CompiledCrl& crl = *match.crl;
             return finish(

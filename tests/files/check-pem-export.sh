@@ -3,6 +3,9 @@
 # exported file trusts a server from an unscoped anchor and not one from a name-scoped or a
 # protocol-limited anchor, which the file must not contain; with --purpose server-auth the
 # tls-only anchor is in. The file is replaced whole, mode 0644, its header says what is out.
+# An administrator's CRL: the chain gnutls-cli receives from a server with a revoked
+# certificate is rejected as revoked by peertrust verify (gnutls-cli given the same CRL agrees),
+# and the anchor under the CRL leaves the file, since its readers cannot apply the CRL.
 # usage: check-pem-export.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -31,18 +34,22 @@ admin anchor add br.pem --permit .br --label "Brazil Root" >/dev/null
 admin anchor add web.pem --protocols tls --label "Web Root" >/dev/null
 
 port=$((20000 + ($$ + 7) % 20000))
-handshake() {  # host bundle -> 0 when the server's certificate is trusted
-    gnutls-serv --port "$port" --x509certfile "$1.pem" --x509keyfile "$1.key" >/dev/null 2>&1 &
+connect() {  # host gnutls-cli-options... -> what gnutls-cli says about the host's server
+    local host=$1
+    shift
+    gnutls-serv --port "$port" --x509certfile "$host.pem" --x509keyfile "$host.key" \
+        >/dev/null 2>&1 &
     server=$!
     for _ in $(seq 50); do
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
         sleep 0.1
     done
-    local out
-    out=$(echo | timeout 20 gnutls-cli -p "$port" --x509cafile "$2" --sni-hostname "$1" \
-        --verify-hostname "$1" 127.0.0.1 2>&1 || true)
+    echo | timeout 20 gnutls-cli -p "$port" --sni-hostname "$host" "$@" 127.0.0.1 2>&1 || true
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
-    grep -q "Status: The certificate is trusted" <<<"$out"
+}
+handshake() {  # host bundle -> 0 when the server's certificate is trusted
+    connect "$1" --x509cafile "$2" --verify-hostname "$1" |
+        grep -q "Status: The certificate is trusted"
 }
 
 echo "== a file for every use"
@@ -62,4 +69,32 @@ echo "== a file for server authentication"
 admin anchor export --purpose server-auth -o server.pem >/dev/null
 handshake www.web.example server.pem || fail "the tls anchor is missing from a server-auth file"
 ! handshake www.gov.br server.pem || fail "the name-scoped anchor is in the server-auth file"
+
+echo "== an administrator's CRL"
+ca revoking "Revoking Root"
+server_cert revoking www.revoked.example
+server_cert revoking www.kept.example
+crl revoking revoking.crl www.revoked.example.pem
+admin anchor add revoking.pem --label "Revoking Root" >/dev/null
+admin anchor export -o before.pem >/dev/null
+handshake www.kept.example before.pem || fail "the revoking anchor's server is not trusted"
+admin crl add revoking.crl >/dev/null || fail "the CRL was not added"
+connect www.revoked.example --insecure --save-cert presented.pem >/dev/null
+[ -s presented.pem ] || fail "gnutls-cli saved no chain"
+set +e
+verdict=$(admin verify --protocol https --peer www.revoked.example --chain presented.pem)
+status=$?
+set -e
+[ "$status" = 1 ] || fail "verify of the revoked server exited $status, not 1: $verdict"
+grep -q "^rejected (revoked)" <<<"$verdict" || fail "not rejected as revoked: $verdict"
+admin verify --protocol https --peer www.kept.example --chain www.kept.example.pem >/dev/null ||
+    fail "a certificate the CRL does not list is not accepted"
+connect www.revoked.example --x509cafile revoking.pem --x509crlfile revoking.crl \
+    --verify-hostname www.revoked.example | grep -q "The certificate is NOT trusted" ||
+    fail "gnutls-cli with the same CRL does not reject the server"
+admin anchor export -o after.pem >/dev/null
+grep -q "^#   Revoking Root .*the CRL [0-9a-f]\{16\} revokes certificates under it" after.pem ||
+    fail "the header does not say why Revoking Root is out"
+! handshake www.kept.example after.pem ||
+    fail "the anchor under a CRL is still in the file, where readers cannot apply the CRL"
 echo "PASS"

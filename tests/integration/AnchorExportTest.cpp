@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -11,6 +12,7 @@
 
 #include "policy/AnchorScope.h"
 #include "support/CertFactory.h"
+#include "support/CrlFactory.h"
 #include "support/SessionDaemonTest.h"
 
 namespace peertrust::testing {
@@ -105,6 +107,28 @@ TEST_F(PemBundleFileTest, TheDaemonKeepsTheFileUpToDate) {
     ASSERT_EQ(added.exitCode, 0) << added.errors;
     EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 2; }))
         << "a change by another process did not reach the file";
+}
+
+TEST_F(PemBundleFileTest, AnAnchorLeavesTheFileWhenACrlRevokesUnderIt) {
+    const auto file = dir / "bundle.pem";
+    startDaemon({"--pem-bundle", file.string()});
+    Issued root = selfSigned(caSpec("Revoking Root"));
+    Issued leaf = issue(serverSpec("www.example.com"), root);
+    ASSERT_TRUE(client->addAnchor({root.der, {}, "Revoking Root"}).ok());
+    EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 1; }));
+    CrlSpec spec;
+    spec.thisUpdate = static_cast<UnixTime>(std::time(nullptr)) - 3600;
+    spec.revoked = {{&leaf, spec.thisUpdate}};
+    auto crl = client->addCrl({makeCrl(root, spec)});
+    ASSERT_TRUE(crl.ok()) << crl.error().message();
+    EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 0; }))
+        << "an anchor whose CRL file readers cannot apply is still in the file";
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("Revoking Root"), std::string::npos) << text;
+    EXPECT_NE(text.find("the CRL " + crl->id), std::string::npos) << text;
+    ASSERT_TRUE(client->removeCrl(crl->id).ok());
+    EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 1; }));
 }
 
 TEST_F(PemBundleFileTest, ABadPurposeStopsStartUp) {

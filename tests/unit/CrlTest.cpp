@@ -284,6 +284,19 @@ TEST_F(CrlTest, RevocationDatedAfterTheDecisionIsNotYetARevocation) {
     EXPECT_EQ(verifyLeaf().reason, "revoked");
 }
 
+TEST_F(CrlTest, ARevokedVerdictIsNotReusedForATimeBeforeTheRevocation) {
+    ASSERT_OK(addCrl(system(), makeCrl(root, spec({{&intermediate, m_now - 3600}}))));
+    EXPECT_EQ(verifyLeaf().reason, "revoked");  // cached
+    VerifyRequest before;
+    before.protocol = "https";
+    before.peer = "www.example.com";
+    before.key = concat({&leaf, &intermediate});
+    before.at = m_now - 7200;
+    auto earlier = user().verify(before);
+    ASSERT_OK(earlier);
+    EXPECT_EQ(earlier->reason, "anchor");
+}
+
 TEST_F(CrlTest, CachedVerdictsAreDroppedWhenCrlsChange) {
     EXPECT_EQ(verifyLeaf().reason, "anchor");  // cached in the user's engine
     // Written by another engine (another process's connection): seen through data_version.

@@ -4,6 +4,7 @@
 
 #include "policy/AnchorScope.h"
 #include "policy/PemBundle.h"
+#include "support/CrlFactory.h"
 #include "support/EngineFixture.h"
 
 namespace peertrust::testing {
@@ -48,6 +49,10 @@ protected:
         return n;
     }
 
+    static std::string anchorIdOf(const Issued& cert) {
+        return crypto::toHex(crypto::sha256(cert.der)).substr(0, 16);
+    }
+
     Issued open;
     Issued web;
 };
@@ -77,6 +82,28 @@ TEST_F(PemBundleTest, AServerAuthFileAlsoHoldsAnchorsForTheWholeTlsFamily) {
     EXPECT_NE(b.text.find("# Only for server-auth"), std::string::npos) << b.text;
     EXPECT_EQ(policy::purposeForBundle("world-domination").error().category(),
               ErrorCategory::InvalidInput);
+}
+
+TEST_F(PemBundleTest, AnAnchorUnderACrlWithEntriesIsLeftOutSayingWhy) {
+    CrlSpec spec;
+    spec.thisUpdate = kNow - 3600;
+    ASSERT_TRUE(system().addCrl({makeCrl(web, spec)}).ok()) << "an empty CRL of the Web Root";
+    Issued leaf = issue(serverSpec("www.example.com"), open);
+    spec.revoked = {{&leaf, kNow - 60}};
+    auto crl = system().addCrl({makeCrl(open, spec)});
+    ASSERT_TRUE(crl.ok()) << crl.error().message();
+
+    auto everyUse = bundle(std::nullopt);
+    EXPECT_EQ(everyUse.included, 0u);
+    EXPECT_EQ(everyUse.text.find(open.pem), std::string::npos) << everyUse.text;
+    EXPECT_NE(everyUse.text.find("#   Open Root (" + anchorIdOf(open) + "): the CRL " + crl->id +
+                                 " revokes certificates under it, which clients outside the "
+                                 "daemon cannot check\n"),
+              std::string::npos)
+        << everyUse.text;
+    auto server = bundle(*policy::purposeForBundle("server-auth"));
+    EXPECT_EQ(server.included, 1u);
+    EXPECT_NE(server.text.find(web.pem), std::string::npos) << "its CRL lists nothing";
 }
 
 }  // namespace

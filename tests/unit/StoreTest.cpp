@@ -104,6 +104,30 @@ TEST(StoreTest, OlderSchemaIsMigratedWithABackupLeft) {
     EXPECT_EQ(*(*backup)->queryInt("SELECT x FROM a"), 7);
 }
 
+TEST(StoreTest, Version2StoreGainsTheCrlTableKeepingItsPolicy) {
+    TempDir dir;
+    auto path = dir / "s.db";
+    const auto& all = store::schemaMigrations();
+    ASSERT_GE(all.size(), 3u);
+    std::vector<Migration> v2(all.begin(), all.begin() + 2);
+    {
+        auto db = mustOpen(path, v2);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec("INSERT INTO protocols VALUES ('irc', 'tls', 'tofu', 1)").ok());
+        EXPECT_FALSE(db->queryInt("SELECT count(*) FROM crls").ok());
+    }
+    auto db = mustOpen(path, all);
+    ASSERT_TRUE(db);
+    EXPECT_EQ(*db->userVersion(), 3);
+    EXPECT_EQ(*db->queryInt("SELECT count(*) FROM crls"), 0);
+    EXPECT_EQ(*db->queryInt("SELECT count(*) FROM protocols WHERE name = 'irc'"), 1);
+    bool backedUp = false;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+        backedUp = backedUp || entry.path().filename().string().starts_with("s.db.backup-v2-");
+    }
+    EXPECT_TRUE(backedUp);
+}
+
 TEST(StoreTest, FailedMigrationLeavesTheOldSchema) {
     TempDir dir;
     auto path = dir / "s.db";

@@ -12,6 +12,7 @@
 #include "TrustModule.h"
 #include "VendorDefinitions.h"
 #include "policy/AnchorScope.h"
+#include "support/CrlFactory.h"
 #include "support/EngineFixture.h"
 #include "support/TestBus.h"
 
@@ -157,6 +158,38 @@ TEST_F(TrustModuleTest, AChangeMadeElsewhereShowsAtTheNextSearch) {
                                 " --label 'CLI Root' >/dev/null";
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
     EXPECT_EQ(certificates(s).count("CLI Root"), 1u) << "the CLI's anchor is not seen";
+}
+
+TEST_F(TrustModuleTest, AnAnchorUnderACrlWithEntriesIsNobodysAnchor) {
+    Issued other = selfSigned(caSpec("Other Root"));
+    addAnchor(system(), other, {}, "Other Root");
+    Issued intermediate = issue(caSpec("Open Intermediate"), root);
+    Issued leaf = issue(serverSpec("www.example.com"), intermediate);
+    CrlSpec empty;
+    empty.thisUpdate = kNow - 3600;
+    empty.number = 1;
+    ASSERT_OK(system().addCrl({makeCrl(root, empty)}));
+    initialize();
+    CK_SESSION_HANDLE s = open(kSystemSlot);
+    EXPECT_EQ(certificates(s),
+              (std::map<std::string, bool>{{"Open Root", true}, {"Other Root", true}}))
+        << "an empty CRL changes nothing";
+    EXPECT_EQ(nssServerTrust(s, "Open Root"), CKT_NSS_TRUSTED_DELEGATOR);
+
+    // A CRL signed by a certificate the anchor issued, with an entry: GnuTLS, NSS and gcr
+    // reading the module cannot apply it, so the anchor is not theirs any more.
+    CrlSpec revoking = empty;
+    revoking.revoked = {{&leaf, kNow - 60}};
+    ASSERT_OK(system().addCrl({makeCrl(intermediate, revoking), intermediate.der}));
+    EXPECT_EQ(certificates(s), (std::map<std::string, bool>{{"Other Root", true}}));
+    CK_OBJECT_CLASS assertion = kClassTrustAssertion;
+    CK_ULONG anchored = kAssertionAnchored;
+    auto assertions = find(s, {{CKA_CLASS, &assertion, sizeof assertion},
+                               {kAttrAssertionType, &anchored, sizeof anchored}});
+    for (CK_OBJECT_HANDLE h : assertions) {
+        EXPECT_NE(attribute(s, h, kAttrCertificateValue), root.der);
+    }
+    EXPECT_FALSE(assertions.empty()) << "the other anchor is still gcr's anchor";
 }
 
 TEST_F(TrustModuleTest, GcrPinnedCertificateAssertionsArePins) {
