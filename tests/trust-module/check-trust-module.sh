@@ -2,8 +2,9 @@
 # The PKCS#11 trust module with the real clients: p11-kit's tools list it and its anchors,
 # gnutls-cli, trusting only our token, accepts exactly what the daemon's scopes allow
 # (stapled NameConstraints, no serverAuth for an smtp-only anchor, distrust), and NSS
-# (modutil, certutil, vfychain) gets no more than it can enforce. The store is
-# changed with the CLI while nothing restarts. Root installs the module file under
+# (modutil, certutil, vfychain) gets no more than it can enforce; nor does anyone get an
+# anchor under an administrator's CRL. The store is changed with the CLI while nothing
+# restarts. Root installs the module file under
 # /etc/pkcs11/modules (p11-kit reads no per-user file for root) and removes it afterwards.
 # usage: check-trust-module.sh BUILD_DIR
 set -euo pipefail
@@ -183,4 +184,21 @@ admin distrust add open.pem >/dev/null
 ! handshake www.example.com www.example.com || fail "a distrusted anchor was still trusted"
 grep -q "label: " <<<"$(trust list --filter=blocklist)" ||
     fail "trust list shows no distrusted certificate"
+
+echo "== an administrator's CRL: no client gets an anchor whose CRL it cannot apply"
+server_cert late www.revoked.example
+crl late late.crl www.revoked.example.pem
+der late
+grep -q "Late Root" <<<"$(certutil -L -d sql:nssdb -h all)" || fail "NSS does not list Late Root"
+expect yes "gcr: Late Root is not anchored" "$gcr_check" anchored late.der server-auth
+admin crl add late.crl >/dev/null
+! handshake www.late.example www.late.example ||
+    fail "GnuTLS still trusts an anchor under a CRL it is not given"
+! grep -q "label: Late Root" <<<"$(trust list --filter=ca-anchors)" ||
+    fail "trust list shows the anchor under a CRL"
+! grep -q "Late Root" <<<"$(certutil -L -d sql:nssdb -h all)" ||
+    fail "NSS is given the anchor under a CRL"
+expect no "gcr: the anchor under a CRL is anchored" "$gcr_check" anchored late.der server-auth
+admin crl remove "$(admin crl list --json | jq -r '.crls[0].id')" >/dev/null
+handshake www.late.example www.late.example || fail "the anchor did not come back with its CRL gone"
 echo "PASS"
