@@ -113,6 +113,17 @@ TEST(AnchorExportRulesTest, NoExportedFormTrustsMoreThanTheDaemon) {
     EXPECT_EQ(overridden.pemFile.level, ExportLevel::None);
     EXPECT_EQ(exportOf({}, true).nss.level, ExportLevel::None);
     EXPECT_FALSE(overridden.gnutls.why.empty());
+
+    // A CRL with entries under the anchor: no exported form carries it, so nobody's anchor,
+    // whatever the scope would allow.
+    AnchorExport revoking =
+        policy::computeAnchorExport(scopeOf({"tls"}), false, "0123456789abcdef", registry);
+    for (const ClientExport* client : {&revoking.gnutls, &revoking.nss, &revoking.pemFile}) {
+        EXPECT_EQ(client->level, ExportLevel::None);
+        EXPECT_TRUE(client->purposes.empty());
+        EXPECT_NE(client->why.find("the CRL 0123456789abcdef revokes"), std::string::npos)
+            << client->why;
+    }
 }
 
 TEST(AnchorExportRulesTest, StapledConstraintsExcludeAddressesADnsScopeDoesNotPermit) {
