@@ -333,13 +333,11 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     }
     for (const crypto::Certificate* cert : revocable) {
         for (const RevocationMatch& match : snapshot.revocationsOf(*cert)) {
+            // The verdict changes at the revocation date: revoked from then on, not before.
+            narrowValidity(now, match.revokedAt, decision.validFrom, decision.validUntil);
             if (match.revokedAt > now) {
-                // Listed from a later time: not revoked yet at `now`, but from then on.
-                narrowValidity(now, match.revokedAt, decision.validFrom, decision.validUntil);
                 continue;
             }
-            // Final from its date on: the verdict holds for any later time, not for earlier.
-            narrowValidity(now, match.revokedAt, decision.validFrom, decision.validUntil);
             details.failures = {std::string(reason::Revoked)};
             const CompiledCrl& crl = *match.crl;
             return finish(

@@ -203,6 +203,11 @@ TEST_F(CrlTest, IssuerCertificateMustChainToAnAnchor) {
     EXPECT_NE(wrongSigner.error().message().find("is not signed by the given issuer certificate"),
               std::string::npos)
         << wrongSigner.error().message();
+    // Issued by the anchor, but not a CA: it may not speak for revocations.
+    Issued notCa = issue(serverSpec("www.example.org"), root);
+    auto byLeaf = addCrl(system(), makeCrl(notCa, spec({{&leaf, m_now - 60}})), notCa.der);
+    ASSERT_FALSE(byLeaf.ok());
+    EXPECT_EQ(byLeaf.error().category(), ErrorCategory::InvalidInput);
     EXPECT_TRUE(crls(system()).empty());
 }
 
