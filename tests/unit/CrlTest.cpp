@@ -338,6 +338,20 @@ TEST_F(CrlTest, UserCannotRemoveTheAdministratorsCrlButBothLayersApply) {
     EXPECT_EQ(verifyLeaf().reason, "revoked");
 }
 
+TEST_F(CrlTest, AUsersOwnAnchorVouchesForCrlsInTheUserStoreOnly) {
+    Issued userRoot = selfSigned(caSpec("User Root"));
+    Issued userLeaf = issue(serverSpec("nas.example.com"), userRoot);
+    addAnchor(user(), userRoot, {}, "User Root");
+    Bytes crl = makeCrl(userRoot, spec({{&userLeaf, m_now - 60}}));
+    auto bySystem = addCrl(system(), crl);  // the administrator's store knows no such anchor
+    ASSERT_FALSE(bySystem.ok());
+    EXPECT_EQ(bySystem.error().category(), ErrorCategory::InvalidInput);
+    auto byUser = addCrl(user(), crl);
+    ASSERT_OK(byUser);
+    EXPECT_EQ(verifyChain("https", "nas.example.com", {&userLeaf}).reason, "revoked");
+    EXPECT_EQ(verifyLeaf().reason, "anchor");
+}
+
 TEST_F(CrlTest, AnchorUnderANonEmptyCrlIsExportedToNoClient) {
     Issued otherRoot = selfSigned(caSpec("Other Root"));
     std::string otherId = addAnchor(system(), otherRoot, {}, "Other Root");
