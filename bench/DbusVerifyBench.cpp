@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -17,7 +18,9 @@
 
 #include "BenchSupport.h"
 #include "peertrust/Client.h"
+#include "policy/PolicyEngine.h"
 #include "policy/ProtocolRegistry.h"
+#include "store/TrustStore.h"
 #include "support/CertFactory.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
@@ -126,6 +129,32 @@ std::function<void()> pinger() {
         [connection, proxy] { proxy->callMethod("Ping").onInterface("org.freedesktop.DBus.Peer"); };
 }
 
+// Verify with the chain sent in full every time, as a D-Bus client without libpeertrust's
+// VerifyKnown makes it.
+std::function<void()> fullVerifier(const std::string& pem) {
+    auto connection = std::shared_ptr<sdbus::IConnection>(sdbus::createSessionBusConnection());
+    auto proxy = std::shared_ptr<sdbus::IProxy>(
+        sdbus::createProxy(*connection, "org.peertrust.Trust1", "/org/peertrust/Trust1"));
+    proxy->finishRegistration();
+    return [connection, proxy, pem] {
+        std::string kind, reason, explanation;
+        sdbus::Struct<std::string, std::string, std::string, std::string, std::string, std::string,
+                      std::string,
+                      std::vector<sdbus::Struct<std::string, std::string, std::string, std::string,
+                                                std::int64_t>>,
+                      std::vector<std::string>>
+            details;
+        proxy->callMethod("Verify")
+            .onInterface("org.peertrust.Trust1")
+            .withArguments("https", "www.example.com", "x509-chain", pem,
+                           std::map<std::string, sdbus::Variant>{})
+            .storeResultsTo(kind, reason, explanation, details);
+        if (reason != "anchor") {
+            throw std::runtime_error("unexpected verdict " + reason);
+        }
+    };
+}
+
 const char* verdict(bool pass) {
     return pass ? "PASS" : "MISS";
 }
@@ -156,11 +185,33 @@ int main() {
     auto engine = bench::openEngine(dir / "inprocess.db", false);
     bench::orThrow(engine->importSystemAnchors(bundle), "import");
     bench::orThrow(engine->addAnchor({root.der, {}, "Bench Root"}), "anchor");
-    Percentiles inProcess = measure(200, 2000, [&] { (void)engine->verify(request); });
+    Percentiles inProcessOneLayer = measure(200, 2000, [&] { (void)engine->verify(request); });
     std::size_t anchorCount = bench::orThrow(engine->listAnchors(), "list").size();
+    // The same engine as `peertrustd --session` runs it, the reference for the daemon: the
+    // user's store over the system store (every lookup asks both), read snapshots kept as the
+    // daemon keeps them, no verdict cache.
+    Percentiles inProcess;
+    {
+        store::StoreConfig config;
+        config.systemPath = dir / "inprocess-system.db";
+        config.userPath = dir / "inprocess-user.db";
+        auto layered = bench::orThrow(store::TrustStore::open(config), "open the session stores");
+        policy::EngineOptions options;
+        options.verdictCache = false;
+        auto session =
+            bench::orThrow(policy::PolicyEngine::create(std::move(layered), options), "engine");
+        bench::orThrow(session->importSystemAnchors(bundle), "import");
+        bench::orThrow(session->addAnchor({root.der, {}, "Bench Root"}), "anchor");
+        if (bench::orThrow(session->verify(request), "verify").reason != "anchor") {
+            throw std::runtime_error("the session engine does not accept the chain");
+        }
+        inProcess = measure(200, 2000, [&] { (void)session->verify(request); });
+    }
 
+    const std::string pem = pemChain({&leaf, &intermediate, &root});
     struct DaemonRun {
         Percentiles verify, empty;
+        Percentiles fullVerify, fullEmpty;  // cached, the chain sent in full each time
         double rate4 = 0, emptyRate4 = 0;
     };
     auto runDaemon = [&](const std::string& name, bool cache) {
@@ -182,6 +233,8 @@ int main() {
         auto verify = [&] { (void)client->verify(request); };
         std::tie(run.empty, run.verify) = measurePair(300, cache ? 3000 : 1500, ping, verify);
         if (cache) {
+            std::tie(run.fullEmpty, run.fullVerify) =
+                measurePair(300, 3000, ping, fullVerifier(pem));
             std::tie(run.emptyRate4, run.rate4) = aggregateRatePair(
                 4, 4.0, [] { return pinger(); },
                 [&] {
@@ -239,15 +292,27 @@ int main() {
     std::printf(
         "peertrust over D-Bus (p50 / p99, microseconds; chain of 3 ECDSA P-256 "
         "certificates, %zu bytes as PEM text; %zu anchors)\n",
-        pemChain({&leaf, &intermediate, &root}).size(), anchorCount);
-    std::printf("  in-process Verify (engine, no cache)   %8.1f / %8.1f\n", inProcess.p50,
-                inProcess.p99);
+        pem.size(), anchorCount);
+    std::printf("  in-process Verify (engine, one store)  %8.1f / %8.1f\n", inProcessOneLayer.p50,
+                inProcessOneLayer.p99);
+    std::printf(
+        "  in-process Verify (as --session runs)  %8.1f / %8.1f   (user over system "
+        "store, no cache)\n",
+        inProcess.p50, inProcess.p99);
     std::printf("  empty D-Bus call (Peer.Ping)            %8.1f / %8.1f   (beside cached)\n",
                 cached.empty.p50, cached.empty.p99);
     std::printf("  empty D-Bus call (Peer.Ping)            %8.1f / %8.1f   (beside uncached)\n",
                 uncached.empty.p50, uncached.empty.p99);
-    std::printf("  Verify over D-Bus, cached               %8.1f / %8.1f\n", cached.verify.p50,
-                cached.verify.p99);
+    std::printf(
+        "  Verify over D-Bus, cached               %8.1f / %8.1f   (libpeertrust: a "
+        "repeat goes as VerifyKnown)\n",
+        cached.verify.p50, cached.verify.p99);
+    std::printf("  empty D-Bus call (Peer.Ping)            %8.1f / %8.1f   (beside the next)\n",
+                cached.fullEmpty.p50, cached.fullEmpty.p99);
+    std::printf(
+        "  Verify over D-Bus, cached, chain sent   %8.1f / %8.1f   (%.2fx; any D-Bus "
+        "client's plain Verify)\n",
+        cached.fullVerify.p50, cached.fullVerify.p99, cached.fullVerify.p50 / cached.fullEmpty.p50);
     std::printf("  Verify over D-Bus, uncached             %8.1f / %8.1f\n", uncached.verify.p50,
                 uncached.verify.p99);
     std::printf("  4 clients: empty calls %.0f/s, cached Verify %.0f/s\n", cached.emptyRate4,

@@ -3,7 +3,7 @@
 // verdicts), fed with dictionaries built in-process from the input; no bus. Strings are what a
 // bus delivers: valid UTF-8 without NUL. What decodes encodes and decodes to the same value;
 // what does not is InvalidInput with a message sd-bus can send back as the error. Also: DER and
-// PEM keys to text, and error names both ways.
+// PEM keys to text, VerifyKnown's hex digests, and error names both ways.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <gnutls/gnutls.h>
 
@@ -233,6 +233,19 @@ void dictionaries(FuzzedDataProvider& in) {
               again.ocsp == request.ocsp);
     } else {
         checkError(applied.error());
+    }
+
+    // VerifyKnown's digests: 64 hex digits, read back the same (case aside), or InvalidInput.
+    std::string hex = in.ConsumeBool() ? wire::sha256ToWire(wire::keyTextSha256(wireText(in)))
+                                       : busString(in, 80);
+    if (auto digest = wire::sha256FromWire(hex, "key_sha256"); digest) {
+        std::string lower = hex;
+        for (char& c : lower) {
+            c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+        }
+        check(wire::sha256ToWire(*digest) == lower);
+    } else {
+        checkError(digest.error());
     }
 
     if (auto scope = wire::scopeFromWire(d); scope) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "crypto/Digest.h"
 #include "peertrust/TimeFormat.h"
 #include "policy/AnchorScope.h"
 #include "policy/ChainPath.h"
@@ -120,12 +121,11 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshot() {
 }
 
 Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshotLocked() {
-    if (m_options.readSnapshotAge.count() > 0) {
-        for (store::Layer& layer : m_store->layers()) {
-            PEERTRUST_TRY(layer.db->holdReadSnapshot(m_options.readSnapshotAge));
-        }
+    PEERTRUST_TRY_ASSIGN(bool renewed, renewReadSnapshots());
+    bool changed = false;
+    if (renewed) {
+        PEERTRUST_TRY_ASSIGN(changed, m_store->changedElsewhere());
     }
-    PEERTRUST_TRY_ASSIGN(bool changed, m_store->changedElsewhere());
     if (changed) {
         // Another process wrote a layer: pins or policy, we cannot tell which.
         policyChangedLocked();
@@ -134,6 +134,18 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshotLocked() {
         PEERTRUST_TRY_ASSIGN(m_snapshot, PolicySnapshot::load(*m_store));
     }
     return m_snapshot;
+}
+
+Result<bool> PolicyEngine::renewReadSnapshots() {
+    if (m_options.readSnapshotAge.count() == 0) {
+        return true;  // no snapshot is held: every statement sees the latest commit
+    }
+    bool renewed = false;
+    for (store::Layer& layer : m_store->layers()) {
+        PEERTRUST_TRY_ASSIGN(bool began, layer.db->holdReadSnapshot(m_options.readSnapshotAge));
+        renewed = renewed || began;
+    }
+    return renewed;
 }
 
 void PolicyEngine::policyChangedLocked() {
@@ -163,34 +175,60 @@ Result<Verdict> PolicyEngine::verify(const VerifyRequest& request) {
     return verifyAs(request, 0);
 }
 
+std::shared_ptr<const PolicySnapshot> PolicyEngine::snapshotWithoutWaiting() {
+    std::unique_lock lock(m_readMutex, std::try_to_lock);
+    if (!lock.owns_lock()) {
+        return nullptr;
+    }
+    auto renewed = renewReadSnapshots();
+    if (!renewed) {
+        return nullptr;
+    }
+    Result<bool> changed = false;
+    if (*renewed) {
+        changed = m_store->changedElsewhere();
+    }
+    if (!changed || *changed || !m_snapshot) {
+        if (changed && *changed) {
+            policyChangedLocked();  // cheap; the reload is left to verifyAs
+        }
+        return nullptr;
+    }
+    return m_snapshot;
+}
+
 std::optional<Result<Verdict>> PolicyEngine::verifyWithoutWaiting(const VerifyRequest& request,
                                                                   std::uint32_t uid) {
     if (request.pinOnFirstUse) {
         return std::nullopt;  // may write, and a write may wait for the store's lock
     }
-    std::shared_ptr<const PolicySnapshot> current;
-    {
-        std::unique_lock lock(m_readMutex, std::try_to_lock);
-        if (!lock.owns_lock()) {
-            return std::nullopt;
-        }
-        if (m_options.readSnapshotAge.count() > 0) {
-            for (store::Layer& layer : m_store->layers()) {
-                if (!layer.db->holdReadSnapshot(m_options.readSnapshotAge)) {
-                    return std::nullopt;
-                }
-            }
-        }
-        auto changed = m_store->changedElsewhere();
-        if (!changed || *changed || !m_snapshot) {
-            if (changed && *changed) {
-                policyChangedLocked();  // cheap; the reload is left to verifyAs
-            }
-            return std::nullopt;
-        }
-        current = m_snapshot;
+    std::shared_ptr<const PolicySnapshot> current = snapshotWithoutWaiting();
+    if (!current) {
+        return std::nullopt;
     }
     return verifyWith(*current, request, uid, Waiting::Never);
+}
+
+std::optional<Verdict> PolicyEngine::cachedVerdict(const VerdictCacheKey& key,
+                                                   std::optional<UnixTime> at) {
+    // Pinning on first use may write, which only a full Verify does (and authorises).
+    if (!m_options.verdictCache || key.pinOnFirstUse) {
+        return std::nullopt;
+    }
+    // The cache is cleared when this daemon changes the store; a change written by another
+    // process is only noticed here.
+    if (!snapshotWithoutWaiting()) {
+        return std::nullopt;
+    }
+    UnixTime now = at.value_or(m_clock());
+    auto hit = m_cache.find(key, now);
+    if (!hit) {
+        return std::nullopt;
+    }
+    if (hit->pinId) {
+        m_statistics.record(hit->pinLayer, *hit->pinId, now);
+    }
+    return std::move(hit->verdict);
 }
 
 Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32_t uid) {
@@ -205,9 +243,9 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWith(const PolicySnapshot& cu
     std::optional<VerdictCacheKey> cacheKey;
     std::uint64_t generation = m_cache.generation();
     if (m_options.verdictCache) {
-        cacheKey =
-            VerdictCacheKey{request.protocol,      request.peer, request.keyFormat, request.key,
-                            request.pinOnFirstUse, uid,          request.ocsp};
+        cacheKey = VerdictCacheKey{
+            request.protocol,      request.peer, request.keyFormat, crypto::sha256(request.key),
+            request.pinOnFirstUse, uid,          request.ocsp};
         if (auto hit = m_cache.find(*cacheKey, now)) {
             if (hit->pinId) {
                 m_statistics.record(hit->pinLayer, *hit->pinId, now);

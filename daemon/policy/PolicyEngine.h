@@ -54,6 +54,11 @@ public:
     // bus thread, which must never wait.
     std::optional<Result<Verdict>> verifyWithoutWaiting(const VerifyRequest& request,
                                                         std::uint32_t uid);
+    // The verdict a Verify with this input (its key named by SHA-256) already got, if it is
+    // cached and still holds at `at` (default now); nullopt otherwise, and then only a full
+    // Verify can answer. Never waits.
+    std::optional<Verdict> cachedVerdict(const VerdictCacheKey& key, std::optional<UnixTime> at);
+    bool cachesVerdicts() const { return m_options.verdictCache; }
 
     Result<AddOutcome> addPin(const PinAddRequest& request) override;
     Result<void> removePin(const std::string& id) override;
@@ -111,6 +116,14 @@ private:
     Result<ResolvedId> resolveIdLocked(std::string_view table, std::string_view what,
                                        const std::string& idOrPrefix,
                                        std::string_view lowerLayerNote = {});
+
+    // Keeps each layer's read snapshot (EngineOptions::readSnapshotAge). True when one began
+    // anew: inside a held snapshot another process's commits cannot show, so only then is
+    // PRAGMA data_version worth asking (SQLite keeps it fixed within a read transaction).
+    Result<bool> renewReadSnapshots();
+    // The current snapshot if it can be had without waiting and the store has not changed
+    // under it (also in another process); else nullptr.
+    std::shared_ptr<const PolicySnapshot> snapshotWithoutWaiting();
 
     enum class Waiting { Allowed, Never };
     // nullopt only with Waiting::Never, when a lock was held by another thread.

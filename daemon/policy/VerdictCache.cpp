@@ -1,13 +1,15 @@
 #include "policy/VerdictCache.h"
 
+#include <cstring>
 #include <string_view>
 
 namespace peertrust::policy {
 
 std::size_t VerdictCacheKeyHash::operator()(const VerdictCacheKey& key) const {
     std::hash<std::string_view> hash;
-    std::size_t h =
-        hash(std::string_view(reinterpret_cast<const char*>(key.key.data()), key.key.size()));
+    // The digest's bytes are uniform already; any eight of them make a good start.
+    std::size_t h = 0;
+    std::memcpy(&h, key.keySha256.data(), sizeof h);
     auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
     mix(hash(key.protocol));
     mix(hash(key.peer));

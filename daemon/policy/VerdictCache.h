@@ -1,8 +1,10 @@
 // Verdicts already computed, keyed by the whole input and the caller, each valid over the
 // time interval in which no validity edge of the certificates involved falls. Cleared on
-// every policy or pin change.
+// every policy or pin change. The key enters as its SHA-256, so that a client repeating a
+// Verify can name the key instead of sending it again (Trust1.VerifyKnown).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -18,7 +20,7 @@ struct VerdictCacheKey {
     std::string protocol;
     std::string peer;
     KeyFormat keyFormat = KeyFormat::X509Chain;
-    Bytes key;
+    std::array<std::uint8_t, 32> keySha256{};  // of the key exactly as Verify was given it
     bool pinOnFirstUse = false;
     std::uint32_t uid = 0;
     Bytes ocsp;  // the staple decides too: a revoked response must not hit a "good" entry

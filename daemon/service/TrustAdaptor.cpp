@@ -103,6 +103,41 @@ void TrustAdaptor::Verify(
     });
 }
 
+void TrustAdaptor::VerifyKnown(sdbus::Result<bool>&& result, std::string protocol, std::string peer,
+                               std::string keyFormat, std::string keySha256, Dict options,
+                               std::string verdictSha256) {
+    // Answered here on the bus thread: a cache lookup never waits.
+    if (!m_engine.cachesVerdicts()) {
+        result.returnError(wire::toDbusError(
+            Error{ErrorCategory::Unavailable,
+                  "this peertrustd keeps no verdicts (verdict_cache = no): call Verify"}));
+        return;
+    }
+    Caller caller = currentCaller();
+    auto known = [&]() -> Result<std::tuple<policy::VerdictCacheKey, std::optional<UnixTime>,
+                                            wire::Sha256Digest>> {
+        VerifyRequest parsed;  // for its options only: the key itself is not sent
+        PEERTRUST_TRY(wire::applyVerifyOptions(options, parsed));
+        policy::VerdictCacheKey key;
+        key.protocol = std::move(protocol);
+        key.peer = std::move(peer);
+        PEERTRUST_TRY_ASSIGN(key.keyFormat, parseKeyFormat(keyFormat));
+        PEERTRUST_TRY_ASSIGN(key.keySha256, wire::sha256FromWire(keySha256, "key_sha256"));
+        key.pinOnFirstUse = parsed.pinOnFirstUse;
+        key.uid = caller.uid;
+        key.ocsp = std::move(parsed.ocsp);
+        PEERTRUST_TRY_ASSIGN(auto verdict, wire::sha256FromWire(verdictSha256, "verdict_sha256"));
+        return std::make_tuple(std::move(key), parsed.at, verdict);
+    }();
+    if (!known) {
+        result.returnError(wire::toDbusError(known.error()));
+        return;
+    }
+    const auto& [key, at, heldVerdict] = *known;
+    std::optional<Verdict> verdict = m_engine.cachedVerdict(key, at);
+    result.returnResults(verdict && wire::verdictSha256(*verdict) == heldVerdict);
+}
+
 void TrustAdaptor::AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol,
                           std::string peer, std::string keyFormat, std::string key, bool replace) {
     Caller caller = currentCaller();

@@ -40,6 +40,9 @@ private:
         sdbus::Result<std::string, std::string, std::string, wire::VerdictDetailsWire>&& result,
         std::string protocol, std::string peer, std::string keyFormat, std::string key,
         Dict options) override;
+    void VerifyKnown(sdbus::Result<bool>&& result, std::string protocol, std::string peer,
+                     std::string keyFormat, std::string keySha256, Dict options,
+                     std::string verdictSha256) override;
     void AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol, std::string peer,
                 std::string keyFormat, std::string key, bool replace) override;
     void RemovePin(sdbus::Result<>&& result, std::string id) override;

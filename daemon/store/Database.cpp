@@ -175,16 +175,16 @@ Result<int> Database::writeOne(Statement& stmt) {
     return changed;
 }
 
-Result<void> Database::holdReadSnapshot(std::chrono::steady_clock::duration maxAge) {
+Result<bool> Database::holdReadSnapshot(std::chrono::steady_clock::duration maxAge) {
     auto now = std::chrono::steady_clock::now();
     if (m_snapshotSince && now - *m_snapshotSince < maxAge) {
-        return {};
+        return false;
     }
     releaseReadSnapshot();
     // Deferred: the read lock is taken by the next statement and kept until released.
     PEERTRUST_TRY(exec("BEGIN DEFERRED"));
     m_snapshotSince = now;
-    return {};
+    return true;
 }
 
 void Database::releaseReadSnapshot() {

@@ -80,7 +80,8 @@ public:
     // transaction per statement costs more than the lookup itself. Writes end it first
     // (Transaction::begin); so does releaseReadSnapshot(), which an idle owner must call so
     // that checkpoints are not held back.
-    Result<void> holdReadSnapshot(std::chrono::steady_clock::duration maxAge);
+    // True when a new snapshot began (only then can another process's commits show).
+    Result<bool> holdReadSnapshot(std::chrono::steady_clock::duration maxAge);
     void releaseReadSnapshot();
     Result<std::int64_t> queryInt(std::string_view sql);
 

@@ -6,6 +6,7 @@
 
 #include "BusCalls.h"
 #include "DbusWire.h"
+#include "RecentVerdicts.h"
 #include "Trust1Proxy.h"  // generated from dbus/org.peertrust.Trust1.xml
 
 namespace peertrust {
@@ -39,7 +40,9 @@ public:
     // every call); signals arrive on a second connection that has one.
     std::unique_ptr<sdbus::IConnection> calls;
     std::unique_ptr<Trust1Proxy> proxy;
-    std::mutex callMutex;  // one call at a time on `calls`
+    std::mutex callMutex;  // one call at a time on `calls`; guards the two below too
+    RecentVerdicts recentVerdicts{64};
+    bool askVerifyKnown = true;  // until the daemon says it keeps no verdicts
     std::unique_ptr<sdbus::IConnection> signals;
     std::unique_ptr<Trust1Proxy> signalProxy;
 };
@@ -78,15 +81,43 @@ Result<void> Client::subscribe(ChangeHandler handler) {
 }
 
 Result<Verdict> Client::verify(const VerifyRequest& request) {
-    PEERTRUST_TRY_ASSIGN(std::string key, wire::keyToText(request.keyFormat, request.key));
     std::lock_guard lock(m_impl->callMutex);
+    wire::Dict options = wire::verifyOptions(request);
+    const std::string format(toString(request.keyFormat));
+    // The same input as a moment ago: ask whether the verdict we got then still holds, with
+    // two digests instead of the key, and send the key only if it does not.
+    std::string identity;
+    if (m_impl->askVerifyKnown && !request.pinOnFirstUse) {
+        identity = RecentVerdicts::identity(request);
+        if (const auto* recent = m_impl->recentVerdicts.find(identity)) {
+            auto holds = guarded([&] {
+                return m_impl->proxy->VerifyKnown(request.protocol, request.peer, format,
+                                                  wire::sha256ToWire(recent->keyTextSha256),
+                                                  options,
+                                                  wire::sha256ToWire(recent->verdictSha256));
+            });
+            if (holds && *holds) {
+                return recent->verdict;
+            }
+            if (!holds) {
+                // No verdict cache there (Unavailable), or a daemon without VerifyKnown.
+                m_impl->askVerifyKnown = false;
+            }
+        }
+    }
+    PEERTRUST_TRY_ASSIGN(std::string key, wire::keyToText(request.keyFormat, request.key));
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
-                             return m_impl->proxy->Verify(request.protocol, request.peer,
-                                                          std::string(toString(request.keyFormat)),
-                                                          key, wire::verifyOptions(request));
+                             return m_impl->proxy->Verify(request.protocol, request.peer, format,
+                                                          key, options);
                          }));
     const auto& [kind, reasonCode, explanation, details] = reply;
-    return wire::verdictFromWire(kind, reasonCode, explanation, details);
+    PEERTRUST_TRY_ASSIGN(Verdict verdict,
+                         wire::verdictFromWire(kind, reasonCode, explanation, details));
+    if (m_impl->askVerifyKnown && !request.pinOnFirstUse) {
+        m_impl->recentVerdicts.remember(
+            std::move(identity), {wire::keyTextSha256(key), verdict, wire::verdictSha256(verdict)});
+    }
+    return verdict;
 }
 
 Result<AddOutcome> Client::addPin(const PinAddRequest& request) {

@@ -1,11 +1,13 @@
 #include "DbusWire.h"
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
 #include <array>
 #include <optional>
 #include <span>
+#include <stdexcept>
 
 #include "peertrust/Der.h"
 #include "peertrust/TextExcerpt.h"
@@ -189,6 +191,96 @@ Result<std::string> crlToText(const Bytes& crl) {
 
 Bytes textToBytes(const std::string& text) {
     return Bytes(text.begin(), text.end());
+}
+
+namespace {
+
+Sha256Digest sha256Of(std::string_view bytes) {
+    Sha256Digest digest{};
+    // SHA-256 of a memory buffer cannot fail short of a broken GnuTLS build.
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, bytes.data(), bytes.size(), digest.data()) < 0) {
+        throw std::runtime_error("GnuTLS cannot compute SHA-256");
+    }
+    return digest;
+}
+
+}  // namespace
+
+Sha256Digest keyTextSha256(const std::string& text) {
+    return sha256Of(text);
+}
+
+Sha256Digest verdictSha256(const Verdict& verdict) {
+    // D-Bus strings hold no NUL, so NUL-terminated fields cannot run into each other.
+    std::string form;
+    form.reserve(1024);
+    auto field = [&form](std::string_view text) {
+        form.append(text);
+        form.push_back('\0');
+    };
+    const VerdictDetails& d = verdict.details;
+    field(toString(verdict.kind));
+    field(verdict.reason);
+    field(verdict.explanation);
+    for (const std::string* text :
+         {&d.protocol, &d.peer, &d.keyFormat, &d.fingerprint, &d.spkiSha256}) {
+        field(*text);
+    }
+    field(d.anchorId.value_or(""));
+    field(d.anchorLabel);
+    field(std::to_string(d.pins.size()));
+    for (const PinnedKey& pin : d.pins) {
+        field(pin.pinId);
+        field(pin.protocol);
+        field(pin.fingerprint);
+        field(pin.spkiSha256);
+        field(std::to_string(static_cast<std::int64_t>(pin.firstSeen)));
+    }
+    field(std::to_string(d.failures.size()));
+    for (const std::string& failure : d.failures) {
+        field(failure);
+    }
+    return sha256Of(form);
+}
+
+std::string sha256ToWire(const Sha256Digest& digest) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(digest.size() * 2);
+    for (std::uint8_t byte : digest) {
+        hex.push_back(kDigits[byte >> 4]);
+        hex.push_back(kDigits[byte & 0x0f]);
+    }
+    return hex;
+}
+
+Result<Sha256Digest> sha256FromWire(const std::string& hex, const char* what) {
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    };
+    Sha256Digest digest{};
+    if (hex.size() != digest.size() * 2) {
+        return invalidInput(std::string(what) + " must be 64 hexadecimal digits (a SHA-256), not " +
+                            std::to_string(hex.size()) + " characters");
+    }
+    for (std::size_t i = 0; i < digest.size(); ++i) {
+        int high = nibble(hex[2 * i]);
+        int low = nibble(hex[2 * i + 1]);
+        if (high < 0 || low < 0) {
+            return invalidInput(std::string(what) + " must be 64 hexadecimal digits (a SHA-256)");
+        }
+        digest[i] = static_cast<std::uint8_t>(high << 4 | low);
+    }
+    return digest;
 }
 
 Dict verifyOptions(const VerifyRequest& request) {

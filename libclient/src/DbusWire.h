@@ -4,6 +4,8 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <array>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <tuple>
@@ -30,6 +32,14 @@ Result<std::string> keyToText(KeyFormat format, const Bytes& key);
 // A CRL as text: PEM "X509 CRL" (DER input is converted).
 Result<std::string> crlToText(const Bytes& crl);
 Bytes textToBytes(const std::string& text);
+
+// VerifyKnown names a key by the SHA-256 of its text form above and a verdict by the
+// SHA-256 of the form the XML defines, each in hex (64 digits).
+using Sha256Digest = std::array<std::uint8_t, 32>;
+Sha256Digest keyTextSha256(const std::string& text);
+Sha256Digest verdictSha256(const Verdict& verdict);
+std::string sha256ToWire(const Sha256Digest& digest);
+Result<Sha256Digest> sha256FromWire(const std::string& hex, const char* what);
 
 Dict verifyOptions(const VerifyRequest& request);
 Result<void> applyVerifyOptions(const Dict& options, VerifyRequest& request);
