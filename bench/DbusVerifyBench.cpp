@@ -155,6 +155,11 @@ std::function<void()> fullVerifier(const std::string& pem) {
     };
 }
 
+void row(const char* label, const Percentiles& p, const std::string& note = "") {
+    std::printf("  %-40s %8.1f / %8.1f%s%s%s\n", label, p.p50, p.p99, note.empty() ? "" : "   (",
+                note.c_str(), note.empty() ? "" : ")");
+}
+
 const char* verdict(bool pass) {
     return pass ? "PASS" : "MISS";
 }
@@ -293,28 +298,17 @@ int main() {
         "peertrust over D-Bus (p50 / p99, microseconds; chain of 3 ECDSA P-256 "
         "certificates, %zu bytes as PEM text; %zu anchors)\n",
         pem.size(), anchorCount);
-    std::printf("  in-process Verify (engine, one store)  %8.1f / %8.1f\n", inProcessOneLayer.p50,
-                inProcessOneLayer.p99);
-    std::printf(
-        "  in-process Verify (as --session runs)  %8.1f / %8.1f   (user over system "
-        "store, no cache)\n",
-        inProcess.p50, inProcess.p99);
-    std::printf("  empty D-Bus call (Peer.Ping)            %8.1f / %8.1f   (beside cached)\n",
-                cached.empty.p50, cached.empty.p99);
-    std::printf("  empty D-Bus call (Peer.Ping)            %8.1f / %8.1f   (beside uncached)\n",
-                uncached.empty.p50, uncached.empty.p99);
-    std::printf(
-        "  Verify over D-Bus, cached               %8.1f / %8.1f   (libpeertrust: a "
-        "repeat goes as VerifyKnown)\n",
-        cached.verify.p50, cached.verify.p99);
-    std::printf("  empty D-Bus call (Peer.Ping)            %8.1f / %8.1f   (beside the next)\n",
-                cached.fullEmpty.p50, cached.fullEmpty.p99);
-    std::printf(
-        "  Verify over D-Bus, cached, chain sent   %8.1f / %8.1f   (%.2fx; any D-Bus "
-        "client's plain Verify)\n",
-        cached.fullVerify.p50, cached.fullVerify.p99, cached.fullVerify.p50 / cached.fullEmpty.p50);
-    std::printf("  Verify over D-Bus, uncached             %8.1f / %8.1f\n", uncached.verify.p50,
-                uncached.verify.p99);
+    row("in-process Verify (engine, one store)", inProcessOneLayer);
+    row("in-process Verify (as --session runs)", inProcess, "user over system store, no cache");
+    row("empty D-Bus call (Peer.Ping)", cached.empty, "beside the next");
+    row("Verify over D-Bus, cached", cached.verify, "libpeertrust: a repeat goes as VerifyKnown");
+    row("empty D-Bus call (Peer.Ping)", cached.fullEmpty, "beside the next");
+    char ratio[64];
+    std::snprintf(ratio, sizeof ratio, "%.2fx; any D-Bus client's plain Verify",
+                  cached.fullVerify.p50 / cached.fullEmpty.p50);
+    row("Verify over D-Bus, cached, chain sent", cached.fullVerify, ratio);
+    row("empty D-Bus call (Peer.Ping)", uncached.empty, "beside the next");
+    row("Verify over D-Bus, uncached", uncached.verify);
     std::printf("  4 clients: empty calls %.0f/s, cached Verify %.0f/s\n", cached.emptyRate4,
                 cached.rate4);
     std::printf("  wire type, 3 KB argument: as \"s\" %.1f us, as \"ay\" %.1f us (p50)\n",

@@ -14,18 +14,13 @@
 #include "support/CertFactory.h"
 #include "support/CrlFactory.h"
 #include "support/OcspFactory.h"
+#include "support/ResultAssertions.h"
 #include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
 
 namespace peertrust::testing {
 namespace {
-
-#define ASSERT_OK(result)                                                     \
-    do {                                                                      \
-        const auto& assertOkResult = (result);                                \
-        ASSERT_TRUE(assertOkResult.ok()) << assertOkResult.error().message(); \
-    } while (false)
 
 using Change = std::pair<std::string, std::string>;  // kind, id
 

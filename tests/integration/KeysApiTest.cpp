@@ -6,16 +6,11 @@
 #include "peertrust/Client.h"
 #include "peertrust/KeysClient.h"
 #include "support/CertFactory.h"
+#include "support/ResultAssertions.h"
 #include "support/SessionDaemonTest.h"
 
 namespace peertrust::testing {
 namespace {
-
-#define ASSERT_OK(result)                                                     \
-    do {                                                                      \
-        const auto& assertOkResult = (result);                                \
-        ASSERT_TRUE(assertOkResult.ok()) << assertOkResult.error().message(); \
-    } while (false)
 
 void expectError(const Error& error, ErrorCategory category, const std::string& fragment) {
     EXPECT_EQ(error.category(), category) << error.message();

@@ -8,16 +8,11 @@
 #include "DbusWire.h"
 #include "peertrust/Client.h"
 #include "support/CertFactory.h"
+#include "support/ResultAssertions.h"
 #include "support/SessionDaemonTest.h"
 
 namespace peertrust::testing {
 namespace {
-
-#define ASSERT_OK(result)                                                     \
-    do {                                                                      \
-        const auto& assertOkResult = (result);                                \
-        ASSERT_TRUE(assertOkResult.ok()) << assertOkResult.error().message(); \
-    } while (false)
 
 class VerifyKnownTest : public SessionDaemonTest {
 protected:

@@ -9,6 +9,7 @@
 
 #include "policy/PolicyEngine.h"
 #include "support/CertFactory.h"
+#include "support/ResultAssertions.h"
 #include "support/TempDir.h"
 
 namespace peertrust::testing {
@@ -48,10 +49,4 @@ private:
 };
 
 // Fails the test with the error's message when `result` is an error.
-#define ASSERT_OK(result)                                                     \
-    do {                                                                      \
-        const auto& assertOkResult = (result);                                \
-        ASSERT_TRUE(assertOkResult.ok()) << assertOkResult.error().message(); \
-    } while (false)
-
 }  // namespace peertrust::testing
