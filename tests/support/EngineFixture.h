@@ -48,5 +48,4 @@ private:
     std::unique_ptr<policy::PolicyEngine> m_user;
 };
 
-// Fails the test with the error's message when `result` is an error.
 }  // namespace peertrust::testing

@@ -2,6 +2,10 @@
 // worker answers) when policy must load, a write may follow, or another thread holds the pins.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
+#include "crypto/Digest.h"
 #include "support/EngineFixture.h"
 
 namespace peertrust::testing {
@@ -41,6 +45,52 @@ TEST_F(VerifyWithoutWaitingTest, DecidesUncachedRequestsAsVerifyAsDoes) {
     ASSERT_OK(viaWorker);
     EXPECT_EQ((*mismatch)->reason, "name-mismatch");
     EXPECT_EQ((*mismatch)->explanation, viaWorker->explanation);
+}
+
+// Trust1.VerifyKnown's lookup: the same input (its key named by SHA-256) and the same user,
+// while nothing changed and no validity edge passed; nothing else.
+TEST_F(VerifyWithoutWaitingTest, CachedVerdictOnlyForTheSameInputUserAndTime) {
+    VerifyRequest asked = request(leaf, "www.example.com");
+    ASSERT_OK(user().verifyAs(asked, 1000));
+    policy::VerdictCacheKey key{
+        asked.protocol, asked.peer, asked.keyFormat, crypto::sha256(asked.key), false, 1000, {}};
+    auto held = user().cachedVerdict(key, m_now);
+    ASSERT_TRUE(held.has_value());
+    EXPECT_EQ(held->reason, "anchor");
+    EXPECT_EQ(held->details.anchorId, anchorId);
+
+    auto differs = [&](auto change) {
+        policy::VerdictCacheKey changed = key;
+        change(changed);
+        return !user().cachedVerdict(changed, m_now).has_value();
+    };
+    EXPECT_TRUE(differs([](auto& k) { k.uid = 1001; }));
+    EXPECT_TRUE(differs([](auto& k) { k.peer = "mail.example.com"; }));
+    EXPECT_TRUE(differs([](auto& k) { k.protocol = "smtp"; }));
+    EXPECT_TRUE(differs([](auto& k) { k.keySha256[0] ^= 1; }));
+    EXPECT_TRUE(differs([](auto& k) { k.pinOnFirstUse = true; }));
+    // Past the leaf's notAfter the cached verdict no longer applies.
+    EXPECT_FALSE(user().cachedVerdict(key, 4102444800).has_value());
+    ASSERT_TRUE(user().cachedVerdict(key, m_now).has_value());
+
+    // A change written through another connection, as another process would: gone.
+    Issued second = selfSigned(caSpec("Second Root"));
+    addAnchor(system(), second, {}, "Second Root");
+    EXPECT_FALSE(user().cachedVerdict(key, m_now).has_value());
+}
+
+// The engine asks PRAGMA data_version only when a read snapshot begins (inside one SQLite
+// holds it fixed); another process's change still shows once the snapshot is renewed.
+TEST_F(VerifyWithoutWaitingTest, HeldReadSnapshotsStillSeeAnotherProcessesChange) {
+    m_options.readSnapshotAge = std::chrono::milliseconds(50);
+    auto before = user().verifyAs(request(leaf, "www.example.com"), 0);
+    ASSERT_OK(before);
+    EXPECT_EQ(before->reason, "anchor");
+    ASSERT_OK(system().addDistrust({DistrustKind::Certificate, root.der, "later"}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    auto after = user().verifyAs(request(leaf, "www.example.com"), 0);
+    ASSERT_OK(after);
+    EXPECT_EQ(after->reason, "distrusted");
 }
 
 TEST_F(VerifyWithoutWaitingTest, DeclinesPinOnFirstUseBecauseItMayWrite) {
