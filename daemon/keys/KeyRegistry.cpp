@@ -243,15 +243,7 @@ Result<std::vector<KeyRecord>> KeyRegistry::selectKeys(std::string_view sql, uid
     if (sql.find("?1") != std::string_view::npos) {
         stmt.bind(1, static_cast<std::int64_t>(uid)).bind(2, now);
     }
-    std::vector<KeyRecord> out;
-    while (true) {
-        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
-        if (!more) {
-            return out;
-        }
-        PEERTRUST_TRY_ASSIGN(KeyRecord key, keyFromRow(stmt));
-        out.push_back(std::move(key));
-    }
+    return stmt.collect(keyFromRow);
 }
 
 }  // namespace peertrust::keys

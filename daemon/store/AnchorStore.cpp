@@ -168,9 +168,7 @@ Result<std::vector<AnchorRow>> AnchorStore::list() {
             row.id = stmt.text(0);
             auto der = stmt.blob(1);
             row.certDer.assign(der.begin(), der.end());
-            auto spki = stmt.blob(2);
-            std::copy_n(spki.begin(), std::min(spki.size(), row.spkiSha256.size()),
-                        row.spkiSha256.begin());
+            row.spkiSha256 = stmt.bytes<32>(2);
             row.subject = stmt.text(3);
             row.label = stmt.text(4);
             row.source = stmt.text(5);

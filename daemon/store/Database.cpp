@@ -209,14 +209,7 @@ Result<std::vector<std::string>> findIdsByPrefix(Database& db, std::string_view 
                       " WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT ?2";
     PEERTRUST_TRY_ASSIGN(Statement stmt, db.prepare(sql));
     stmt.bind(1, prefix).bind(2, static_cast<std::int64_t>(limit));
-    std::vector<std::string> ids;
-    while (true) {
-        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
-        if (!more) {
-            return ids;
-        }
-        ids.push_back(stmt.text(0));
-    }
+    return stmt.collect([](const Statement& row) { return row.text(0); });
 }
 
 Result<Transaction> Transaction::begin(Database& db) {

@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -29,6 +31,20 @@ using UniqueStatement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
 
 // A prepared statement borrowed from the connection's cache; reset on destruction so the
 // next user finds it clean.
+namespace detail {
+// What Statement::collect gathers from a reader that returns T or Result<T>.
+template <typename T>
+struct RowOf {
+    using type = T;
+    static constexpr bool fallible = false;
+};
+template <typename T>
+struct RowOf<Result<T>> {
+    using type = T;
+    static constexpr bool fallible = true;
+};
+}  // namespace detail
+
 class Statement {
 public:
     Statement(sqlite3* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
@@ -54,6 +70,41 @@ public:
     std::span<const std::uint8_t> blob(int column) const;
     std::int64_t integer(int column) const;
     bool isNull(int column) const;
+    // A fixed-size blob column (a digest, a salt); a shorter stored value is zero-filled.
+    template <std::size_t N>
+    std::array<std::uint8_t, N> bytes(int column) const {
+        std::array<std::uint8_t, N> out{};
+        auto stored = blob(column);
+        std::copy_n(stored.begin(), std::min(stored.size(), N), out.begin());
+        return out;
+    }
+
+    // Steps through every remaining row, each made by `read(*this)`, which returns the row or
+    // a Result of it (then its error ends the reading).
+    template <typename Read>
+    auto collect(Read read) {
+        using Made = decltype(read(*this));
+        using Row = typename detail::RowOf<Made>::type;
+        Result<std::vector<Row>> rows{std::vector<Row>{}};
+        while (true) {
+            auto more = step();
+            if (!more) {
+                return Result<std::vector<Row>>(more.error());
+            }
+            if (!*more) {
+                return rows;
+            }
+            if constexpr (detail::RowOf<Made>::fallible) {
+                Made row = read(*this);
+                if (!row) {
+                    return Result<std::vector<Row>>(row.error());
+                }
+                rows->push_back(std::move(row).value());
+            } else {
+                rows->push_back(read(*this));
+            }
+        }
+    }
 
 private:
     sqlite3* m_db;

@@ -14,13 +14,9 @@ DistrustRow readRow(const Statement& stmt) {
     row.id = stmt.text(0);
     row.kind = stmt.text(1);
     if (!stmt.isNull(2)) {
-        auto cert = stmt.blob(2);
-        Sha256 hash{};
-        std::copy_n(cert.begin(), std::min(cert.size(), hash.size()), hash.begin());
-        row.certSha256 = hash;
+        row.certSha256 = stmt.bytes<32>(2);
     }
-    auto spki = stmt.blob(3);
-    std::copy_n(spki.begin(), std::min(spki.size(), row.spkiSha256.size()), row.spkiSha256.begin());
+    row.spkiSha256 = stmt.bytes<32>(3);
     auto data = stmt.blob(4);
     row.data.assign(data.begin(), data.end());
     row.label = stmt.text(5);
@@ -66,14 +62,7 @@ Result<bool> DistrustStore::remove(const std::string& id) {
 Result<std::vector<DistrustRow>> DistrustStore::list() {
     static const std::string sql = std::string(kColumns) + " ORDER BY label, id";
     PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare(sql));
-    std::vector<DistrustRow> rows;
-    while (true) {
-        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
-        if (!more) {
-            return rows;
-        }
-        rows.push_back(readRow(stmt));
-    }
+    return stmt.collect(readRow);
 }
 
 Result<std::optional<DistrustRow>> DistrustStore::get(const std::string& id) {

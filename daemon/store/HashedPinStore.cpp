@@ -6,19 +6,14 @@ namespace peertrust::store {
 
 namespace {
 
-template <std::size_t N>
-void copyBlob(std::span<const std::uint8_t> blob, std::array<std::uint8_t, N>& out) {
-    std::copy_n(blob.begin(), std::min(blob.size(), N), out.begin());
-}
-
 HashedPinRow readRow(const Statement& stmt) {
     HashedPinRow row;
     row.id = stmt.text(0);
-    copyBlob(stmt.blob(1), row.name.salt);
-    copyBlob(stmt.blob(2), row.name.hmac);
+    row.name.salt = stmt.bytes<std::tuple_size_v<crypto::Sha1>>(1);
+    row.name.hmac = stmt.bytes<std::tuple_size_v<crypto::Sha1>>(2);
     row.protocol = stmt.text(3);
     row.keyFormat = stmt.text(4);
-    copyBlob(stmt.blob(5), row.spkiSha256);
+    row.spkiSha256 = stmt.bytes<32>(5);
     auto key = stmt.blob(6);
     row.keyData.assign(key.begin(), key.end());
     row.firstSeen = stmt.integer(7);
@@ -31,14 +26,7 @@ HashedPinRow readRow(const Statement& stmt) {
 }
 
 Result<std::vector<HashedPinRow>> readAll(Statement& stmt) {
-    std::vector<HashedPinRow> rows;
-    while (true) {
-        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
-        if (!more) {
-            return rows;
-        }
-        rows.push_back(readRow(stmt));
-    }
+    return stmt.collect(readRow);
 }
 
 }  // namespace

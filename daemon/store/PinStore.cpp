@@ -18,8 +18,7 @@ PinRow readPin(const Statement& stmt) {
     row.peer = stmt.text(1);
     row.protocol = stmt.text(2);
     row.keyFormat = stmt.text(3);
-    auto spki = stmt.blob(4);
-    std::copy_n(spki.begin(), std::min(spki.size(), row.spkiSha256.size()), row.spkiSha256.begin());
+    row.spkiSha256 = stmt.bytes<32>(4);
     auto key = stmt.blob(5);
     row.keyData.assign(key.begin(), key.end());
     row.firstSeen = stmt.integer(6);
@@ -32,14 +31,7 @@ PinRow readPin(const Statement& stmt) {
 }
 
 Result<std::vector<PinRow>> readAll(Statement& stmt) {
-    std::vector<PinRow> rows;
-    while (true) {
-        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
-        if (!more) {
-            return rows;
-        }
-        rows.push_back(readPin(stmt));
-    }
+    return stmt.collect(readPin);
 }
 
 }  // namespace

@@ -30,14 +30,9 @@ Result<std::vector<ProtocolRow>> ProtocolStore::list() {
     PEERTRUST_TRY_ASSIGN(Statement stmt,
                          m_db.prepare("SELECT name, family, policy, created FROM protocols "
                                       "ORDER BY name"));
-    std::vector<ProtocolRow> rows;
-    while (true) {
-        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
-        if (!more) {
-            return rows;
-        }
-        rows.push_back({stmt.text(0), stmt.text(1), stmt.text(2), stmt.integer(3)});
-    }
+    return stmt.collect([](const Statement& row) {
+        return ProtocolRow{row.text(0), row.text(1), row.text(2), row.integer(3)};
+    });
 }
 
 }  // namespace peertrust::store
