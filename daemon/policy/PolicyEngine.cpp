@@ -209,26 +209,26 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWithoutWaiting(const VerifyRe
     return verifyWith(*current, request, uid, Waiting::Never);
 }
 
-std::optional<Verdict> PolicyEngine::cachedVerdict(const VerdictCacheKey& key,
-                                                   std::optional<UnixTime> at) {
+bool PolicyEngine::cachedVerdictHolds(const VerdictCacheKey& key, std::optional<UnixTime> at,
+                                      const std::array<std::uint8_t, 32>& verdictSha256) {
     // Pinning on first use may write, which only a full Verify does (and authorises).
     if (!m_options.verdictCache || key.pinOnFirstUse) {
-        return std::nullopt;
+        return false;
     }
     // The cache is cleared when this daemon changes the store; a change written by another
     // process is only noticed here.
     if (!snapshotWithoutWaiting()) {
-        return std::nullopt;
+        return false;
     }
     UnixTime now = at.value_or(m_clock());
-    auto hit = m_cache.find(key, now);
-    if (!hit) {
-        return std::nullopt;
+    auto confirmed = m_cache.confirm(key, now, verdictSha256);
+    if (!confirmed) {
+        return false;
     }
-    if (hit->pinId) {
-        m_statistics.record(hit->pinLayer, *hit->pinId, now);
+    if (confirmed->pinId) {
+        m_statistics.record(confirmed->pinLayer, *confirmed->pinId, now);
     }
-    return std::move(hit->verdict);
+    return true;
 }
 
 Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32_t uid) {
@@ -283,10 +283,11 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWith(const PolicySnapshot& cu
         m_statistics.record(decision.pinLayer, *decision.pinId, now);
     }
     if (cacheKey && decision.cacheable) {
-        m_cache.insert(std::move(*cacheKey),
-                       CachedVerdict{decision.verdict, decision.validFrom, decision.validUntil,
-                                     decision.pinId, decision.pinLayer},
-                       generation);
+        m_cache.insert(
+            std::move(*cacheKey),
+            CachedVerdict{decision.verdict, verdictSha256(decision.verdict), decision.validFrom,
+                          decision.validUntil, decision.pinId, decision.pinLayer},
+            generation);
     }
     return std::move(decision.verdict);
 }

@@ -54,10 +54,11 @@ public:
     // bus thread, which must never wait.
     std::optional<Result<Verdict>> verifyWithoutWaiting(const VerifyRequest& request,
                                                         std::uint32_t uid);
-    // The verdict a Verify with this input (its key named by SHA-256) already got, if it is
-    // cached and still holds at `at` (default now); nullopt otherwise, and then only a full
-    // Verify can answer. Never waits.
-    std::optional<Verdict> cachedVerdict(const VerdictCacheKey& key, std::optional<UnixTime> at);
+    // Whether a Verify with this input (its key named by SHA-256) got the verdict with this
+    // digest (peertrust::verdictSha256), which is cached and still holds at `at` (default
+    // now). False otherwise, and then only a full Verify can answer. Never waits.
+    bool cachedVerdictHolds(const VerdictCacheKey& key, std::optional<UnixTime> at,
+                            const std::array<std::uint8_t, 32>& verdictSha256);
     bool cachesVerdicts() const { return m_options.verdictCache; }
 
     Result<AddOutcome> addPin(const PinAddRequest& request) override;

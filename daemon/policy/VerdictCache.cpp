@@ -30,6 +30,17 @@ std::optional<CachedVerdict> VerdictCache::find(const VerdictCacheKey& key, Unix
     return found->second;
 }
 
+std::optional<VerdictCache::Confirmed> VerdictCache::confirm(
+    const VerdictCacheKey& key, UnixTime at, const std::array<std::uint8_t, 32>& verdictSha256) {
+    std::lock_guard lock(m_mutex);
+    auto found = m_entries.find(key);
+    if (found == m_entries.end() || at < found->second.validFrom ||
+        at >= found->second.validUntil || found->second.verdictSha256 != verdictSha256) {
+        return std::nullopt;
+    }
+    return Confirmed{found->second.pinId, found->second.pinLayer};
+}
+
 std::uint64_t VerdictCache::generation() {
     std::lock_guard lock(m_mutex);
     return m_generation;

@@ -34,6 +34,7 @@ struct VerdictCacheKeyHash {
 
 struct CachedVerdict {
     Verdict verdict;
+    std::array<std::uint8_t, 32> verdictSha256{};  // peertrust::verdictSha256(verdict)
     UnixTime validFrom = std::numeric_limits<UnixTime>::min();
     UnixTime validUntil = std::numeric_limits<UnixTime>::max();  // exclusive
     std::optional<std::string> pinId;                            // for pin statistics
@@ -45,6 +46,14 @@ public:
     explicit VerdictCache(std::size_t capacity) : m_capacity(capacity) {}
 
     std::optional<CachedVerdict> find(const VerdictCacheKey& key, UnixTime at);
+    // Whether the entry for `key`, holding at `at`, is the verdict with this digest (a
+    // conditional repeat; nothing is copied). When it is: the pin it matched, if any.
+    struct Confirmed {
+        std::optional<std::string> pinId;
+        StoreLayer pinLayer = StoreLayer::User;
+    };
+    std::optional<Confirmed> confirm(const VerdictCacheKey& key, UnixTime at,
+                                     const std::array<std::uint8_t, 32>& verdictSha256);
     // Taken before computing a verdict; an insert made after a clear() since then is dropped,
     // so a verdict computed from old policy never outlives the change.
     std::uint64_t generation();

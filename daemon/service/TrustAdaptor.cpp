@@ -134,8 +134,7 @@ void TrustAdaptor::VerifyKnown(sdbus::Result<bool>&& result, std::string protoco
         return;
     }
     const auto& [key, at, heldVerdict] = *known;
-    std::optional<Verdict> verdict = m_engine.cachedVerdict(key, at);
-    result.returnResults(verdict && wire::verdictSha256(*verdict) == heldVerdict);
+    result.returnResults(m_engine.cachedVerdictHolds(key, at, heldVerdict));
 }
 
 void TrustAdaptor::AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol,

@@ -115,7 +115,7 @@ Result<Verdict> Client::verify(const VerifyRequest& request) {
                          wire::verdictFromWire(kind, reasonCode, explanation, details));
     if (m_impl->askVerifyKnown && !request.pinOnFirstUse) {
         m_impl->recentVerdicts.remember(
-            std::move(identity), {wire::keyTextSha256(key), verdict, wire::verdictSha256(verdict)});
+            std::move(identity), {wire::keyTextSha256(key), verdict, verdictSha256(verdict)});
     }
     return verdict;
 }

@@ -210,39 +210,6 @@ Sha256Digest keyTextSha256(const std::string& text) {
     return sha256Of(text);
 }
 
-Sha256Digest verdictSha256(const Verdict& verdict) {
-    // D-Bus strings hold no NUL, so NUL-terminated fields cannot run into each other.
-    std::string form;
-    form.reserve(1024);
-    auto field = [&form](std::string_view text) {
-        form.append(text);
-        form.push_back('\0');
-    };
-    const VerdictDetails& d = verdict.details;
-    field(toString(verdict.kind));
-    field(verdict.reason);
-    field(verdict.explanation);
-    for (const std::string* text :
-         {&d.protocol, &d.peer, &d.keyFormat, &d.fingerprint, &d.spkiSha256}) {
-        field(*text);
-    }
-    field(d.anchorId.value_or(""));
-    field(d.anchorLabel);
-    field(std::to_string(d.pins.size()));
-    for (const PinnedKey& pin : d.pins) {
-        field(pin.pinId);
-        field(pin.protocol);
-        field(pin.fingerprint);
-        field(pin.spkiSha256);
-        field(std::to_string(static_cast<std::int64_t>(pin.firstSeen)));
-    }
-    field(std::to_string(d.failures.size()));
-    for (const std::string& failure : d.failures) {
-        field(failure);
-    }
-    return sha256Of(form);
-}
-
 std::string sha256ToWire(const Sha256Digest& digest) {
     static constexpr char kDigits[] = "0123456789abcdef";
     std::string hex;

@@ -33,11 +33,10 @@ Result<std::string> keyToText(KeyFormat format, const Bytes& key);
 Result<std::string> crlToText(const Bytes& crl);
 Bytes textToBytes(const std::string& text);
 
-// VerifyKnown names a key by the SHA-256 of its text form above and a verdict by the
-// SHA-256 of the form the XML defines, each in hex (64 digits).
+// VerifyKnown names a key by the SHA-256 of its text form above and a verdict by
+// peertrust::verdictSha256, each in hex (64 digits).
 using Sha256Digest = std::array<std::uint8_t, 32>;
 Sha256Digest keyTextSha256(const std::string& text);
-Sha256Digest verdictSha256(const Verdict& verdict);
 std::string sha256ToWire(const Sha256Digest& digest);
 Result<Sha256Digest> sha256FromWire(const std::string& hex, const char* what);
 

@@ -41,7 +41,7 @@ protected:
         if (out != nullptr) {
             *out = *verdict;
         }
-        return wire::verdictSha256(*verdict);
+        return verdictSha256(*verdict);
     }
 
     bool verifyKnown(const std::string& peer, const std::string& keySha256,

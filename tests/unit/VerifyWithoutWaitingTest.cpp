@@ -49,20 +49,25 @@ TEST_F(VerifyWithoutWaitingTest, DecidesUncachedRequestsAsVerifyAsDoes) {
 
 // Trust1.VerifyKnown's lookup: the same input (its key named by SHA-256) and the same user,
 // while nothing changed and no validity edge passed; nothing else.
-TEST_F(VerifyWithoutWaitingTest, CachedVerdictOnlyForTheSameInputUserAndTime) {
+TEST_F(VerifyWithoutWaitingTest, CachedVerdictHoldsOnlyForTheSameInputUserAndTime) {
     VerifyRequest asked = request(leaf, "www.example.com");
-    ASSERT_OK(user().verifyAs(asked, 1000));
+    auto given = user().verifyAs(asked, 1000);
+    ASSERT_OK(given);
+    EXPECT_EQ(given->reason, "anchor");
+    const auto digest = verdictSha256(*given);
     policy::VerdictCacheKey key{
         asked.protocol, asked.peer, asked.keyFormat, crypto::sha256(asked.key), false, 1000, {}};
-    auto held = user().cachedVerdict(key, m_now);
-    ASSERT_TRUE(held.has_value());
-    EXPECT_EQ(held->reason, "anchor");
-    EXPECT_EQ(held->details.anchorId, anchorId);
+    EXPECT_TRUE(user().cachedVerdictHolds(key, m_now, digest));
+
+    // Another verdict's digest: the one for another peer.
+    auto otherVerdict = user().verifyAs(request(leaf, "mail.example.com"), 1000);
+    ASSERT_OK(otherVerdict);
+    EXPECT_FALSE(user().cachedVerdictHolds(key, m_now, verdictSha256(*otherVerdict)));
 
     auto differs = [&](auto change) {
         policy::VerdictCacheKey changed = key;
         change(changed);
-        return !user().cachedVerdict(changed, m_now).has_value();
+        return !user().cachedVerdictHolds(changed, m_now, digest);
     };
     EXPECT_TRUE(differs([](auto& k) { k.uid = 1001; }));
     EXPECT_TRUE(differs([](auto& k) { k.peer = "mail.example.com"; }));
@@ -70,13 +75,13 @@ TEST_F(VerifyWithoutWaitingTest, CachedVerdictOnlyForTheSameInputUserAndTime) {
     EXPECT_TRUE(differs([](auto& k) { k.keySha256[0] ^= 1; }));
     EXPECT_TRUE(differs([](auto& k) { k.pinOnFirstUse = true; }));
     // Past the leaf's notAfter the cached verdict no longer applies.
-    EXPECT_FALSE(user().cachedVerdict(key, 4102444800).has_value());
-    ASSERT_TRUE(user().cachedVerdict(key, m_now).has_value());
+    EXPECT_FALSE(user().cachedVerdictHolds(key, 4102444800, digest));
+    ASSERT_TRUE(user().cachedVerdictHolds(key, m_now, digest));
 
     // A change written through another connection, as another process would: gone.
     Issued second = selfSigned(caSpec("Second Root"));
     addAnchor(system(), second, {}, "Second Root");
-    EXPECT_FALSE(user().cachedVerdict(key, m_now).has_value());
+    EXPECT_FALSE(user().cachedVerdictHolds(key, m_now, digest));
 }
 
 // The engine asks PRAGMA data_version only when a read snapshot begins (inside one SQLite

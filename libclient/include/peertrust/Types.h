@@ -2,6 +2,7 @@
 // library and the CLI all speak in these.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -94,6 +95,10 @@ struct Verdict {
     std::string explanation;
     VerdictDetails details;
 };
+
+// The SHA-256 of a verdict's canonical form (every field, in the order and encoding that
+// Trust1.VerifyKnown's verdict_sha256 documents): equal digests, equal verdicts.
+PEERTRUST_API std::array<std::uint8_t, 32> verdictSha256(const Verdict& verdict);
 
 struct AddOutcome {
     std::string id;
