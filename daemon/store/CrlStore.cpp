@@ -22,9 +22,7 @@ CrlRow readRow(const Statement& stmt) {
     row.der = bytesOf(stmt.blob(1));
     row.issuerDn = bytesOf(stmt.blob(2));
     row.issuerCertDer = bytesOf(stmt.blob(3));
-    auto spki = stmt.blob(4);
-    std::copy_n(spki.begin(), std::min(spki.size(), row.issuerSpkiSha256.size()),
-                row.issuerSpkiSha256.begin());
+    row.issuerSpkiSha256 = stmt.bytes<32>(4);
     row.thisUpdate = stmt.integer(5);
     if (!stmt.isNull(6)) {
         row.nextUpdate = stmt.integer(6);
@@ -131,14 +129,7 @@ Result<bool> CrlStore::remove(const std::string& id) {
 Result<std::vector<CrlRow>> CrlStore::list() {
     static const std::string sql = std::string(kColumns) + " ORDER BY id";
     PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare(sql));
-    std::vector<CrlRow> rows;
-    while (true) {
-        PEERTRUST_TRY_ASSIGN(bool more, stmt.step());
-        if (!more) {
-            return rows;
-        }
-        rows.push_back(readRow(stmt));
-    }
+    return stmt.collect(readRow);
 }
 
 }  // namespace peertrust::store
