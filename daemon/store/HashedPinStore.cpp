@@ -11,17 +11,7 @@ HashedPinRow readRow(const Statement& stmt) {
     row.id = stmt.text(0);
     row.name.salt = stmt.bytes<std::tuple_size_v<crypto::Sha1>>(1);
     row.name.hmac = stmt.bytes<std::tuple_size_v<crypto::Sha1>>(2);
-    row.protocol = stmt.text(3);
-    row.keyFormat = stmt.text(4);
-    row.spkiSha256 = stmt.bytes<32>(5);
-    auto key = stmt.blob(6);
-    row.keyData.assign(key.begin(), key.end());
-    row.firstSeen = stmt.integer(7);
-    row.origin = stmt.text(8);
-    if (!stmt.isNull(9)) {
-        row.lastSeen = stmt.integer(9);
-    }
-    row.seenCount = static_cast<std::uint64_t>(stmt.integer(10));
+    readSharedPinColumns(stmt, 3, row);
     return row;
 }
 

@@ -16,17 +16,7 @@ PinRow readPin(const Statement& stmt) {
     PinRow row;
     row.id = stmt.text(0);
     row.peer = stmt.text(1);
-    row.protocol = stmt.text(2);
-    row.keyFormat = stmt.text(3);
-    row.spkiSha256 = stmt.bytes<32>(4);
-    auto key = stmt.blob(5);
-    row.keyData.assign(key.begin(), key.end());
-    row.firstSeen = stmt.integer(6);
-    row.origin = stmt.text(7);
-    if (!stmt.isNull(8)) {
-        row.lastSeen = stmt.integer(8);
-    }
-    row.seenCount = static_cast<std::uint64_t>(stmt.integer(9));
+    readSharedPinColumns(stmt, 2, row);
     return row;
 }
 

@@ -27,6 +27,23 @@ struct PinRow {
     std::uint64_t seenCount = 0;
 };
 
+// The columns a pin and a hashed pin share, in this order from column `first`: protocol,
+// key_format, spki_sha256, key_data, first_seen, origin, last_seen, seen_count.
+template <typename Row>
+void readSharedPinColumns(const Statement& stmt, int first, Row& row) {
+    row.protocol = stmt.text(first);
+    row.keyFormat = stmt.text(first + 1);
+    row.spkiSha256 = stmt.bytes<32>(first + 2);
+    auto key = stmt.blob(first + 3);
+    row.keyData.assign(key.begin(), key.end());
+    row.firstSeen = stmt.integer(first + 4);
+    row.origin = stmt.text(first + 5);
+    if (!stmt.isNull(first + 6)) {
+        row.lastSeen = stmt.integer(first + 6);
+    }
+    row.seenCount = static_cast<std::uint64_t>(stmt.integer(first + 7));
+}
+
 struct PinSighting {
     std::string pinId;
     UnixTime seenAt = 0;
