@@ -144,10 +144,7 @@ Result<bool> AnchorStore::setScope(const std::string& id, const AnchorScope& sco
 }
 
 Result<bool> AnchorStore::remove(const std::string& id) {
-    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM anchors WHERE id = ?1"));
-    stmt.bind(1, id);
-    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
-    return changed > 0;
+    return m_db.removeRow("anchors", id);
 }
 
 Result<std::vector<AnchorRow>> AnchorStore::list() {

@@ -120,10 +120,7 @@ Result<CrlPut> CrlStore::put(const CrlRow& row) {
 }
 
 Result<bool> CrlStore::remove(const std::string& id) {
-    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM crls WHERE id = ?1"));
-    stmt.bind(1, id);
-    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
-    return changed > 0;
+    return m_db.removeRow("crls", id);
 }
 
 Result<std::vector<CrlRow>> CrlStore::list() {

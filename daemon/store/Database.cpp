@@ -175,6 +175,14 @@ Result<int> Database::writeOne(Statement& stmt) {
     return changed;
 }
 
+Result<bool> Database::removeRow(std::string_view table, const std::string& id) {
+    PEERTRUST_TRY_ASSIGN(Statement stmt,
+                         prepare("DELETE FROM " + std::string(table) + " WHERE id = ?1"));
+    stmt.bind(1, id);
+    PEERTRUST_TRY_ASSIGN(int changed, writeOne(stmt));
+    return changed > 0;
+}
+
 Result<bool> Database::holdReadSnapshot(std::chrono::steady_clock::duration maxAge) {
     auto now = std::chrono::steady_clock::now();
     if (m_snapshotSince && now - *m_snapshotSince < maxAge) {

@@ -126,6 +126,9 @@ public:
     Result<Statement> prepare(std::string_view sql);  // cached per SQL text
     // Runs one statement that writes as its own durable transaction; the rows it changed.
     Result<int> writeOne(Statement& stmt);
+    // Deletes the row `id` of `table` (one of our table names, never input) as its own
+    // durable transaction; whether there was such a row.
+    Result<bool> removeRow(std::string_view table, const std::string& id);
 
     // Keeps one read snapshot across statements for up to `maxAge`: starting a read
     // transaction per statement costs more than the lookup itself. Writes end it first

@@ -53,10 +53,7 @@ Result<AddOutcome> DistrustStore::addLocked(const DistrustRow& row) {
 }
 
 Result<bool> DistrustStore::remove(const std::string& id) {
-    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM distrust WHERE id = ?1"));
-    stmt.bind(1, id);
-    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
-    return changed > 0;
+    return m_db.removeRow("distrust", id);
 }
 
 Result<std::vector<DistrustRow>> DistrustStore::list() {

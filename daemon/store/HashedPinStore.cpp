@@ -54,22 +54,14 @@ Result<AddOutcome> HashedPinStore::addLocked(const HashedPinRow& pin) {
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING"));
     ins.bind(1, pin.id)
         .bind(2, std::span<const std::uint8_t>(pin.name.salt))
-        .bind(3, std::span<const std::uint8_t>(pin.name.hmac))
-        .bind(4, pin.protocol)
-        .bind(5, pin.keyFormat)
-        .bind(6, std::span<const std::uint8_t>(pin.spkiSha256))
-        .bind(7, std::span<const std::uint8_t>(pin.keyData))
-        .bind(8, pin.firstSeen)
-        .bind(9, pin.origin);
+        .bind(3, std::span<const std::uint8_t>(pin.name.hmac));
+    bindSharedPinColumns(ins, 4, pin);
     PEERTRUST_TRY(ins.run());
     return AddOutcome{pin.id, sqlite3_changes(m_db.handle()) > 0};
 }
 
 Result<bool> HashedPinStore::remove(const std::string& id) {
-    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM hashed_pins WHERE id = ?1"));
-    stmt.bind(1, id);
-    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
-    return changed > 0;
+    return m_db.removeRow("hashed_pins", id);
 }
 
 Result<std::vector<HashedPinRow>> HashedPinStore::list() {

@@ -57,23 +57,14 @@ Result<AddOutcome> PinStore::addLocked(const PinRow& pin) {
         m_db.prepare("INSERT INTO pins (id, peer, protocol, key_format, spki_sha256, key_data, "
                      "first_seen, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
                      "ON CONFLICT DO NOTHING"));
-    ins.bind(1, pin.id)
-        .bind(2, pin.peer)
-        .bind(3, pin.protocol)
-        .bind(4, pin.keyFormat)
-        .bind(5, std::span<const std::uint8_t>(pin.spkiSha256))
-        .bind(6, std::span<const std::uint8_t>(pin.keyData))
-        .bind(7, pin.firstSeen)
-        .bind(8, pin.origin);
+    ins.bind(1, pin.id).bind(2, pin.peer);
+    bindSharedPinColumns(ins, 3, pin);
     PEERTRUST_TRY(ins.run());
     return AddOutcome{pin.id, sqlite3_changes(m_db.handle()) > 0};
 }
 
 Result<bool> PinStore::remove(const std::string& id) {
-    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM pins WHERE id = ?1"));
-    stmt.bind(1, id);
-    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
-    return changed > 0;
+    return m_db.removeRow("pins", id);
 }
 
 Result<std::vector<PinRow>> PinStore::list() {

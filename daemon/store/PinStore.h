@@ -44,6 +44,18 @@ void readSharedPinColumns(const Statement& stmt, int first, Row& row) {
     row.seenCount = static_cast<std::uint64_t>(stmt.integer(first + 7));
 }
 
+// Binds the columns a pin and a hashed pin share as written, from parameter `first`:
+// protocol, key_format, spki_sha256, key_data, first_seen, origin.
+template <typename Row>
+void bindSharedPinColumns(Statement& stmt, int first, const Row& row) {
+    stmt.bind(first, row.protocol)
+        .bind(first + 1, row.keyFormat)
+        .bind(first + 2, std::span<const std::uint8_t>(row.spkiSha256))
+        .bind(first + 3, std::span<const std::uint8_t>(row.keyData))
+        .bind(first + 4, row.firstSeen)
+        .bind(first + 5, row.origin);
+}
+
 struct PinSighting {
     std::string pinId;
     UnixTime seenAt = 0;
