@@ -57,7 +57,7 @@ struct PolicyEngine::Decision {
     bool wouldWait = false;  // undecided: the pins were locked and waiting was not allowed
 };
 
-PolicyEngine::PolicyEngine(std::unique_ptr<store::TrustStore> store, EngineOptions options,
+PolicyEngine::PolicyEngine(Key, std::unique_ptr<store::TrustStore> store, EngineOptions options,
                            Clock clock)
     : m_options(options),
       m_clock(std::move(clock)),
@@ -66,8 +66,8 @@ PolicyEngine::PolicyEngine(std::unique_ptr<store::TrustStore> store, EngineOptio
 
 Result<std::unique_ptr<PolicyEngine>> PolicyEngine::create(std::unique_ptr<store::TrustStore> store,
                                                            EngineOptions options, Clock clock) {
-    std::unique_ptr<PolicyEngine> engine(
-        new PolicyEngine(std::move(store), options, std::move(clock)));
+    auto engine =
+        std::make_unique<PolicyEngine>(Key(), std::move(store), options, std::move(clock));
     PEERTRUST_TRY(engine->snapshot());
     if (options.statisticsInterval.count() > 0) {
         engine->m_flusher = std::thread([raw = engine.get()] { raw->runStatisticsFlusher(); });

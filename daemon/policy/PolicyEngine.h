@@ -42,6 +42,12 @@ public:
     static Result<std::unique_ptr<PolicyEngine>> create(std::unique_ptr<store::TrustStore> store,
                                                         EngineOptions options = {},
                                                         Clock clock = systemClock);
+    // Only create() makes an engine: the constructor is public for make_unique, its key is not.
+    class Key {
+        friend class PolicyEngine;
+        Key() = default;
+    };
+    PolicyEngine(Key, std::unique_ptr<store::TrustStore> store, EngineOptions options, Clock clock);
     ~PolicyEngine() override;
     PolicyEngine(const PolicyEngine&) = delete;
     PolicyEngine& operator=(const PolicyEngine&) = delete;
@@ -103,8 +109,6 @@ private:
         store::Layer* layer;
         std::string id;
     };
-
-    PolicyEngine(std::unique_ptr<store::TrustStore> store, EngineOptions options, Clock clock);
 
     Result<std::shared_ptr<const PolicySnapshot>> snapshot();
     Result<std::shared_ptr<const PolicySnapshot>> snapshotLocked();

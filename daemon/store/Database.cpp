@@ -118,7 +118,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
     }
     sqlite3_extended_result_codes(db.get(), 1);
     sqlite3_busy_timeout(db.get(), 5000);
-    std::unique_ptr<Database> result(new Database(std::move(db), path, mode));
+    auto result = std::make_unique<Database>(Key(), std::move(db), path, mode);
     PEERTRUST_TRY(result->exec("PRAGMA foreign_keys = ON"));
     // Reads through a memory map skip a read() per page: a pin lookup among a million pins
     // stays in single-digit microseconds. The map is the OS page cache, shared, not a copy.

@@ -149,10 +149,15 @@ public:
 
     Error errorFrom(int rc, std::string_view what) const;
 
-private:
-    Database(UniqueConnection db, std::filesystem::path path, OpenMode mode)
+    // Only open() makes a Database: the constructor is public for make_unique, its key is not.
+    class Key {
+        friend class Database;
+        Key() = default;
+    };
+    Database(Key, UniqueConnection db, std::filesystem::path path, OpenMode mode)
         : m_db(std::move(db)), m_path(std::move(path)), m_mode(mode) {}
 
+private:
     UniqueConnection m_db;
     std::filesystem::path m_path;
     OpenMode m_mode;

@@ -47,7 +47,7 @@ public:
     std::unique_ptr<Trust1Proxy> signalProxy;
 };
 
-Client::Client(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Client::Client(Key, std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 Client::~Client() {
     if (m_impl->signals) {
@@ -66,7 +66,7 @@ Result<std::unique_ptr<Client>> Client::connect(Bus bus) {
         return unavailable(std::string("cannot connect to the ") +
                            (bus == Bus::System ? "system" : "session") + " bus: " + e.getMessage());
     }
-    return std::unique_ptr<Client>(new Client(std::move(impl)));
+    return std::make_unique<Client>(Key(), std::move(impl));
 }
 
 Result<void> Client::subscribe(ChangeHandler handler) {

@@ -48,7 +48,7 @@ public:
     std::mutex callMutex;  // one call at a time on `connection`
 };
 
-KeysClient::KeysClient(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+KeysClient::KeysClient(Key, std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 KeysClient::~KeysClient() = default;
 
@@ -61,7 +61,7 @@ Result<std::unique_ptr<KeysClient>> KeysClient::connect(Bus bus) {
         return unavailable(std::string("cannot connect to the ") +
                            (bus == Bus::System ? "system" : "session") + " bus: " + e.getMessage());
     }
-    return std::unique_ptr<KeysClient>(new KeysClient(std::move(impl)));
+    return std::make_unique<KeysClient>(Key(), std::move(impl));
 }
 
 Result<KeyInfo> KeysClient::create(const KeySpec& spec) {

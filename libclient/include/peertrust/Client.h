@@ -58,7 +58,16 @@ public:
 
 private:
     class Impl;
-    explicit Client(std::unique_ptr<Impl> impl);
+    // Only connect() makes a Client: the constructor is public for make_unique, its key is not.
+    class Key {
+        friend class Client;
+        Key() = default;
+    };
+
+public:
+    Client(Key, std::unique_ptr<Impl> impl);
+
+private:
     std::unique_ptr<Impl> m_impl;
 };
 

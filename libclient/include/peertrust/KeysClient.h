@@ -38,7 +38,17 @@ public:
 
 private:
     class Impl;
-    explicit KeysClient(std::unique_ptr<Impl> impl);
+    // Only connect() makes a KeysClient: the constructor is public for make_unique, its key is
+    // not.
+    class Key {
+        friend class KeysClient;
+        Key() = default;
+    };
+
+public:
+    KeysClient(Key, std::unique_ptr<Impl> impl);
+
+private:
     std::unique_ptr<Impl> m_impl;
 };
 
