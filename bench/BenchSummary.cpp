@@ -119,6 +119,11 @@ void printSummary(std::ostream& out, const RecordingReporter& results) {
     } else {
         out << "  pin lookup median not measured\n";
     }
+    if (auto longWal = typical(results, "BM_PinLookupThroughLongWal")) {
+        out << "  for reference (no target): the same pin lookup through a WAL as long as a "
+               "writer lets it grow (see setup) "
+            << fixed(*longWal, 2) << " us\n";
+    }
     if (auto fresh = typical(results, "BM_PinLookupFreshTransaction")) {
         out << "  for reference (no target): the same pin lookup with a fresh read transaction "
                "each time (no snapshot reuse) "

@@ -83,6 +83,7 @@ public:
                   std::to_string(std::filesystem::file_size(path) / (1024 * 1024)) + " MiB");
 
         m_reader = orThrow(store::openStoreForReading(path), "open the pin store read-only");
+        buildLongWal(path);
 
         // Random existing peers, drawn once: the lookups wander over the whole index.
         std::mt19937_64 random(20240601);
@@ -102,6 +103,7 @@ public:
     }
 
     store::Database& reader() { return *m_reader; }
+    store::Database& longWalReader() { return *m_longWalReader; }
     const std::string& lookupPeer(std::size_t n) const {
         return m_lookupPeers[n & (kLookupPeers - 1)];
     }
@@ -109,6 +111,47 @@ public:
     const Bytes& pinnedSpki() const { return m_pinnedSpki; }
 
 private:
+    // A copy of the store whose WAL holds about as many pages as a writer lets it grow before
+    // it waits for readers to move on (Database.cpp): pins added one commit at a time while a
+    // reader's old snapshot kept every checkpoint from copying them. The lookups beside
+    // BM_PinLookup's show what such a WAL costs a reader.
+    void buildLongWal(const std::filesystem::path& path) {
+        std::filesystem::path copy = m_dir / "pins-long-wal.db";
+        std::filesystem::copy_file(path, copy);
+        m_longWalWriter =
+            orThrow(store::openStoreForWriting(copy, store::FileAccess::Private), "long WAL store");
+        auto starving = orThrow(store::openStoreForReading(copy), "open a reader");
+        orThrow(starving->holdReadSnapshot(std::chrono::hours(1)), "hold a snapshot");
+        orThrow(starving->queryInt("SELECT count(*) FROM pins WHERE peer = 'x'"), "read");
+        constexpr std::uintmax_t kWalBytes = 2000 * (4096 + 24);  // pages and frame headers
+        std::size_t commits = 0;
+        while (walBytes(copy) < kWalBytes) {
+            std::string peer = "walhost" + std::to_string(commits++) + ".example.net";
+            crypto::Sha256 spki = crypto::sha256(crypto::asBytes(peer));
+            std::span<const std::uint8_t> spkiBytes(spki);
+            auto insert = orThrow(
+                m_longWalWriter->prepare(
+                    "INSERT INTO pins (id, peer, protocol, key_format, spki_sha256, key_data, "
+                    "first_seen, origin) VALUES (?1, ?2, ?3, 'spki', ?4, ?5, ?6, 'imported')"),
+                "prepare the insert");
+            insert.bind(1, policy::pinIdFor(peer, kProtocol, spki))
+                .bind(2, peer)
+                .bind(3, kProtocol)
+                .bind(4, spkiBytes)
+                .bind(5, spkiBytes.first(16))
+                .bind(6, kFirstSeen);
+            orThrow(m_longWalWriter->writeOne(insert), "insert " + peer);
+        }
+        starving->releaseReadSnapshot();
+        m_longWalReader = orThrow(store::openStoreForReading(copy), "open the copy read-only");
+        noteSetup("long WAL: " + std::to_string(walBytes(copy) / (4096 + 24)) + " pages from " +
+                  std::to_string(commits) + " single-pin commits, none checkpointed");
+    }
+
+    static std::uintmax_t walBytes(const std::filesystem::path& store) {
+        return std::filesystem::file_size(store.string() + "-wal");
+    }
+
     static std::string fixedSeconds(double seconds) {
         char text[32];
         std::snprintf(text, sizeof text, "%.1f", seconds);
@@ -117,6 +160,8 @@ private:
 
     testing::TempDir m_dir;
     std::unique_ptr<store::Database> m_reader;
+    std::unique_ptr<store::Database> m_longWalWriter;  // kept open: closing would checkpoint
+    std::unique_ptr<store::Database> m_longWalReader;
     std::vector<std::string> m_lookupPeers;
     Bytes m_pinnedSpki;
     std::unique_ptr<policy::PolicyEngine> m_engine;
@@ -127,19 +172,16 @@ PinWorld* pinWorld(benchmark::State& state) {
     return world.get(state);
 }
 
-void BM_PinLookup(benchmark::State& state) {
-    PinWorld* world = pinWorld(state);
-    if (world == nullptr) {
-        return;
-    }
-    store::PinStore pins(world->reader());
+// What the engine does for every Verify: the pins of one peer, through `db`.
+void lookUpPins(benchmark::State& state, PinWorld& world, store::Database& db) {
+    store::PinStore pins(db);
     const std::string protocol = kProtocol;
     const policy::EngineOptions engineDefaults;
     std::size_t next = 0;
     for (auto _ : state) {
-        const std::string& peer = world->lookupPeer(next++);
+        const std::string& peer = world.lookupPeer(next++);
         // What the engine does before each Verify: reuse a read snapshot at most this old.
-        if (auto held = world->reader().holdReadSnapshot(engineDefaults.readSnapshotAge); !held) {
+        if (auto held = db.holdReadSnapshot(engineDefaults.readSnapshotAge); !held) {
             state.SkipWithError(held.error().message().c_str());
             break;
         }
@@ -150,6 +192,19 @@ void BM_PinLookup(benchmark::State& state) {
                                     .c_str());
             break;
         }
+    }
+}
+
+void BM_PinLookup(benchmark::State& state) {
+    if (PinWorld* world = pinWorld(state)) {
+        lookUpPins(state, *world, world->reader());
+    }
+}
+
+// For reference: the same lookups in a store whose WAL is as long as a writer lets it grow.
+void BM_PinLookupThroughLongWal(benchmark::State& state) {
+    if (PinWorld* world = pinWorld(state)) {
+        lookUpPins(state, *world, world->longWalReader());
     }
 }
 
@@ -197,6 +252,7 @@ void BM_EngineVerifyPinnedSpki(benchmark::State& state) {
 }
 
 BENCHMARK(BM_PinLookup)->Apply(timingOptions);
+BENCHMARK(BM_PinLookupThroughLongWal)->Apply(timingOptions);
 BENCHMARK(BM_PinLookupFreshTransaction)->Apply(timingOptions);
 BENCHMARK(BM_EngineVerifyPinnedSpki)->Apply(timingOptions);
 

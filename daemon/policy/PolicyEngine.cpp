@@ -98,6 +98,10 @@ void PolicyEngine::runStatisticsFlusher() {
         lock.unlock();
         (void)flushPinStatistics();
         releaseReadSnapshots();
+        {
+            std::lock_guard writing(m_writeMutex);
+            restartLongWriteAheadLogs();
+        }
         lock.lock();
     }
 }
@@ -155,19 +159,34 @@ void PolicyEngine::policyChangedLocked() {
 }
 
 void PolicyEngine::policyChanged() {
-    std::lock_guard lock(m_readMutex);
-    policyChangedLocked();
-    for (store::Layer& layer : m_store->layers()) {
-        layer.db->releaseReadSnapshot();  // the next read sees the write
+    {
+        std::lock_guard lock(m_readMutex);
+        policyChangedLocked();
+        for (store::Layer& layer : m_store->layers()) {
+            layer.db->releaseReadSnapshot();  // the next read sees the write
+        }
     }
+    restartLongWriteAheadLogs();
 }
 
 void PolicyEngine::pinsChanged() {
-    std::lock_guard lock(m_readMutex);
-    ++m_changes;
-    m_cache.clear();
+    {
+        std::lock_guard lock(m_readMutex);
+        ++m_changes;
+        m_cache.clear();
+        for (store::Layer& layer : m_store->layers()) {
+            layer.db->releaseReadSnapshot();
+        }
+    }
+    restartLongWriteAheadLogs();
+}
+
+void PolicyEngine::restartLongWriteAheadLogs() {
+    // Outside m_readMutex: Verify goes on meanwhile, and its next snapshot is the latest.
     for (store::Layer& layer : m_store->layers()) {
-        layer.db->releaseReadSnapshot();
+        if (layer.writer) {
+            layer.writer->restartLongWriteAheadLog();
+        }
     }
 }
 

@@ -113,8 +113,11 @@ private:
     Result<std::shared_ptr<const PolicySnapshot>> snapshot();
     Result<std::shared_ptr<const PolicySnapshot>> snapshotLocked();
     void policyChangedLocked();  // m_readMutex held
+    // After a write (m_writeMutex held): drop what it made stale and release this engine's
+    // read snapshots, so that the WAL can start over.
     void policyChanged();
     void pinsChanged();
+    void restartLongWriteAheadLogs();  // m_writeMutex held, read snapshots released
     Result<store::Layer*> writableLayerLocked();
     // m_writeMutex held. `lowerLayerNote` completes the refusal of an id in a layer this
     // process may not write.

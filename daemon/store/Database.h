@@ -139,6 +139,13 @@ public:
     void releaseReadSnapshot();
     Result<std::int64_t> queryInt(std::string_view sql);
 
+    // For the connection that writes: passive checkpoints after commits, as SQLite's own, and
+    // a size the WAL file is cut back to when it starts over.
+    Result<void> boundWriteAheadLog();
+    // Waits briefly for readers so that a WAL that passive checkpoints could not empty starts
+    // over (see Database.cpp). Call after a write, with this process's read snapshots released.
+    void restartLongWriteAheadLog();
+
     Result<std::int64_t> userVersion() { return queryInt("PRAGMA user_version"); }
     // Changes when another connection commits (PRAGMA data_version).
     Result<std::int64_t> dataVersion() { return queryInt("PRAGMA data_version"); }
@@ -163,6 +170,10 @@ private:
     OpenMode m_mode;
     std::unordered_map<std::string, UniqueStatement> m_statements;
     std::optional<std::chrono::steady_clock::time_point> m_snapshotSince;
+    int m_walFrames = 0;     // in the WAL after the last commit
+    int m_walRestartAt = 0;  // WAL frames at which to wait for readers next
+
+    static int afterWalCommit(void* self, sqlite3* db, const char* schema, int frames);
 };
 
 // Ids in `table` (one of ours, never user text) that start with `prefix`; at most `limit`.

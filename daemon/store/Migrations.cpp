@@ -46,6 +46,7 @@ Result<void> backUp(Database& db, int version) {
 Result<void> configureWriter(Database& db) {
     PEERTRUST_TRY(db.exec("PRAGMA journal_mode = WAL"));
     PEERTRUST_TRY(db.exec("PRAGMA synchronous = FULL"));
+    PEERTRUST_TRY(db.boundWriteAheadLog());
     // Keep -wal and -shm after the last writer closes: without them a reader that may not
     // create files (an unprivileged user on the system store) cannot open a WAL database.
     int persist = 1;
