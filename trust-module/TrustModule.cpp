@@ -81,6 +81,13 @@ CK_RV TrustModule::checkInitialized() const {
     return m_initialized ? CKR_OK : CKR_CRYPTOKI_NOT_INITIALIZED;
 }
 
+CK_RV TrustModule::checkSlot(CK_SLOT_ID slot) const {
+    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+        return rv;
+    }
+    return validSlot(slot) ? CKR_OK : CKR_SLOT_ID_INVALID;
+}
+
 CK_RV TrustModule::initialize(CK_VOID_PTR initArgs) {
     std::lock_guard lock(m_mutex);
     if (m_initialized) {
@@ -165,11 +172,8 @@ CK_RV TrustModule::getSlotList(CK_BBOOL, CK_SLOT_ID_PTR slots, CK_ULONG_PTR coun
 
 CK_RV TrustModule::getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    if (CK_RV rv = checkSlot(slot); rv != CKR_OK) {
         return rv;
-    }
-    if (!validSlot(slot)) {
-        return CKR_SLOT_ID_INVALID;
     }
     if (info == nullptr) {
         return CKR_ARGUMENTS_BAD;
@@ -186,11 +190,8 @@ CK_RV TrustModule::getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
 
 CK_RV TrustModule::getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    if (CK_RV rv = checkSlot(slot); rv != CKR_OK) {
         return rv;
-    }
-    if (!validSlot(slot)) {
-        return CKR_SLOT_ID_INVALID;
     }
     if (info == nullptr) {
         return CKR_ARGUMENTS_BAD;
@@ -218,11 +219,8 @@ CK_RV TrustModule::getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
 CK_RV TrustModule::getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list,
                                     CK_ULONG_PTR count) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    if (CK_RV rv = checkSlot(slot); rv != CKR_OK) {
         return rv;
-    }
-    if (!validSlot(slot)) {
-        return CKR_SLOT_ID_INVALID;
     }
     if (count == nullptr) {
         return CKR_ARGUMENTS_BAD;
@@ -233,19 +231,14 @@ CK_RV TrustModule::getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list,
 
 CK_RV TrustModule::getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE, CK_MECHANISM_INFO_PTR) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
-        return rv;
-    }
-    return validSlot(slot) ? CKR_MECHANISM_INVALID : CKR_SLOT_ID_INVALID;
+    CK_RV rv = checkSlot(slot);
+    return rv != CKR_OK ? rv : CKR_MECHANISM_INVALID;
 }
 
 CK_RV TrustModule::openSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE_PTR session) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    if (CK_RV rv = checkSlot(slot); rv != CKR_OK) {
         return rv;
-    }
-    if (!validSlot(slot)) {
-        return CKR_SLOT_ID_INVALID;
     }
     if (!(flags & CKF_SERIAL_SESSION)) {
         return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
@@ -272,11 +265,8 @@ CK_RV TrustModule::closeSession(CK_SESSION_HANDLE session) {
 
 CK_RV TrustModule::closeAllSessions(CK_SLOT_ID slot) {
     std::lock_guard lock(m_mutex);
-    if (CK_RV rv = checkInitialized(); rv != CKR_OK) {
+    if (CK_RV rv = checkSlot(slot); rv != CKR_OK) {
         return rv;
-    }
-    if (!validSlot(slot)) {
-        return CKR_SLOT_ID_INVALID;
     }
     std::erase_if(m_sessions, [slot](const auto& entry) { return entry.second.slot == slot; });
     return CKR_OK;

@@ -58,6 +58,7 @@ private:
     };
 
     CK_RV checkInitialized() const;
+    CK_RV checkSlot(CK_SLOT_ID slot) const;  // initialised, and one of our two slots
     Session* sessionFor(CK_SESSION_HANDLE handle);
     // The checks every session-taking call starts with: initialised, and a live session.
     CK_RV checkSession(CK_SESSION_HANDLE handle, Session*& session);
