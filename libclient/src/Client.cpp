@@ -13,12 +13,17 @@ namespace peertrust {
 
 namespace {
 
+// With a change handler the proxy asks the bus for the Changed signal (registerProxy adds
+// the match rule); without one it only calls. A connection nobody reads from must not be sent
+// signals: sd-bus would queue them unread with every call's reply, until the queue is full.
 class Trust1Proxy final : public sdbus::ProxyInterfaces<org::peertrust::Trust1_proxy> {
 public:
     Trust1Proxy(sdbus::IConnection& connection, Client::ChangeHandler onChange)
         : ProxyInterfaces(connection, wire::kBusName, wire::kObjectPath),
           m_onChange(std::move(onChange)) {
-        registerProxy();
+        if (m_onChange) {
+            registerProxy();
+        }
     }
     ~Trust1Proxy() { unregisterProxy(); }
 

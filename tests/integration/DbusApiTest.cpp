@@ -5,8 +5,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <ctime>
+#include <map>
 #include <mutex>
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <sqlite3.h>
 
 #include "peertrust/Client.h"
@@ -348,6 +350,34 @@ TEST_F(DbusApiTest, ChangedSignalReachesASubscriber) {
     ASSERT_EQ(seen.size(), 2u);
     EXPECT_EQ(seen[0], (Change{"anchor", added->id}));
     EXPECT_EQ(seen[1], (Change{"pin", pin->id}));
+}
+
+// The bus's match rules for Changed, over all connections (dbus-daemon's Debug.Stats).
+std::size_t changedMatchRules() {
+    auto bus = sdbus::createSessionBusConnection();
+    auto dbus = sdbus::createProxy(*bus, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    std::map<std::string, std::vector<std::string>> rules;
+    dbus->callMethod("GetAllMatchRules")
+        .onInterface("org.freedesktop.DBus.Debug.Stats")
+        .storeResultsTo(rules);
+    std::size_t count = 0;
+    for (const auto& [connection, theirs] : rules) {
+        for (const std::string& rule : theirs) {
+            count += rule.find("member='Changed'") != std::string::npos ? 1 : 0;
+        }
+    }
+    return count;
+}
+
+TEST_F(DbusApiTest, OnlyASubscriberIsSentChangedSignals) {
+    // The fixture's client only calls: the bus must not queue signals on its connection.
+    ASSERT_OK(client->listPins());
+    EXPECT_EQ(changedMatchRules(), 0u);
+    ChangeLog changes;
+    ASSERT_OK(changes.subscribe());
+    EXPECT_EQ(changedMatchRules(), 1u);
+    ASSERT_OK(client->addAnchor({root.der, {}, ""}));
+    EXPECT_EQ(changes.waitFor(1).size(), 1u);
 }
 
 TEST_F(DbusApiTest, DaemonStopsCleanlyOnSigterm) {
