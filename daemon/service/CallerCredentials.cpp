@@ -29,13 +29,9 @@ void CallerCredentials::remember(const std::string& sender, uid_t uid) {
     m_uids[sender] = uid;
 }
 
-bool WriterPolicy::mayWrite(uid_t uid) {
+bool WriterPolicy::mayWrite(uid_t uid) const {
     if (uid == 0) {
         return true;
-    }
-    std::lock_guard lock(m_mutex);
-    if (auto found = m_decisions.find(uid); found != m_decisions.end()) {
-        return found->second;
     }
     bool allowed = false;
     passwd pw{};
@@ -59,7 +55,6 @@ bool WriterPolicy::mayWrite(uid_t uid) {
             allowed = allowed || gid == adminGroup->gr_gid;
         }
     }
-    m_decisions[uid] = allowed;
     return allowed;
 }
 

@@ -23,17 +23,18 @@ private:
     std::unordered_map<std::string, uid_t> m_uids;
 };
 
-// Writers of the system store: root and members of the administrators' group.
+// Writers of the system store: root and members of the administrators' group. Asked of the
+// group database at every write, not remembered: someone taken out of the group writes no
+// more from that moment, whatever connection they hold (writes are rare; the lookup is not
+// what they wait for).
 class WriterPolicy {
 public:
     explicit WriterPolicy(std::string adminGroup) : m_adminGroup(std::move(adminGroup)) {}
-    bool mayWrite(uid_t uid);
+    bool mayWrite(uid_t uid) const;
     const std::string& adminGroup() const { return m_adminGroup; }
 
 private:
     std::string m_adminGroup;
-    std::mutex m_mutex;
-    std::unordered_map<uid_t, bool> m_decisions;
 };
 
 }  // namespace peertrust::service

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
@@ -50,9 +51,10 @@ protected:
         writeFile(dir / "root.crl", makeCrlPem(machineRoot, spec));
     }
 
-    ProgramResult asUser(std::vector<std::string> args) {
+    ProgramResult asUser(std::vector<std::string> args) { return as(uid, gid, std::move(args)); }
+    ProgramResult as(uid_t who, gid_t group, std::vector<std::string> args) {
         args.insert(args.begin(), {builtProgram("peertrust"), "--system"});
-        return runProgram(args, {bus->environmentEntry()}, uid, gid);
+        return runProgram(args, {bus->environmentEntry()}, who, group);
     }
 
     uid_t uid = 0;
@@ -108,6 +110,40 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
     // Nothing changed, and root still writes.
     EXPECT_EQ(root->listAnchors()->size(), 1u);
     EXPECT_TRUE(root->addProtocol({"irc", "tls", ProtocolPolicy::Tofu}).ok());
+}
+
+TEST_F(SystemBusTest, AdminGroupMembersWriteOnlyWhileInTheGroup) {
+    uid_t adminUid = 0;
+    gid_t adminGid = 0;
+    ASSERT_TRUE(testAdministrator(adminUid, adminGid));
+    auto membership = [](const char* change) {
+        return std::system((std::string("gpasswd ") + change +
+                            " peertrust-test-admin peertrust-test-admins >/dev/null")
+                               .c_str());
+    };
+    ASSERT_EQ(membership("-a"), 0);
+    auto added =
+        as(adminUid, adminGid, {"protocol", "add", "irc", "--family", "tls", "--policy", "tofu"});
+    EXPECT_EQ(added.exitCode, 0) << added.errors;
+
+    // Taken out of the group: refused at once, with no restart of the daemon.
+    ASSERT_EQ(membership("-d"), 0);
+    auto refused = as(adminUid, adminGid, {"anchor", "add", (dir / "root.pem").string()});
+    EXPECT_EQ(refused.exitCode, 77) << refused.output << refused.errors;
+    EXPECT_NE(refused.errors.find("only root and members of the group \"peertrust-test-admins\""),
+              std::string::npos)
+        << refused.errors;
+    EXPECT_TRUE(root->listAnchors()->empty());
+
+    // And back in: writes again.
+    ASSERT_EQ(membership("-a"), 0);
+    auto again = as(adminUid, adminGid, {"anchor", "add", (dir / "root.pem").string()});
+    EXPECT_EQ(again.exitCode, 0) << again.errors;
+    EXPECT_EQ(root->listAnchors()->size(), 1u);
+    auto protocols = root->listProtocols();
+    ASSERT_TRUE(protocols.ok());
+    EXPECT_TRUE(std::any_of(protocols->begin(), protocols->end(),
+                            [](const ProtocolInfo& p) { return p.name == "irc"; }));
 }
 
 TEST_F(SystemBusTest, AdministratorsCrlRejectsForEveryoneAndOnlyWritersRemoveIt) {

@@ -182,6 +182,27 @@ bool testUser(uid_t& uid, gid_t& gid) {
     return true;
 }
 
+bool testAdministrator(uid_t& uid, gid_t& gid) {
+    if (geteuid() != 0) {
+        return false;
+    }
+    if (getgrnam("peertrust-test-admins") == nullptr) {
+        std::system("groupadd --system peertrust-test-admins 2>/dev/null");
+    }
+    if (getpwnam("peertrust-test-admin") == nullptr) {
+        std::system(
+            "useradd --system --no-create-home --shell /usr/sbin/nologin "
+            "--groups peertrust-test-admins peertrust-test-admin 2>/dev/null");
+    }
+    passwd* user = getpwnam("peertrust-test-admin");
+    if (user == nullptr) {
+        return false;
+    }
+    uid = user->pw_uid;
+    gid = user->pw_gid;
+    return true;
+}
+
 TestBus::TestBus(BusKind kind, const std::filesystem::path& dir, uid_t uid, gid_t gid)
     : m_kind(kind) {
     std::filesystem::path socket = dir / (kind == BusKind::System ? "system_bus" : "session_bus");

@@ -74,6 +74,9 @@ ProgramResult runProgram(const std::vector<std::string>& argv,
 
 // The unprivileged user tests switch to (created when missing); false when not root.
 bool testUser(uid_t& uid, gid_t& gid);
+// Root only: the user "peertrust-test-admin", created on first use as a member of the group
+// "peertrust-test-admins" (which the system-bus tests configure as the admin group).
+bool testAdministrator(uid_t& uid, gid_t& gid);
 
 // The path of a built program (peertrustd, peertrust) from the build tree.
 std::string builtProgram(const std::string& name);
