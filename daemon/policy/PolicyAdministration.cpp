@@ -184,6 +184,12 @@ Result<void> PolicyEngine::removePin(const std::string& id) {
 }
 
 Result<std::vector<PinInfo>> PolicyEngine::listPins() {
+    // Sightings not yet written (they are batched) go first, so that the list shows the use
+    // of a moment ago; the statistics of a layer this process may not write stay as they are.
+    if (m_statistics.pending() > 0) {
+        PEERTRUST_TRY(flushPinStatistics());
+        releaseReadSnapshots();
+    }
     std::lock_guard lock(m_readMutex);
     std::vector<PinInfo> out;
     auto add = [&](const store::PinRow& row, StoreLayer layer) -> Result<void> {

@@ -66,6 +66,22 @@ TEST_F(PinTest, StatisticsAreBatchedNotWrittenPerVerify) {
     EXPECT_EQ(pins->front().lastSeen, kNow + 4);
 }
 
+TEST_F(PinTest, ListingShowsSightingsNotYetWritten) {
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "listed.example", KeyFormat::OpenSsh, key}));
+    ASSERT_OK(user().listPins());  // holds a read snapshot from before the sightings
+    for (int i = 0; i < 3; ++i) {
+        m_now = kNow + i;
+        EXPECT_EQ(verify(user(), "ssh", "listed.example", KeyFormat::OpenSsh, key).reason,
+                  "pinned");
+    }
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    EXPECT_EQ(pins->front().seenCount, 3u);
+    EXPECT_EQ(pins->front().lastSeen, kNow + 2);
+    EXPECT_EQ(statsRowsOnDisk(), 3);  // written by the listing
+}
+
 TEST_F(PinTest, StatisticsFlushOnTheirOwnAfterTheInterval) {
     m_options.statisticsInterval = std::chrono::milliseconds(50);
     Bytes key = sshKey();
