@@ -1,9 +1,11 @@
-// peertrust_ssh_bench: the whole-process time of `peertrust ssh-known-hosts` for one lookup,
-// as OpenSSH runs it at every connection (process start, D-Bus connection, PinnedKeys, exit),
-// against peertrustd on a private bus with 10,000 ssh pins imported from a known_hosts file. Beside
-// it, in the same run: an empty process (/bin/true) and `ssh-keygen -F` looking the host up in a
-// 10,000-line known_hosts file, the file lookup the helper replaces. Target (issue 6): <= 20 ms
-// p50.
+// peertrust_ssh_bench: the whole-process time of OpenSSH's KnownHostsCommand for one lookup,
+// as ssh runs it at every connection (process start, D-Bus connection, PinnedKeys, exit),
+// against peertrustd on a private bus with 10,000 ssh pins imported from a known_hosts file:
+// peertrust-ssh-known-hosts, the program the README puts in ssh_config, and `peertrust
+// ssh-known-hosts`, which answers the same but starts with GnuTLS and SQLite loaded. Beside
+// them, in the same run: an empty process (/bin/true) and `ssh-keygen -F` looking the host up
+// in a 10,000-line known_hosts file, the file lookup the helper replaces. Target (issue 6):
+// <= 20 ms p50.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -101,18 +103,22 @@ int main() {
 
     const int runs = 100;
     Percentiles helper =
+        measure({builtProgram("peertrust-ssh-known-hosts"), host, "HOSTNAME", type, blob}, runs);
+    Percentiles viaCli =
         measure({builtProgram("peertrust"), "ssh-known-hosts", host, "HOSTNAME", type, blob}, runs);
     Percentiles empty = measure({"/bin/true"}, runs);
     Percentiles keygen =
         measure({"/usr/bin/ssh-keygen", "-F", host, "-f", (dir / "known_hosts").string()}, runs);
 
     std::printf("peertrust ssh-known-hosts, whole process (p50 / p99, ms; %d ssh pins)\n", kHosts);
-    std::printf("  peertrust ssh-known-hosts (D-Bus)        %6.2f / %6.2f\n", helper.p50,
+    std::printf("  peertrust-ssh-known-hosts (D-Bus)        %6.2f / %6.2f\n", helper.p50,
                 helper.p99);
+    std::printf("  peertrust ssh-known-hosts (the CLI)      %6.2f / %6.2f\n", viaCli.p50,
+                viaCli.p99);
     std::printf("  for reference: /bin/true                 %6.2f / %6.2f\n", empty.p50, empty.p99);
     std::printf("  for reference: ssh-keygen -F (%d lines)  %6.2f / %6.2f\n", kHosts, keygen.p50,
                 keygen.p99);
-    std::printf("Summary\n  ssh-known-hosts lookup %.2f ms p50 (target <= 20 ms) %s\n", helper.p50,
-                helper.p50 <= 20.0 ? "PASS" : "MISS");
+    std::printf("Summary\n  peertrust-ssh-known-hosts lookup %.2f ms p50 (target <= 20 ms) %s\n",
+                helper.p50, helper.p50 <= 20.0 ? "PASS" : "MISS");
     return 0;
 }

@@ -11,20 +11,12 @@
 #include <tuple>
 #include <vector>
 
+#include "DbusErrors.h"
 #include "peertrust/Types.h"
 
 namespace peertrust::wire {
 
 using Dict = std::map<std::string, sdbus::Variant>;
-
-inline constexpr const char* kBusName = "org.peertrust.Trust1";
-inline constexpr const char* kObjectPath = "/org/peertrust/Trust1";
-
-// Error names, one table both ways.
-std::string errorName(ErrorCategory category);
-ErrorCategory categoryFromName(const std::string& name);
-sdbus::Error toDbusError(const Error& error);
-Error fromDbusError(const sdbus::Error& error);
 
 // Keys as text: PEM for certificates and public keys (DER input is converted), the OpenSSH
 // line as it is.

@@ -13,6 +13,7 @@ p=${prefix#/}
 for file in \
     $p/sbin/peertrustd \
     $p/bin/peertrust \
+    $p/bin/peertrust-ssh-known-hosts \
     $p/lib/libpeertrust.so \
     $p/include/peertrust/Client.h \
     $p/include/peertrust/KeysClient.h \

@@ -1,5 +1,6 @@
-// peertrust ssh-known-hosts through the daemon (Trust1.PinnedKeys): the lines OpenSSH reads
-// for a host, in the host form OpenSSH asked with; nothing for a host without pins; with
+// OpenSSH's KnownHostsCommand through the daemon (Trust1.PinnedKeys), as both programs answer
+// it: `peertrust ssh-known-hosts` and the small peertrust-ssh-known-hosts. The lines OpenSSH
+// reads for a host, in the host form OpenSSH asked with; nothing for a host without pins; with
 // --pin-on-first-use the offered key of an unpinned host is pinned and printed.
 #include <gtest/gtest.h>
 
@@ -9,9 +10,20 @@
 namespace peertrust::testing {
 namespace {
 
-class SshKnownHostsTest : public SessionDaemonTest {
+class SshKnownHostsTest : public SessionDaemonTest,
+                          public ::testing::WithParamInterface<const char*> {
 protected:
     void SetUp() override { startDaemon(); }
+
+    // The command as ssh_config would name it, with `args` after it.
+    ProgramResult knownHosts(std::vector<std::string> args) {
+        if (std::string(GetParam()) == "peertrust") {
+            args.insert(args.begin(), "ssh-known-hosts");
+            return cli(std::move(args));
+        }
+        args.insert(args.begin(), builtProgram(GetParam()));
+        return runProgram(args, {bus->environmentEntry()});
+    }
 };
 
 std::string withoutComment(const std::string& line) {
@@ -19,36 +31,50 @@ std::string withoutComment(const std::string& line) {
     return line.substr(0, second);
 }
 
-TEST_F(SshKnownHostsTest, PrintsThePinnedKeysInKnownHostsForm) {
+TEST_P(SshKnownHostsTest, PrintsThePinnedKeysInKnownHostsForm) {
     const std::string key = openSshLine(generateKey(KeyType::Ed25519).get());
     ASSERT_TRUE(client
                     ->addPin({"ssh", "git.example:2222", KeyFormat::OpenSsh, bytesOf(key), false,
                               PinOrigin::Manual})
                     .ok());
-    auto asked = cli({"ssh-known-hosts", "[git.example]:2222", "HOSTNAME", "ssh-ed25519", "AAAA"});
+    auto asked = knownHosts({"[git.example]:2222", "HOSTNAME", "ssh-ed25519", "AAAA"});
     EXPECT_EQ(asked.exitCode, 0) << asked.errors;
     EXPECT_EQ(asked.output, "[git.example]:2222 " + withoutComment(key) + "\n");
     // Port 22 is ssh's default: "host" alone is that peer, and it has no pin.
-    auto other = cli({"ssh-known-hosts", "git.example", "ORDER", "NONE", "NONE"});
+    auto other = knownHosts({"git.example", "ORDER", "NONE", "NONE"});
     EXPECT_EQ(other.exitCode, 0) << other.errors;
     EXPECT_EQ(other.output, "");
-    EXPECT_EQ(cli({"ssh-known-hosts"}).exitCode, 64);
-    EXPECT_EQ(cli({"ssh-known-hosts", "bad..host", "HOSTNAME"}).exitCode, 65);
+    EXPECT_EQ(knownHosts({}).exitCode, 64);
+    EXPECT_EQ(knownHosts({"git.example", "HOSTNAME", "ssh-ed25519"}).exitCode, 64);
+    auto bad = knownHosts({"bad..host", "HOSTNAME"});
+    EXPECT_EQ(bad.exitCode, 65);
+    EXPECT_NE(bad.errors.find("bad..host"), std::string::npos) << bad.errors;
 }
 
-TEST_F(SshKnownHostsTest, PinOnFirstUseIsOptIn) {
+TEST_P(SshKnownHostsTest, PinOnFirstUseIsOptIn) {
     const std::string key = withoutComment(openSshLine(generateKey(KeyType::Ed25519).get()));
     const std::string type = key.substr(0, key.find(' '));
     const std::string data = key.substr(key.find(' ') + 1);
-    auto plain = cli({"ssh-known-hosts", "new.example", "HOSTNAME", type, data});
+    auto plain = knownHosts({"new.example", "HOSTNAME", type, data});
     EXPECT_EQ(plain.output, "") << "pinned without --pin-on-first-use";
-    auto first =
-        cli({"ssh-known-hosts", "--pin-on-first-use", "new.example", "HOSTNAME", type, data});
+    auto first = knownHosts({"--pin-on-first-use", "new.example", "HOSTNAME", type, data});
     EXPECT_EQ(first.exitCode, 0) << first.errors;
     EXPECT_EQ(first.output, "new.example " + key + "\n");
-    auto again = cli({"ssh-known-hosts", "new.example", "HOSTNAME", type, data});
+    auto again = knownHosts({"new.example", "HOSTNAME", type, data});
     EXPECT_EQ(again.output, "new.example " + key + "\n") << "the first-use pin was not kept";
 }
+
+TEST_P(SshKnownHostsTest, NoDaemonIsUnavailable) {
+    daemon.reset();
+    auto asked = knownHosts({"git.example", "HOSTNAME"});
+    EXPECT_EQ(asked.exitCode, 69) << asked.output << asked.errors;
+}
+
+INSTANTIATE_TEST_SUITE_P(BothPrograms, SshKnownHostsTest,
+                         ::testing::Values("peertrust", "peertrust-ssh-known-hosts"),
+                         [](const auto& param) {
+                             return std::string(param.param) == "peertrust" ? "Cli" : "Helper";
+                         });
 
 }  // namespace
 }  // namespace peertrust::testing

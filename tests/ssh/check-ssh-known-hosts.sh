@@ -3,7 +3,8 @@
 # host key made here, and a real ssh client whose own known_hosts files are empty, with
 # StrictHostKeyChecking yes and BatchMode yes. No pin: refused; the host key pinned: connects;
 # the pin replaced by another key: refused with a host-key error; --pin-on-first-use: the
-# first connection pins the key.
+# first connection pins the key. Then peertrust-ssh-known-hosts, which asks the daemon: ssh
+# connects with the pin and is refused once it is forgotten.
 # usage: check-ssh-known-hosts.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -84,4 +85,31 @@ out=$(connect --pin-on-first-use) || fail "first use with --pin-on-first-use fai
 grep -q "127.0.0.1:$port .*ssh .*tofu" <<<"$("$cli" "${store[@]}" pin list)" ||
     fail "no tofu pin after the first connection: $("$cli" "${store[@]}" pin list)"
 out=$(connect) || fail "the pin made on first use does not let ssh in: $out"
+
+echo "== peertrust-ssh-known-hosts, as the README's ssh_config names it, asking peertrustd"
+helper="$build/cli/peertrust-ssh-known-hosts"
+! readelf -d "$helper" | grep -E -q 'lib(gnutls|sqlite3)' ||
+    fail "peertrust-ssh-known-hosts links GnuTLS or SQLite: $(readelf -d "$helper" | grep NEEDED)"
+# The same store, now served by a daemon on a session bus of its own: the first-use pin lets
+# ssh in; once forgotten (through the daemon), ssh refuses.
+cat >"$work/on-bus.sh" <<ONBUS
+set -euo pipefail
+"$build/daemon/peertrustd" --session --db "$work/user.db" --system-db "$work/system.db" \
+    2>"$work/daemon.log" &
+for _ in \$(seq 100); do "$cli" protocol list >/dev/null 2>&1 && break; sleep 0.05; done
+viahelper() {
+    ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes \
+        -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null \
+        -o "KnownHostsCommand=$helper %H %I %t %K" \
+        -o IdentitiesOnly=yes -o ConnectTimeout=10 -i "$work/user_key" -p "$port" \
+        root@127.0.0.1 echo connected 2>&1
+}
+out=\$(viahelper) || { echo "FAIL: the helper did not let ssh in: \$out"; exit 1; }
+"$cli" pin forget --peer "$peer" >/dev/null
+out=\$(viahelper || true)
+grep -q "Host key verification failed" <<<"\$out" ||
+    { echo "FAIL: the helper let ssh in without a pin: \$out"; exit 1; }
+kill %1
+ONBUS
+dbus-run-session -- bash "$work/on-bus.sh" || fail "through peertrust-ssh-known-hosts"
 echo "PASS"

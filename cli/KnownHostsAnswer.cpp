@@ -1,0 +1,79 @@
+#include "cli/KnownHostsAnswer.h"
+
+namespace peertrust::cli {
+
+namespace {
+
+// "[host]:port" -> "host:port"; "host" stays.
+std::string peerOf(const std::string& host) {
+    if (host.size() > 2 && host.front() == '[') {
+        auto close = host.find("]:");
+        if (close != std::string::npos) {
+            return host.substr(1, close - 1) + ":" + host.substr(close + 2);
+        }
+    }
+    return host;
+}
+
+}  // namespace
+
+std::string knownHostsUsage(std::string_view program) {
+    const std::string name(program);
+    return "usage: " + name +
+           " [--pin-on-first-use] HOST [REASON [KEYTYPE KEY]]\n"
+           "OpenSSH's KnownHostsCommand: prints known_hosts lines for the keys pinned for HOST "
+           "over\nssh (HOST as OpenSSH gives it: host or [host]:port). In ~/.ssh/config or "
+           "ssh_config:\n"
+           "  KnownHostsCommand /usr/bin/peertrust-ssh-known-hosts %H %I %t %K\n"
+           "  StrictHostKeyChecking yes\n"
+           "(`peertrust ssh-known-hosts` answers the same; the separate program starts faster.)\n"
+           "Without --pin-on-first-use nothing is pinned here: a host with no pin gets no line, "
+           "and\nssh asks the person (or refuses, with StrictHostKeyChecking yes). With it, a key "
+           "offered\nfor a host that has no pin is pinned on first use and printed.\n";
+}
+
+Result<KnownHostsQuery> readKnownHostsQuery(Arguments& args, std::string_view program) {
+    KnownHostsQuery query;
+    query.pinOnFirstUse = args.flag("pin-on-first-use");
+    auto host = args.positional();
+    auto reason = args.positional();
+    auto keyType = args.positional();
+    auto keyData = args.positional();
+    PEERTRUST_TRY(args.finish());
+    if (!host) {
+        return usageError(std::string(program) + " needs the HOST (OpenSSH's %H)\n" +
+                          knownHostsUsage(program));
+    }
+    if (keyType.has_value() != keyData.has_value()) {
+        return usageError(std::string(program) + " takes the offered key as KEYTYPE KEY (%t %K)");
+    }
+    query.host = *host;
+    query.peer = peerOf(*host);
+    // HOSTNAME, ADDRESS and ORDER all want the same lines; only ORDER comes without a key,
+    // which OpenSSH 9.2 then passes as "NONE".
+    if (keyType && *keyType != "NONE" && !(reason && *reason == "ORDER")) {
+        query.offeredKey = *keyType + " " + *keyData;
+    }
+    return query;
+}
+
+Result<void> answerKnownHosts(const KnownHostsQuery& query, const KnownHostsSource& source,
+                              std::ostream& out) {
+    PEERTRUST_TRY_ASSIGN(std::vector<KnownKey> known, source.pinnedKeys(query.peer));
+    std::size_t printed = 0;
+    for (const KnownKey& key : known) {
+        if (key.keyFormat == KeyFormat::OpenSsh) {
+            out << query.host << ' ' << std::string(key.key.begin(), key.key.end()) << '\n';
+            ++printed;
+        }
+    }
+    if (printed == 0 && query.pinOnFirstUse && query.offeredKey) {
+        PEERTRUST_TRY_ASSIGN(bool accepted, source.pinOnFirstUse(query.peer, *query.offeredKey));
+        if (accepted) {
+            out << query.host << ' ' << *query.offeredKey << '\n';
+        }
+    }
+    return {};
+}
+
+}  // namespace peertrust::cli

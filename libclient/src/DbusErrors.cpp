@@ -1,0 +1,58 @@
+#include "DbusErrors.h"
+
+#include <array>
+#include <utility>
+
+namespace peertrust::wire {
+
+namespace {
+
+constexpr std::array<std::pair<ErrorCategory, const char*>, 7> kErrorNames = {{
+    {ErrorCategory::InvalidInput, "org.peertrust.Error.InvalidInput"},
+    {ErrorCategory::NotAuthorized, "org.peertrust.Error.NotAuthorized"},
+    {ErrorCategory::NotFound, "org.peertrust.Error.NotFound"},
+    {ErrorCategory::Conflict, "org.peertrust.Error.Conflict"},
+    {ErrorCategory::Unavailable, "org.peertrust.Error.Unavailable"},
+    {ErrorCategory::Internal, "org.peertrust.Error.Internal"},
+    // A usage error never leaves the CLI; if it did, it is invalid input.
+    {ErrorCategory::Usage, "org.peertrust.Error.InvalidInput"},
+}};
+
+}  // namespace
+
+std::string errorName(ErrorCategory category) {
+    for (const auto& [c, name] : kErrorNames) {
+        if (c == category) {
+            return name;
+        }
+    }
+    return "org.peertrust.Error.Internal";
+}
+
+ErrorCategory categoryFromName(const std::string& name) {
+    for (const auto& [c, n] : kErrorNames) {
+        if (name == n) {
+            return c;
+        }
+    }
+    // Not ours: the bus itself failed us (no daemon, timeout, access denied by policy).
+    if (name == "org.freedesktop.DBus.Error.AccessDenied") {
+        return ErrorCategory::NotAuthorized;
+    }
+    return ErrorCategory::Unavailable;
+}
+
+sdbus::Error toDbusError(const Error& error) {
+    return sdbus::Error(errorName(error.category()), error.message());
+}
+
+Error fromDbusError(const sdbus::Error& error) {
+    ErrorCategory category = categoryFromName(error.getName());
+    std::string message = error.getMessage();
+    if (!error.getName().starts_with("org.peertrust.")) {
+        message = "no peertrust daemon answers (" + error.getName() + ": " + message + ")";
+    }
+    return Error(category, message);
+}
+
+}  // namespace peertrust::wire
