@@ -64,6 +64,14 @@ TEST_P(SshKnownHostsTest, PinOnFirstUseIsOptIn) {
     EXPECT_EQ(again.output, "new.example " + key + "\n") << "the first-use pin was not kept";
 }
 
+TEST_P(SshKnownHostsTest, HelpShowsTheSshConfigLines) {
+    auto help = knownHosts({"--help"});
+    EXPECT_EQ(help.exitCode, 0) << help.errors;
+    EXPECT_NE(help.output.find("KnownHostsCommand /usr/bin/peertrust-ssh-known-hosts %H %I %t %K"),
+              std::string::npos)
+        << help.output;
+}
+
 TEST_P(SshKnownHostsTest, NoDaemonIsUnavailable) {
     daemon.reset();
     auto asked = knownHosts({"git.example", "HOSTNAME"});
