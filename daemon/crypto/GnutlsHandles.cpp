@@ -24,9 +24,9 @@ Result<UniquePubkey> makePubkey() {
     return UniquePubkey(raw);
 }
 
-Result<UniqueTrustList> makeTrustList() {
+Result<UniqueTrustList> makeTrustList(unsigned size) {
     gnutls_x509_trust_list_t raw = nullptr;
-    int rc = gnutls_x509_trust_list_init(&raw, 0);
+    int rc = gnutls_x509_trust_list_init(&raw, size);
     if (rc < 0) {
         return gnutlsError(ErrorCategory::Internal, "gnutls_x509_trust_list_init", rc);
     }

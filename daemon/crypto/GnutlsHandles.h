@@ -70,7 +70,8 @@ private:
 
 Result<UniqueCrt> makeCrt();
 Result<UniquePubkey> makePubkey();
-Result<UniqueTrustList> makeTrustList();
+// `size`: the hash table's (0: GnuTLS's default, for many certificates).
+Result<UniqueTrustList> makeTrustList(unsigned size = 0);
 Result<UniqueNameConstraints> makeNameConstraints();
 Result<UniqueOcspResp> makeOcspResp();
 Result<UniqueCrl> makeCrl();

@@ -96,6 +96,7 @@ ChainPath buildChainPath(const PolicySnapshot& snapshot,
 }
 
 std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
+                                     const crypto::Certificate& anchor,
                                      const std::vector<crypto::Certificate>& chain,
                                      const PeerName& peer, const std::string& purposeOid) {
     std::vector<gnutls_x509_crt_t> certs;
@@ -115,8 +116,14 @@ std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
                          0};
     }
     unsigned status = 0;
+    // Only the anchor whose scope is checked may vouch: another anchor GnuTLS could reach
+    // (a re-keyed CA of the same name) would lend the chain a scope that was never checked.
+    gnutls_x509_trust_list_t anchors = snapshot.trustListOf(anchor);
+    if (anchors == nullptr) {
+        return {{reason::UntrustedIssuer, "the anchor \"" + anchor.subject() + "\" is gone"}};
+    }
     int rc = gnutls_x509_trust_list_verify_crt2(
-        snapshot.trustList(), certs.data(), static_cast<unsigned>(certs.size()), data.data(), count,
+        anchors, certs.data(), static_cast<unsigned>(certs.size()), data.data(), count,
         GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS, &status,
         nullptr);
     std::vector<Failure> failures;

@@ -33,10 +33,12 @@ struct Failure {
     std::string detail;  // completes "...but " in the explanation
 };
 
-// GnuTLS's checks of the whole chain against the anchors: signatures, algorithms, CA and
-// path constraints, the chain's own name constraints, host name or e-mail, key purpose.
-// Time is checked by the caller (time is an input, GnuTLS would use the clock).
+// GnuTLS's checks of the whole chain against `anchor`, the anchor certificate its path
+// reaches: signatures, algorithms, CA and path constraints, the chain's own name constraints,
+// host name or e-mail, key purpose. Time is checked by the caller (time is an input, GnuTLS
+// would use the clock).
 std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
+                                     const crypto::Certificate& anchor,
                                      const std::vector<crypto::Certificate>& chain,
                                      const PeerName& peer, const std::string& purposeOid);
 

@@ -508,7 +508,7 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     // first use.
     if (path.reachesAnchor()) {
         std::vector<Failure> failures =
-            checkWithGnutls(snapshot, key.chain, peer, protocol.purposeOid);
+            checkWithGnutls(snapshot, *path.anchorCert(), key.chain, peer, protocol.purposeOid);
         std::vector<const crypto::Certificate*> onPath = path.presented;
         if (path.anchorCert() != nullptr &&
             path.anchorCert()->certSha256 != path.presented.back()->certSha256) {

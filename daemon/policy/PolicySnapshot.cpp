@@ -9,6 +9,19 @@ namespace peertrust::policy {
 
 namespace {
 
+// A trust list owns its own copy of each certificate.
+Result<void> addToTrustList(gnutls_x509_trust_list_t list, const crypto::Certificate& cert) {
+    PEERTRUST_TRY_ASSIGN(crypto::UniqueCrt copy, crypto::makeCrt());
+    gnutls_datum_t der = crypto::datumOf(cert.der);
+    if (gnutls_x509_crt_import(copy.get(), &der, GNUTLS_X509_FMT_DER) >= 0) {
+        gnutls_x509_crt_t raw = copy.release();
+        if (gnutls_x509_trust_list_add_cas(list, &raw, 1, 0) != 1) {
+            gnutls_x509_crt_deinit(raw);
+        }
+    }
+    return {};
+}
+
 std::string rawKey(std::span<const std::uint8_t> bytes) {
     return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
@@ -47,16 +60,10 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
             }
             anchor.row = std::move(row);
             if (inTrustList.insert(anchor.cert.certSha256).second) {
-                // The trust list owns its own copy of the certificate.
-                PEERTRUST_TRY_ASSIGN(crypto::UniqueCrt copy, crypto::makeCrt());
-                gnutls_datum_t der = crypto::datumOf(anchor.cert.der);
-                if (gnutls_x509_crt_import(copy.get(), &der, GNUTLS_X509_FMT_DER) >= 0) {
-                    gnutls_x509_crt_t raw = copy.release();
-                    if (gnutls_x509_trust_list_add_cas(snapshot->m_trustList.get(), &raw, 1, 0) !=
-                        1) {
-                        gnutls_x509_crt_deinit(raw);
-                    }
-                }
+                PEERTRUST_TRY(addToTrustList(snapshot->m_trustList.get(), anchor.cert));
+                PEERTRUST_TRY_ASSIGN(crypto::UniqueTrustList alone, crypto::makeTrustList(1));
+                PEERTRUST_TRY(addToTrustList(alone.get(), anchor.cert));
+                snapshot->m_anchorTrustLists.emplace(anchor.cert.certSha256, std::move(alone));
             }
             snapshot->m_anchorIndex.emplace(anchor.cert.certSha256, snapshot->m_anchors.size());
             gnutls_datum_t subject{nullptr, 0};
@@ -116,6 +123,11 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
         }
     }
     return std::shared_ptr<const PolicySnapshot>(std::move(snapshot));
+}
+
+gnutls_x509_trust_list_t PolicySnapshot::trustListOf(const crypto::Certificate& anchor) const {
+    auto found = m_anchorTrustLists.find(anchor.certSha256);
+    return found == m_anchorTrustLists.end() ? nullptr : found->second.get();
 }
 
 std::vector<const CompiledAnchor*> PolicySnapshot::anchorsFor(
