@@ -164,16 +164,23 @@ ProgramResult runProgram(const std::vector<std::string>& argv,
     return result;
 }
 
-bool testUser(uid_t& uid, gid_t& gid) {
+namespace {
+
+// A system user without a home or a login shell, created on first use (as root), with
+// `group` among its groups when given (the group created too).
+bool systemUser(const std::string& name, const std::string& group, uid_t& uid, gid_t& gid) {
     if (geteuid() != 0) {
         return false;
     }
-    if (getpwnam("peertrust-test") == nullptr) {
-        std::system(
-            "useradd --system --no-create-home --shell /usr/sbin/nologin peertrust-test "
-            "2>/dev/null");
+    if (!group.empty() && getgrnam(group.c_str()) == nullptr) {
+        std::system(("groupadd --system " + group + " 2>/dev/null").c_str());
     }
-    passwd* user = getpwnam("peertrust-test");
+    if (getpwnam(name.c_str()) == nullptr) {
+        std::system(("useradd --system --no-create-home --shell /usr/sbin/nologin " +
+                     (group.empty() ? "" : "--groups " + group + " ") + name + " 2>/dev/null")
+                        .c_str());
+    }
+    passwd* user = getpwnam(name.c_str());
     if (user == nullptr) {
         return false;
     }
@@ -182,25 +189,14 @@ bool testUser(uid_t& uid, gid_t& gid) {
     return true;
 }
 
+}  // namespace
+
+bool testUser(uid_t& uid, gid_t& gid) {
+    return systemUser("peertrust-test", "", uid, gid);
+}
+
 bool testAdministrator(uid_t& uid, gid_t& gid) {
-    if (geteuid() != 0) {
-        return false;
-    }
-    if (getgrnam("peertrust-test-admins") == nullptr) {
-        std::system("groupadd --system peertrust-test-admins 2>/dev/null");
-    }
-    if (getpwnam("peertrust-test-admin") == nullptr) {
-        std::system(
-            "useradd --system --no-create-home --shell /usr/sbin/nologin "
-            "--groups peertrust-test-admins peertrust-test-admin 2>/dev/null");
-    }
-    passwd* user = getpwnam("peertrust-test-admin");
-    if (user == nullptr) {
-        return false;
-    }
-    uid = user->pw_uid;
-    gid = user->pw_gid;
-    return true;
+    return systemUser("peertrust-test-admin", "peertrust-test-admins", uid, gid);
 }
 
 TestBus::TestBus(BusKind kind, const std::filesystem::path& dir, uid_t uid, gid_t gid)
