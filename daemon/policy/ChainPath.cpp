@@ -39,6 +39,32 @@ bool violatesChainNameConstraints(const std::vector<crypto::Certificate>& chain,
     return false;
 }
 
+// The anchor certificate whose key signed `cert`, among anchors that all could have issued
+// it by name. Several qualify only when the certificate names no key id (AKI) and anchors share
+// a subject (a re-keyed CA): then the signature decides. When none verifies, the first one
+// stands, and GnuTLS reports the bad signature against it.
+const crypto::Certificate& signerAmong(const crypto::Certificate& cert,
+                                       const std::vector<const CompiledAnchor*>& issuers) {
+    const crypto::Certificate& first = issuers.front()->cert;
+    if (std::all_of(issuers.begin(), issuers.end(), [&](const CompiledAnchor* anchor) {
+            return anchor->cert.certSha256 == first.certSha256;
+        })) {
+        return first;
+    }
+    for (const CompiledAnchor* anchor : issuers) {
+        gnutls_x509_crt_t signer = anchor->cert.crt.get();
+        unsigned status = 0;
+        if (gnutls_x509_crt_verify(
+                cert.crt.get(), &signer, 1,
+                GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS,
+                &status) >= 0 &&
+            (status & (GNUTLS_CERT_SIGNATURE_FAILURE | GNUTLS_CERT_SIGNER_NOT_FOUND)) == 0) {
+            return anchor->cert;
+        }
+    }
+    return first;
+}
+
 }  // namespace
 
 const crypto::Certificate* ChainPath::leafIssuer() const {
@@ -76,7 +102,7 @@ ChainPath buildChainPath(const PolicySnapshot& snapshot,
         path.presented.push_back(current);
         if (auto issuers = snapshot.issuersOf(*current); !issuers.empty()) {
             // Every entry for that anchor certificate, whichever layer holds it.
-            path.anchors = snapshot.anchorsFor(issuers.front()->cert.certSha256);
+            path.anchors = snapshot.anchorsFor(signerAmong(*current, issuers).certSha256);
             return path;
         }
         const crypto::Certificate* next = nullptr;

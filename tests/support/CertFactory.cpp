@@ -97,7 +97,7 @@ Issued build(const CertSpec& spec, gnutls_x509_crt_t issuerCrt, gnutls_x509_priv
 
     gnutls_x509_crt_t signerCrt = issuerCrt != nullptr ? issuerCrt : crt;
     gnutls_x509_privkey_t signerKey = issuerKey != nullptr ? issuerKey : ownKey.get();
-    if (issuerCrt != nullptr) {
+    if (issuerCrt != nullptr && spec.authorityKeyId) {
         unsigned char issuerId[64];
         size_t issuerIdSize = sizeof issuerId;
         if (gnutls_x509_crt_get_subject_key_id(issuerCrt, issuerId, &issuerIdSize, nullptr) >= 0) {

@@ -35,7 +35,8 @@ struct CertSpec {
     UnixTime notBefore = 1700000000;  // 2023-11-14
     UnixTime notAfter = 2000000000;   // 2033-05-18
     KeyType keyType = KeyType::EcdsaP256;
-    bool sha1 = false;  // sign with SHA-1 (insecure)
+    bool sha1 = false;           // sign with SHA-1 (insecure)
+    bool authorityKeyId = true;  // false: no AKI, the issuer is known by name only
 };
 
 struct Issued {

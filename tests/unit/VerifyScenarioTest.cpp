@@ -95,6 +95,31 @@ TEST_F(VerifyScenarioTest, RootScopedToSmtpRejectsHttps) {
     EXPECT_EQ(verifyChain("smtp", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
 }
 
+// A CA re-keyed under the same name, both keys anchors with different scopes, and leaves that
+// name their issuer only by subject (no AKI): the key that signed decides which anchor's
+// scope applies, whichever of the two the store lists first.
+TEST_F(VerifyScenarioTest, ReKeyedAnchorsOfOneNameEachAnswerForWhatTheirKeySigned) {
+    Issued oldRoot = selfSigned(caSpec("Re-keyed Root"));
+    Issued newRoot = selfSigned(caSpec("Re-keyed Root"));
+    CertSpec spec = serverSpec("www.example.com");
+    spec.authorityKeyId = false;
+    Issued byOld = issue(spec, oldRoot);
+    Issued byNew = issue(spec, newRoot);
+    std::string oldId = addAnchor(system(), oldRoot, scope({"smtp"}), "Old Root");
+    std::string newId = addAnchor(system(), newRoot, {}, "New Root");
+    Verdict fromNew = verifyChain("https", "www.example.com", {&byNew});
+    EXPECT_EQ(fromNew.reason, "anchor");
+    EXPECT_EQ(fromNew.details.anchorId, newId);
+    Verdict fromOld = verifyChain("https", "www.example.com", {&byOld});
+    EXPECT_EQ(fromOld.reason, "out-of-scope");
+    EXPECT_EQ(fromOld.details.anchorId, oldId);
+    EXPECT_EQ(verifyChain("smtp", "www.example.com", {&byOld}).reason, "anchor");
+    // A leaf neither key signed is a bad signature, not another anchor's verdict.
+    Issued forged = byNew;
+    forged.der[forged.der.size() - 5] ^= 0x01;
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&forged}).reason, "bad-signature");
+}
+
 TEST_F(VerifyScenarioTest, FamilyScopeAdmitsEveryMember) {
     addAnchor(system(), root, scope({"tls"}));
     EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
