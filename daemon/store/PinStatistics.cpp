@@ -14,7 +14,7 @@ void PinStatistics::record(StoreLayer layer, const std::string& pinId, UnixTime 
 }
 
 Result<void> PinStatistics::flush(TrustStore& store) {
-    std::map<std::pair<StoreLayer, std::string>, PinSighting> batch;
+    Batch batch;
     {
         std::lock_guard lock(m_mutex);
         batch.swap(m_pending);
@@ -30,9 +30,25 @@ Result<void> PinStatistics::flush(TrustStore& store) {
             }
         }
         PinStore pins(*layer.writer);
-        PEERTRUST_TRY(pins.recordSightings(sightings));
+        if (auto written = pins.recordSightings(sightings); !written) {
+            // Kept for the next flush (a store busy with another writer is the usual cause).
+            putBack(std::move(batch));
+            return written;
+        }
+        std::erase_if(batch, [&](const auto& entry) { return entry.first.first == layer.which; });
     }
     return {};
+}
+
+void PinStatistics::putBack(Batch batch) {
+    std::lock_guard lock(m_mutex);
+    for (auto& [key, sighting] : batch) {
+        // Merged with what was recorded while the flush ran.
+        PinSighting& pending = m_pending[key];
+        pending.pinId = sighting.pinId;
+        pending.seenAt = std::max(pending.seenAt, sighting.seenAt);
+        pending.count += sighting.count;
+    }
 }
 
 std::size_t PinStatistics::pending() {

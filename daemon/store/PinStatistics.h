@@ -17,13 +17,17 @@ class PinStatistics {
 public:
     void record(StoreLayer layer, const std::string& pinId, UnixTime seenAt);
     // Writes what was gathered to the writable layers, one transaction each. Sightings of
-    // pins in a layer this process may not write are dropped.
+    // pins in a layer this process may not write are dropped; those of a layer whose write
+    // fails are kept for the next flush.
     Result<void> flush(TrustStore& store);
     std::size_t pending();
 
 private:
+    using Batch = std::map<std::pair<StoreLayer, std::string>, PinSighting>;
+    void putBack(Batch batch);
+
     std::mutex m_mutex;
-    std::map<std::pair<StoreLayer, std::string>, PinSighting> m_pending;
+    Batch m_pending;
 };
 
 }  // namespace peertrust::store

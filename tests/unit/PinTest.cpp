@@ -82,6 +82,34 @@ TEST_F(PinTest, ListingShowsSightingsNotYetWritten) {
     EXPECT_EQ(statsRowsOnDisk(), 3);  // written by the listing
 }
 
+TEST_F(PinTest, SightingsAFlushCouldNotWriteAreWrittenByTheNext) {
+    m_options.statisticsInterval = std::chrono::hours(1);  // only this test's flushes
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "busy.example", KeyFormat::OpenSsh, key}));
+    for (int i = 0; i < 3; ++i) {
+        m_now = kNow + i;
+        EXPECT_EQ(verify(user(), "ssh", "busy.example", KeyFormat::OpenSsh, key).reason, "pinned");
+    }
+    {
+        // Another writer holds the store past the busy timeout.
+        auto other = store::Database::open(userPath(), store::OpenMode::ReadWrite);
+        ASSERT_OK(other);
+        ASSERT_OK((*other)->exec("BEGIN IMMEDIATE"));
+        auto failed = user().flushPinStatistics();
+        ASSERT_FALSE(failed);
+        ASSERT_OK((*other)->exec("ROLLBACK"));
+    }
+    EXPECT_EQ(statsRowsOnDisk(), 0);
+    m_now = kNow + 10;
+    EXPECT_EQ(verify(user(), "ssh", "busy.example", KeyFormat::OpenSsh, key).reason, "pinned");
+    ASSERT_OK(user().flushPinStatistics());
+    EXPECT_EQ(statsRowsOnDisk(), 4);  // the three kept from the failed flush, and the new one
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    EXPECT_EQ(pins->front().seenCount, 4u);
+    EXPECT_EQ(pins->front().lastSeen, kNow + 10);
+}
+
 TEST_F(PinTest, StatisticsFlushOnTheirOwnAfterTheInterval) {
     m_options.statisticsInterval = std::chrono::milliseconds(50);
     Bytes key = sshKey();
