@@ -1,5 +1,7 @@
 #include "service/TrustAdaptor.h"
 
+#include <type_traits>
+
 #include "DbusWire.h"
 #include "peertrust/TextExcerpt.h"
 #include "service/AnswerOnWorker.h"
@@ -20,6 +22,20 @@ Result<void> checkSize(const std::string& value, const char* what) {
                             std::to_string(kMaxArgumentBytes) + " bytes");
     }
     return {};
+}
+
+// Answers with the error of a failed outcome, or with what `send` makes of its value.
+template <typename Reply, typename T, typename Send>
+void replyWith(Reply& reply, const Result<T>& outcome, Send&& send) {
+    if (!outcome) {
+        reply.returnError(wire::toDbusError(outcome.error()));
+        return;
+    }
+    if constexpr (std::is_void_v<T>) {
+        send();
+    } else {
+        send(*outcome);
+    }
 }
 
 }  // namespace
@@ -49,6 +65,57 @@ Result<void> TrustAdaptor::authorizeWrite(const Caller& caller) {
 template <typename ResultType, typename Work>
 void TrustAdaptor::answer(ResultType&& result, Work&& work) {
     answerOnWorker(*m_workers, std::forward<ResultType>(result), std::forward<Work>(work));
+}
+
+template <typename ResultType, typename Work, typename Send>
+void TrustAdaptor::answerWrite(ResultType&& result, Work&& work, Send&& send) {
+    Caller caller = currentCaller();
+    answer(std::forward<ResultType>(result), [this, caller, work = std::forward<Work>(work),
+                                              send = std::forward<Send>(send)](auto& reply) {
+        auto outcome = [&]() -> decltype(work()) {
+            PEERTRUST_TRY(authorizeWrite(caller));
+            return work();
+        }();
+        replyWith(reply, outcome, [&](const auto&... value) { send(reply, value...); });
+    });
+}
+
+template <typename Add>
+void TrustAdaptor::answerAdd(sdbus::Result<std::string, bool>&& result, const char* kind,
+                             Add&& add) {
+    answerWrite(std::move(result), std::forward<Add>(add),
+                [this, kind](auto& reply, const AddOutcome& added) {
+                    reply.returnResults(added.id, added.created);
+                    if (added.created) {
+                        emitChanged(kind, added.id);
+                    }
+                });
+}
+
+void TrustAdaptor::answerRemove(sdbus::Result<>&& result, const char* kind, std::string id,
+                                Result<void> (policy::PolicyEngine::*remove)(const std::string&)) {
+    answerWrite(
+        std::move(result), [this, remove, id]() { return (m_engine.*remove)(id); },
+        [this, kind, id](auto& reply) {
+            reply.returnResults();
+            emitChanged(kind, id);
+        });
+}
+
+template <typename Item>
+void TrustAdaptor::answerList(sdbus::Result<std::vector<Dict>>&& result,
+                              Result<std::vector<Item>> (policy::PolicyEngine::*list)(),
+                              Dict (*toWire)(const Item&)) {
+    answer(std::move(result), [this, list, toWire](auto& reply) {
+        replyWith(reply, (m_engine.*list)(), [&](const std::vector<Item>& items) {
+            std::vector<Dict> out;
+            out.reserve(items.size());
+            for (const Item& item : items) {
+                out.push_back(toWire(item));
+            }
+            reply.returnResults(out);
+        });
+    });
 }
 
 void TrustAdaptor::Verify(
@@ -91,15 +158,13 @@ void TrustAdaptor::Verify(
             }
             return m_engine.verifyAs(request, caller.uid);
         }();
-        if (!verdict) {
-            reply.returnError(wire::toDbusError(verdict.error()));
-            return;
-        }
-        auto [kind, reasonCode, explanation, details] = wire::verdictToWire(*verdict);
-        reply.returnResults(kind, reasonCode, explanation, details);
-        if (verdict->reason == reason::TofuNew && !verdict->details.pins.empty()) {
-            emitChanged("pin", verdict->details.pins.front().pinId);
-        }
+        replyWith(reply, verdict, [&](const Verdict& decided) {
+            auto [kind, reasonCode, explanation, details] = wire::verdictToWire(decided);
+            reply.returnResults(kind, reasonCode, explanation, details);
+            if (decided.reason == reason::TofuNew && !decided.details.pins.empty()) {
+                emitChanged("pin", decided.details.pins.front().pinId);
+            }
+        });
     });
 }
 
@@ -139,76 +204,44 @@ void TrustAdaptor::VerifyKnown(sdbus::Result<bool>&& result, std::string protoco
 
 void TrustAdaptor::AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol,
                           std::string peer, std::string keyFormat, std::string key, bool replace) {
-    Caller caller = currentCaller();
-    answer(std::move(result),
-           [this, caller, protocol = std::move(protocol), peer = std::move(peer),
-            keyFormat = std::move(keyFormat), key = std::move(key), replace](auto& reply) {
-               auto added = [&]() -> Result<AddOutcome> {
-                   PEERTRUST_TRY(authorizeWrite(caller));
-                   PEERTRUST_TRY(checkSize(key, "the key"));
-                   PEERTRUST_TRY_ASSIGN(KeyFormat format, parseKeyFormat(keyFormat));
-                   return m_engine.addPin({protocol, peer, format, wire::textToBytes(key), replace,
-                                           PinOrigin::Manual});
-               }();
-               if (!added) {
-                   reply.returnError(wire::toDbusError(added.error()));
-                   return;
-               }
-               reply.returnResults(added->id, added->created);
-               if (added->created || replace) {
-                   emitChanged("pin", added->id);
-               }
-           });
+    answerWrite(
+        std::move(result),
+        [this, protocol = std::move(protocol), peer = std::move(peer),
+         keyFormat = std::move(keyFormat), key = std::move(key), replace]() -> Result<AddOutcome> {
+            PEERTRUST_TRY(checkSize(key, "the key"));
+            PEERTRUST_TRY_ASSIGN(KeyFormat format, parseKeyFormat(keyFormat));
+            return m_engine.addPin(
+                {protocol, peer, format, wire::textToBytes(key), replace, PinOrigin::Manual});
+        },
+        [this, replace](auto& reply, const AddOutcome& added) {
+            reply.returnResults(added.id, added.created);
+            if (added.created || replace) {  // a replacement changes the pin in place
+                emitChanged("pin", added.id);
+            }
+        });
 }
 
 void TrustAdaptor::RemovePin(sdbus::Result<>&& result, std::string id) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, id = std::move(id)](auto& reply) {
-        auto removed = [&]() -> Result<void> {
-            PEERTRUST_TRY(authorizeWrite(caller));
-            return m_engine.removePin(id);
-        }();
-        if (!removed) {
-            reply.returnError(wire::toDbusError(removed.error()));
-            return;
-        }
-        reply.returnResults();
-        emitChanged("pin", id);
-    });
+    answerRemove(std::move(result), "pin", std::move(id), &policy::PolicyEngine::removePin);
 }
 
 void TrustAdaptor::ListPins(sdbus::Result<std::vector<Dict>>&& result) {
-    answer(std::move(result), [this](auto& reply) {
-        auto pins = m_engine.listPins();
-        if (!pins) {
-            reply.returnError(wire::toDbusError(pins.error()));
-            return;
-        }
-        std::vector<Dict> out;
-        for (const PinInfo& pin : *pins) {
-            out.push_back(wire::pinToWire(pin));
-        }
-        reply.returnResults(out);
-    });
+    answerList(std::move(result), &policy::PolicyEngine::listPins, &wire::pinToWire);
 }
 
 void TrustAdaptor::ForgetPins(sdbus::Result<uint32_t>&& result, Dict criteria) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, criteria = std::move(criteria)](auto& reply) {
-        auto forgotten = [&]() -> Result<std::size_t> {
-            PEERTRUST_TRY(authorizeWrite(caller));
+    answerWrite(
+        std::move(result),
+        [this, criteria = std::move(criteria)]() -> Result<std::size_t> {
             PEERTRUST_TRY_ASSIGN(PinForgetRequest request, wire::forgetFromWire(criteria));
             return m_engine.forgetPins(request);
-        }();
-        if (!forgotten) {
-            reply.returnError(wire::toDbusError(forgotten.error()));
-            return;
-        }
-        reply.returnResults(static_cast<uint32_t>(*forgotten));
-        if (*forgotten > 0) {
-            emitChanged("pin", "");
-        }
-    });
+        },
+        [this](auto& reply, std::size_t forgotten) {
+            reply.returnResults(static_cast<uint32_t>(forgotten));
+            if (forgotten > 0) {
+                emitChanged("pin", "");
+            }
+        });
 }
 
 void TrustAdaptor::ImportKnownHosts(ImportReply&& result, std::string text) {
@@ -222,312 +255,170 @@ void TrustAdaptor::ImportGnutlsKnownHosts(ImportReply&& result, std::string text
 void TrustAdaptor::answerImport(
     ImportReply&& result, std::string text,
     Result<ImportSummary> (policy::PolicyEngine::*import)(const Bytes&)) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, import, text = std::move(text)](auto& reply) {
-        auto imported = [&]() -> Result<ImportSummary> {
-            PEERTRUST_TRY(authorizeWrite(caller));
+    answerWrite(
+        std::move(result),
+        [this, import, text = std::move(text)]() -> Result<ImportSummary> {
             PEERTRUST_TRY(checkSize(text, "the file"));
             return (m_engine.*import)(wire::textToBytes(text));
-        }();
-        if (!imported) {
-            reply.returnError(wire::toDbusError(imported.error()));
-            return;
-        }
-        std::vector<sdbus::Struct<uint32_t, std::string, std::string>> skipped;
-        for (const ImportIssue& issue : imported->issues) {
-            skipped.emplace_back(static_cast<uint32_t>(issue.line), issue.kind, issue.reason);
-        }
-        reply.returnResults(static_cast<uint32_t>(imported->imported),
-                            static_cast<uint32_t>(imported->alreadyPresent),
-                            static_cast<uint32_t>(imported->distrustAdded), skipped);
-        if (imported->distrustAdded > 0) {
-            emitChanged("distrust", "");
-        }
-        if (imported->imported > 0) {
-            emitChanged("pin", "");
-        }
-    });
+        },
+        [this](auto& reply, const ImportSummary& imported) {
+            std::vector<sdbus::Struct<uint32_t, std::string, std::string>> skipped;
+            for (const ImportIssue& issue : imported.issues) {
+                skipped.emplace_back(static_cast<uint32_t>(issue.line), issue.kind, issue.reason);
+            }
+            reply.returnResults(static_cast<uint32_t>(imported.imported),
+                                static_cast<uint32_t>(imported.alreadyPresent),
+                                static_cast<uint32_t>(imported.distrustAdded), skipped);
+            if (imported.distrustAdded > 0) {
+                emitChanged("distrust", "");
+            }
+            if (imported.imported > 0) {
+                emitChanged("pin", "");
+            }
+        });
 }
 
 void TrustAdaptor::AddAnchor(sdbus::Result<std::string, bool>&& result, std::string certificate,
                              Dict scope, std::string label) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, certificate = std::move(certificate),
-                               scope = std::move(scope), label = std::move(label)](auto& reply) {
-        auto added = [&]() -> Result<AddOutcome> {
-            PEERTRUST_TRY(authorizeWrite(caller));
-            PEERTRUST_TRY(checkSize(certificate, "the certificate"));
-            PEERTRUST_TRY_ASSIGN(AnchorScope parsed, wire::scopeFromWire(scope));
-            return m_engine.addAnchor({wire::textToBytes(certificate), parsed, label});
-        }();
-        if (!added) {
-            reply.returnError(wire::toDbusError(added.error()));
-            return;
-        }
-        reply.returnResults(added->id, added->created);
-        if (added->created) {
-            emitChanged("anchor", added->id);
-        }
-    });
+    answerAdd(std::move(result), "anchor",
+              [this, certificate = std::move(certificate), scope = std::move(scope),
+               label = std::move(label)]() -> Result<AddOutcome> {
+                  PEERTRUST_TRY(checkSize(certificate, "the certificate"));
+                  PEERTRUST_TRY_ASSIGN(AnchorScope parsed, wire::scopeFromWire(scope));
+                  return m_engine.addAnchor({wire::textToBytes(certificate), parsed, label});
+              });
 }
 
 void TrustAdaptor::SetAnchorScope(sdbus::Result<>&& result, std::string id, Dict scope) {
-    Caller caller = currentCaller();
-    answer(std::move(result),
-           [this, caller, id = std::move(id), scope = std::move(scope)](auto& reply) {
-               auto set = [&]() -> Result<void> {
-                   PEERTRUST_TRY(authorizeWrite(caller));
-                   PEERTRUST_TRY_ASSIGN(AnchorScope parsed, wire::scopeFromWire(scope));
-                   return m_engine.setAnchorScope(id, parsed);
-               }();
-               if (!set) {
-                   reply.returnError(wire::toDbusError(set.error()));
-                   return;
-               }
-               reply.returnResults();
-               emitChanged("anchor", id);
-           });
+    answerWrite(
+        std::move(result),
+        [this, id, scope = std::move(scope)]() -> Result<void> {
+            PEERTRUST_TRY_ASSIGN(AnchorScope parsed, wire::scopeFromWire(scope));
+            return m_engine.setAnchorScope(id, parsed);
+        },
+        [this, id](auto& reply) {
+            reply.returnResults();
+            emitChanged("anchor", id);
+        });
 }
 
 void TrustAdaptor::RemoveAnchor(sdbus::Result<>&& result, std::string id) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, id = std::move(id)](auto& reply) {
-        auto removed = [&]() -> Result<void> {
-            PEERTRUST_TRY(authorizeWrite(caller));
-            return m_engine.removeAnchor(id);
-        }();
-        if (!removed) {
-            reply.returnError(wire::toDbusError(removed.error()));
-            return;
-        }
-        reply.returnResults();
-        emitChanged("anchor", id);
-    });
+    answerRemove(std::move(result), "anchor", std::move(id), &policy::PolicyEngine::removeAnchor);
 }
 
 void TrustAdaptor::ListAnchors(sdbus::Result<std::vector<Dict>>&& result) {
-    answer(std::move(result), [this](auto& reply) {
-        auto anchors = m_engine.listAnchors();
-        if (!anchors) {
-            reply.returnError(wire::toDbusError(anchors.error()));
-            return;
-        }
-        std::vector<Dict> out;
-        for (const AnchorInfo& anchor : *anchors) {
-            out.push_back(wire::anchorToWire(anchor));
-        }
-        reply.returnResults(out);
-    });
+    answerList(std::move(result), &policy::PolicyEngine::listAnchors, &wire::anchorToWire);
 }
 
 void TrustAdaptor::PinnedKeys(
     sdbus::Result<std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>>>&&
         result,
     std::string protocol, std::string peer) {
-    answer(std::move(result),
-           [this, protocol = std::move(protocol), peer = std::move(peer)](auto& reply) {
-               auto known = m_engine.pinnedKeys(protocol, peer);
-               if (!known) {
-                   reply.returnError(wire::toDbusError(known.error()));
-                   return;
-               }
-               std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> out;
-               for (const KnownKey& key : *known) {
-                   auto text = wire::keyToText(key.keyFormat, key.key);
-                   if (!text) {
-                       reply.returnError(wire::toDbusError(text.error()));
-                       return;
-                   }
-                   out.emplace_back(key.pinId, key.protocol, std::string(toString(key.keyFormat)),
-                                    std::move(text).value());
-               }
-               reply.returnResults(out);
-           });
+    using KeyRow = sdbus::Struct<std::string, std::string, std::string, std::string>;
+    answer(std::move(result), [this, protocol = std::move(protocol),
+                               peer = std::move(peer)](auto& reply) {
+        auto rows = [&]() -> Result<std::vector<KeyRow>> {
+            PEERTRUST_TRY_ASSIGN(std::vector<KnownKey> known, m_engine.pinnedKeys(protocol, peer));
+            std::vector<KeyRow> out;
+            for (const KnownKey& key : known) {
+                PEERTRUST_TRY_ASSIGN(std::string text, wire::keyToText(key.keyFormat, key.key));
+                out.emplace_back(key.pinId, key.protocol, std::string(toString(key.keyFormat)),
+                                 std::move(text));
+            }
+            return out;
+        }();
+        replyWith(reply, rows, [&](const std::vector<KeyRow>& out) { reply.returnResults(out); });
+    });
 }
 
 void TrustAdaptor::ExportAnchors(sdbus::Result<std::string, uint32_t, uint32_t>&& result,
                                  std::string purpose) {
     answer(std::move(result), [this, purpose = std::move(purpose)](auto& reply) {
-        auto bundle = m_engine.exportAnchors(purpose);
-        if (!bundle) {
-            reply.returnError(wire::toDbusError(bundle.error()));
-            return;
-        }
-        reply.returnResults(bundle->pem, static_cast<uint32_t>(bundle->included),
-                            static_cast<uint32_t>(bundle->leftOut));
+        replyWith(reply, m_engine.exportAnchors(purpose), [&](const AnchorBundle& bundle) {
+            reply.returnResults(bundle.pem, static_cast<uint32_t>(bundle.included),
+                                static_cast<uint32_t>(bundle.leftOut));
+        });
     });
 }
 
 void TrustAdaptor::ImportSystemAnchors(
     sdbus::Result<uint32_t, uint32_t, uint32_t, std::vector<std::string>>&& result,
     std::string bundle) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, bundle = std::move(bundle)](auto& reply) {
-        auto imported = [&]() -> Result<ImportSummary> {
-            PEERTRUST_TRY(authorizeWrite(caller));
+    answerWrite(
+        std::move(result),
+        [this, bundle = std::move(bundle)]() {
             return m_engine.importSystemAnchors(wire::textToBytes(bundle));
-        }();
-        if (!imported) {
-            reply.returnError(wire::toDbusError(imported.error()));
-            return;
-        }
-        reply.returnResults(static_cast<uint32_t>(imported->imported),
-                            static_cast<uint32_t>(imported->alreadyPresent),
-                            static_cast<uint32_t>(imported->skipped), imported->skippedReasons);
-        if (imported->imported > 0) {
-            emitChanged("anchor", "");
-        }
-    });
+        },
+        [this](auto& reply, const ImportSummary& imported) {
+            reply.returnResults(static_cast<uint32_t>(imported.imported),
+                                static_cast<uint32_t>(imported.alreadyPresent),
+                                static_cast<uint32_t>(imported.skipped), imported.skippedReasons);
+            if (imported.imported > 0) {
+                emitChanged("anchor", "");
+            }
+        });
 }
 
 void TrustAdaptor::AddDistrust(sdbus::Result<std::string, bool>&& result, std::string kind,
                                std::string data, std::string label) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, kind = std::move(kind), data = std::move(data),
-                               label = std::move(label)](auto& reply) {
-        auto added = [&]() -> Result<AddOutcome> {
-            PEERTRUST_TRY(authorizeWrite(caller));
-            PEERTRUST_TRY(checkSize(data, "the distrusted item"));
-            DistrustKind parsed;
-            if (kind == "certificate") {
-                parsed = DistrustKind::Certificate;
-            } else if (kind == "spki") {
-                parsed = DistrustKind::Spki;
-            } else {
-                return invalidInput("unknown distrust kind \"" + textExcerpt(kind, 40) +
-                                    "\" (certificate, spki)");
-            }
-            return m_engine.addDistrust({parsed, wire::textToBytes(data), label});
-        }();
-        if (!added) {
-            reply.returnError(wire::toDbusError(added.error()));
-            return;
-        }
-        reply.returnResults(added->id, added->created);
-        if (added->created) {
-            emitChanged("distrust", added->id);
-        }
-    });
+    answerAdd(std::move(result), "distrust",
+              [this, kind = std::move(kind), data = std::move(data),
+               label = std::move(label)]() -> Result<AddOutcome> {
+                  PEERTRUST_TRY(checkSize(data, "the distrusted item"));
+                  DistrustKind parsed;
+                  if (kind == "certificate") {
+                      parsed = DistrustKind::Certificate;
+                  } else if (kind == "spki") {
+                      parsed = DistrustKind::Spki;
+                  } else {
+                      return invalidInput("unknown distrust kind \"" + textExcerpt(kind, 40) +
+                                          "\" (certificate, spki)");
+                  }
+                  return m_engine.addDistrust({parsed, wire::textToBytes(data), label});
+              });
 }
 
 void TrustAdaptor::RemoveDistrust(sdbus::Result<>&& result, std::string id) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, id = std::move(id)](auto& reply) {
-        auto removed = [&]() -> Result<void> {
-            PEERTRUST_TRY(authorizeWrite(caller));
-            return m_engine.removeDistrust(id);
-        }();
-        if (!removed) {
-            reply.returnError(wire::toDbusError(removed.error()));
-            return;
-        }
-        reply.returnResults();
-        emitChanged("distrust", id);
-    });
+    answerRemove(std::move(result), "distrust", std::move(id),
+                 &policy::PolicyEngine::removeDistrust);
 }
 
 void TrustAdaptor::ListDistrust(sdbus::Result<std::vector<Dict>>&& result) {
-    answer(std::move(result), [this](auto& reply) {
-        auto entries = m_engine.listDistrust();
-        if (!entries) {
-            reply.returnError(wire::toDbusError(entries.error()));
-            return;
-        }
-        std::vector<Dict> out;
-        for (const DistrustInfo& entry : *entries) {
-            out.push_back(wire::distrustToWire(entry));
-        }
-        reply.returnResults(out);
-    });
+    answerList(std::move(result), &policy::PolicyEngine::listDistrust, &wire::distrustToWire);
 }
 
 void TrustAdaptor::AddCrl(sdbus::Result<std::string, bool>&& result, std::string crl,
                           std::string issuerCertificate) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, crl = std::move(crl),
-                               issuerCertificate = std::move(issuerCertificate)](auto& reply) {
-        auto added = [&]() -> Result<AddOutcome> {
-            PEERTRUST_TRY(authorizeWrite(caller));
+    answerAdd(
+        std::move(result), "crl",
+        [this, crl = std::move(crl),
+         issuerCertificate = std::move(issuerCertificate)]() -> Result<AddOutcome> {
             PEERTRUST_TRY(checkSize(crl, "the CRL"));
             PEERTRUST_TRY(checkSize(issuerCertificate, "the issuer certificate"));
             return m_engine.addCrl({wire::textToBytes(crl), wire::textToBytes(issuerCertificate)});
-        }();
-        if (!added) {
-            reply.returnError(wire::toDbusError(added.error()));
-            return;
-        }
-        reply.returnResults(added->id, added->created);
-        if (added->created) {
-            emitChanged("crl", added->id);
-        }
-    });
+        });
 }
 
 void TrustAdaptor::RemoveCrl(sdbus::Result<>&& result, std::string id) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, id = std::move(id)](auto& reply) {
-        auto removed = [&]() -> Result<void> {
-            PEERTRUST_TRY(authorizeWrite(caller));
-            return m_engine.removeCrl(id);
-        }();
-        if (!removed) {
-            reply.returnError(wire::toDbusError(removed.error()));
-            return;
-        }
-        reply.returnResults();
-        emitChanged("crl", id);
-    });
+    answerRemove(std::move(result), "crl", std::move(id), &policy::PolicyEngine::removeCrl);
 }
 
 void TrustAdaptor::ListCrls(sdbus::Result<std::vector<Dict>>&& result) {
-    answer(std::move(result), [this](auto& reply) {
-        auto crls = m_engine.listCrls();
-        if (!crls) {
-            reply.returnError(wire::toDbusError(crls.error()));
-            return;
-        }
-        std::vector<Dict> out;
-        for (const CrlInfo& crl : *crls) {
-            out.push_back(wire::crlToWire(crl));
-        }
-        reply.returnResults(out);
-    });
+    answerList(std::move(result), &policy::PolicyEngine::listCrls, &wire::crlToWire);
 }
 
 void TrustAdaptor::ListProtocols(sdbus::Result<std::vector<Dict>>&& result) {
-    answer(std::move(result), [this](auto& reply) {
-        auto protocols = m_engine.listProtocols();
-        if (!protocols) {
-            reply.returnError(wire::toDbusError(protocols.error()));
-            return;
-        }
-        std::vector<Dict> out;
-        for (const ProtocolInfo& protocol : *protocols) {
-            out.push_back(wire::protocolToWire(protocol));
-        }
-        reply.returnResults(out);
-    });
+    answerList(std::move(result), &policy::PolicyEngine::listProtocols, &wire::protocolToWire);
 }
 
 void TrustAdaptor::AddProtocol(sdbus::Result<std::string, bool>&& result, std::string name,
                                std::string family, std::string policy) {
-    Caller caller = currentCaller();
-    answer(std::move(result), [this, caller, name = std::move(name), family = std::move(family),
-                               policy = std::move(policy)](auto& reply) {
-        auto added = [&]() -> Result<AddOutcome> {
-            PEERTRUST_TRY(authorizeWrite(caller));
-            PEERTRUST_TRY_ASSIGN(ProtocolPolicy parsed, parseProtocolPolicy(policy));
-            return m_engine.addProtocol({name, family, parsed});
-        }();
-        if (!added) {
-            reply.returnError(wire::toDbusError(added.error()));
-            return;
-        }
-        reply.returnResults(added->id, added->created);
-        if (added->created) {
-            emitChanged("protocol", added->id);
-        }
-    });
+    answerAdd(std::move(result), "protocol",
+              [this, name = std::move(name), family = std::move(family),
+               policy = std::move(policy)]() -> Result<AddOutcome> {
+                  PEERTRUST_TRY_ASSIGN(ProtocolPolicy parsed, parseProtocolPolicy(policy));
+                  return m_engine.addProtocol({name, family, parsed});
+              });
 }
 
 }  // namespace peertrust::service

@@ -35,6 +35,21 @@ private:
     template <typename ResultType, typename Work>
     void answer(ResultType&& result, Work&& work);
     Result<void> authorizeWrite(const Caller& caller);
+    // The shapes most methods share. A write: authorised, then `work()`; its error is the
+    // answer, or `send(reply, value)` answers and signals what changed.
+    template <typename ResultType, typename Work, typename Send>
+    void answerWrite(ResultType&& result, Work&& work, Send&& send);
+    // A write that adds one item (`add()`): answers (id, created), signals a new item.
+    template <typename Add>
+    void answerAdd(sdbus::Result<std::string, bool>&& result, const char* kind, Add&& add);
+    // A write that removes the item `id`, and signals it as changed.
+    void answerRemove(sdbus::Result<>&& result, const char* kind, std::string id,
+                      Result<void> (policy::PolicyEngine::*remove)(const std::string&));
+    // A listing, one dictionary per item.
+    template <typename Item>
+    void answerList(sdbus::Result<std::vector<Dict>>&& result,
+                    Result<std::vector<Item>> (policy::PolicyEngine::*list)(),
+                    Dict (*toWire)(const Item&));
 
     void Verify(
         sdbus::Result<std::string, std::string, std::string, wire::VerdictDetailsWire>&& result,
