@@ -36,6 +36,19 @@ private:
     Client::ChangeHandler m_onChange;
 };
 
+// A listing's values, one per dictionary; one that does not decode fails the listing.
+template <typename Item>
+Result<std::vector<Item>> listFromWire(const std::vector<wire::Dict>& reply,
+                                       Result<Item> (*fromWire)(const wire::Dict&)) {
+    std::vector<Item> items;
+    items.reserve(reply.size());
+    for (const wire::Dict& dict : reply) {
+        PEERTRUST_TRY_ASSIGN(Item item, fromWire(dict));
+        items.push_back(std::move(item));
+    }
+    return items;
+}
+
 }  // namespace
 
 class Client::Impl {
@@ -144,12 +157,7 @@ Result<void> Client::removePin(const std::string& id) {
 Result<std::vector<PinInfo>> Client::listPins() {
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListPins(); }));
-    std::vector<PinInfo> pins;
-    for (const auto& dict : reply) {
-        PEERTRUST_TRY_ASSIGN(PinInfo pin, wire::pinFromWire(dict));
-        pins.push_back(std::move(pin));
-    }
-    return pins;
+    return listFromWire(reply, &wire::pinFromWire);
 }
 
 Result<std::vector<KnownKey>> Client::pinnedKeys(const std::string& protocol,
@@ -238,12 +246,7 @@ Result<void> Client::removeAnchor(const std::string& id) {
 Result<std::vector<AnchorInfo>> Client::listAnchors() {
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListAnchors(); }));
-    std::vector<AnchorInfo> anchors;
-    for (const auto& dict : reply) {
-        PEERTRUST_TRY_ASSIGN(AnchorInfo anchor, wire::anchorFromWire(dict));
-        anchors.push_back(std::move(anchor));
-    }
-    return anchors;
+    return listFromWire(reply, &wire::anchorFromWire);
 }
 
 Result<ImportSummary> Client::importSystemAnchors(const Bytes& pemBundle) {
@@ -293,12 +296,7 @@ Result<void> Client::removeDistrust(const std::string& id) {
 Result<std::vector<DistrustInfo>> Client::listDistrust() {
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListDistrust(); }));
-    std::vector<DistrustInfo> entries;
-    for (const auto& dict : reply) {
-        PEERTRUST_TRY_ASSIGN(DistrustInfo entry, wire::distrustFromWire(dict));
-        entries.push_back(std::move(entry));
-    }
-    return entries;
+    return listFromWire(reply, &wire::distrustFromWire);
 }
 
 Result<AddOutcome> Client::addCrl(const CrlAddRequest& request) {
@@ -321,23 +319,13 @@ Result<void> Client::removeCrl(const std::string& id) {
 Result<std::vector<CrlInfo>> Client::listCrls() {
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListCrls(); }));
-    std::vector<CrlInfo> crls;
-    for (const auto& dict : reply) {
-        PEERTRUST_TRY_ASSIGN(CrlInfo crl, wire::crlFromWire(dict));
-        crls.push_back(std::move(crl));
-    }
-    return crls;
+    return listFromWire(reply, &wire::crlFromWire);
 }
 
 Result<std::vector<ProtocolInfo>> Client::listProtocols() {
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->ListProtocols(); }));
-    std::vector<ProtocolInfo> protocols;
-    for (const auto& dict : reply) {
-        PEERTRUST_TRY_ASSIGN(ProtocolInfo protocol, wire::protocolFromWire(dict));
-        protocols.push_back(std::move(protocol));
-    }
-    return protocols;
+    return listFromWire(reply, &wire::protocolFromWire);
 }
 
 Result<AddOutcome> Client::addProtocol(const ProtocolAddRequest& request) {
