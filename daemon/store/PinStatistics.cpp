@@ -7,10 +7,14 @@ namespace peertrust::store {
 
 void PinStatistics::record(StoreLayer layer, const std::string& pinId, UnixTime seenAt) {
     std::lock_guard lock(m_mutex);
-    PinSighting& sighting = m_pending[{layer, pinId}];
-    sighting.pinId = pinId;
-    sighting.seenAt = std::max(sighting.seenAt, seenAt);
-    ++sighting.count;
+    mergeLocked({layer, pinId}, {pinId, seenAt, 1});
+}
+
+void PinStatistics::mergeLocked(const Batch::key_type& key, const PinSighting& sighting) {
+    PinSighting& pending = m_pending[key];
+    pending.pinId = sighting.pinId;
+    pending.seenAt = std::max(pending.seenAt, sighting.seenAt);
+    pending.count += sighting.count;
 }
 
 Result<void> PinStatistics::flush(TrustStore& store) {
@@ -42,12 +46,8 @@ Result<void> PinStatistics::flush(TrustStore& store) {
 
 void PinStatistics::putBack(Batch batch) {
     std::lock_guard lock(m_mutex);
-    for (auto& [key, sighting] : batch) {
-        // Merged with what was recorded while the flush ran.
-        PinSighting& pending = m_pending[key];
-        pending.pinId = sighting.pinId;
-        pending.seenAt = std::max(pending.seenAt, sighting.seenAt);
-        pending.count += sighting.count;
+    for (const auto& [key, sighting] : batch) {
+        mergeLocked(key, sighting);  // with what was recorded while the flush ran
     }
 }
 

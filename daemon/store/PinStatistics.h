@@ -25,6 +25,7 @@ public:
 private:
     using Batch = std::map<std::pair<StoreLayer, std::string>, PinSighting>;
     void putBack(Batch batch);
+    void mergeLocked(const Batch::key_type& key, const PinSighting& sighting);
 
     std::mutex m_mutex;
     Batch m_pending;
