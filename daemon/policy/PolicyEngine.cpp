@@ -507,12 +507,12 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     // 3. Anchors: a chain that reaches one is accepted or rejected here, never pinned on
     // first use.
     if (path.reachesAnchor()) {
+        const crypto::Certificate& anchorCert = *path.anchorCert();
         std::vector<Failure> failures =
-            checkWithGnutls(snapshot, *path.anchorCert(), key.chain, peer, protocol.purposeOid);
+            checkWithGnutls(snapshot, anchorCert, key.chain, peer, protocol.purposeOid);
         std::vector<const crypto::Certificate*> onPath = path.presented;
-        if (path.anchorCert() != nullptr &&
-            path.anchorCert()->certSha256 != path.presented.back()->certSha256) {
-            onPath.push_back(path.anchorCert());
+        if (anchorCert.certSha256 != path.presented.back()->certSha256) {
+            onPath.push_back(&anchorCert);
         }
         for (const crypto::Certificate* cert : onPath) {
             if (now < cert->notBefore) {
