@@ -1,5 +1,8 @@
 #include "cli/ExitCodes.h"
 
+#include <exception>
+#include <iostream>
+
 namespace peertrust::cli {
 
 int exitCodeFor(ErrorCategory category) {
@@ -19,6 +22,20 @@ int exitCodeFor(ErrorCategory category) {
             return kExitInternal;
     }
     return kExitInternal;
+}
+
+int exitCodeOf(std::string_view name, const std::function<Result<int>()>& program) {
+    try {
+        auto result = program();
+        if (!result) {
+            std::cerr << name << ": " << result.error().message() << '\n';
+            return exitCodeFor(result.error().category());
+        }
+        return *result;
+    } catch (const std::exception& e) {
+        std::cerr << name << ": internal error: " << e.what() << '\n';
+        return kExitInternal;
+    }
 }
 
 }  // namespace peertrust::cli

@@ -1,6 +1,9 @@
 // The CLI's exit codes (DESIGN.md, "CLI contract"): one table from error categories.
 #pragma once
 
+#include <functional>
+#include <string_view>
+
 #include "peertrust/Error.h"
 
 namespace peertrust::cli {
@@ -16,5 +19,10 @@ inline constexpr int kExitInternal = 70;     // a bug
 inline constexpr int kExitNotAuthorized = 77;
 
 int exitCodeFor(ErrorCategory category);
+
+// The end of a program's main: runs `program`, prints a failure's message after `name` and
+// returns its exit code. An exception that escaped (a bug, or memory exhausted) is reported
+// the same way, as exit 70, rather than as an abort and a core dump.
+int exitCodeOf(std::string_view name, const std::function<Result<int>()>& program);
 
 }  // namespace peertrust::cli

@@ -79,10 +79,5 @@ Result<int> run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto result = run(argc, argv);
-    if (!result) {
-        std::cerr << kProgram << ": " << result.error().message() << '\n';
-        return cli::exitCodeFor(result.error().category());
-    }
-    return *result;
+    return cli::exitCodeOf(kProgram, [&] { return run(argc, argv); });
 }

@@ -98,10 +98,5 @@ Result<int> run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto result = run(argc, argv);
-    if (!result) {
-        std::cerr << "peertrust: " << result.error().message() << '\n';
-        return cli::exitCodeFor(result.error().category());
-    }
-    return *result;
+    return cli::exitCodeOf("peertrust", [&] { return run(argc, argv); });
 }

@@ -1,6 +1,7 @@
 #include "ModuleOptions.h"
 
 #include <cstdlib>
+#include <utility>
 
 #include "store/StoreLocations.h"
 
@@ -10,7 +11,7 @@ namespace {
 
 std::filesystem::path fromEnvironment(const char* name, std::filesystem::path fallback) {
     const char* value = std::getenv(name);
-    return value != nullptr && value[0] == '/' ? std::filesystem::path(value) : fallback;
+    return value != nullptr && value[0] == '/' ? std::filesystem::path(value) : std::move(fallback);
 }
 
 }  // namespace

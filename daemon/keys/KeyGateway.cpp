@@ -225,7 +225,7 @@ Result<std::unique_ptr<KeyGateway>> KeyGateway::listen(const std::filesystem::pa
     if (socketPath.native().size() >= sizeof address.sun_path) {
         return invalidInput("the keys socket path is too long: " + socketPath.string());
     }
-    std::strcpy(address.sun_path, socketPath.c_str());
+    std::memcpy(address.sun_path, socketPath.c_str(), socketPath.native().size() + 1);
     std::error_code ec;
     std::filesystem::create_directories(socketPath.parent_path(), ec);
     ::unlink(socketPath.c_str());

@@ -36,7 +36,7 @@ Result<void> PinStatistics::flush(TrustStore& store) {
         PinStore pins(*layer.writer);
         if (auto written = pins.recordSightings(sightings); !written) {
             // Kept for the next flush (a store busy with another writer is the usual cause).
-            putBack(std::move(batch));
+            putBack(batch);
             return written;
         }
         std::erase_if(batch, [&](const auto& entry) { return entry.first.first == layer.which; });
@@ -44,7 +44,7 @@ Result<void> PinStatistics::flush(TrustStore& store) {
     return {};
 }
 
-void PinStatistics::putBack(Batch batch) {
+void PinStatistics::putBack(const Batch& batch) {
     std::lock_guard lock(m_mutex);
     for (const auto& [key, sighting] : batch) {
         mergeLocked(key, sighting);  // with what was recorded while the flush ran

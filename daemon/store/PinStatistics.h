@@ -24,7 +24,7 @@ public:
 
 private:
     using Batch = std::map<std::pair<StoreLayer, std::string>, PinSighting>;
-    void putBack(Batch batch);
+    void putBack(const Batch& batch);
     void mergeLocked(const Batch::key_type& key, const PinSighting& sighting);
 
     std::mutex m_mutex;
