@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "BenchSummary.h"
+#include "BenchSupport.h"
 
 namespace {
 
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::string loadBefore = loadAverage();
+    const peertrust::bench::MachineTime startTime = peertrust::bench::machineTime();
     // The console reporter colours only a terminal; a captured run stays plain text.
     peertrust::bench::RecordingReporter reporter(isatty(STDOUT_FILENO)
                                                      ? benchmark::ConsoleReporter::OO_ColorTabular
@@ -51,6 +53,9 @@ int main(int argc, char** argv) {
     peertrust::bench::printSummary(std::cout, reporter);
     std::cout << "  1-minute load average: " << loadBefore << " before, " << loadAverage()
               << " after (" << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs)\n";
+    std::cout << "  "
+              << peertrust::bench::stolenTimeLine(startTime, peertrust::bench::machineTime())
+              << '\n';
     benchmark::Shutdown();
     // Missed targets are figures, not failures; a benchmark that could not run is one.
     return reporter.errors().empty() ? 0 : 1;

@@ -35,6 +35,17 @@ inline void orThrow(Result<void> result, const std::string& what) {
 std::unique_ptr<policy::PolicyEngine> openEngine(const std::filesystem::path& storePath,
                                                  bool verdictCache);
 
+// The machine's CPU time so far, in clock ticks: all of it, and what the hypervisor gave to
+// others while this VM wanted to run ("steal" in /proc/stat).
+struct MachineTime {
+    double total = 0;
+    double steal = 0;
+};
+MachineTime machineTime();
+// "CPU time stolen by the hypervisor during this run: N% ...": on a shared host the figures
+// of a run are only as good as this, which a load average does not show.
+std::string stolenTimeLine(const MachineTime& start, const MachineTime& end);
+
 // Every benchmark here: microseconds, seven repetitions of at least 0.3 s, aggregates only.
 // The summary compares medians, which a passing burst of load elsewhere on a small machine
 // moves far less than a single figure.

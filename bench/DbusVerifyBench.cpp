@@ -155,28 +155,6 @@ CpuTime cpuTimeOf(pid_t pid) {
     return time;
 }
 
-// The machine's CPU time so far, in clock ticks: all of it, and what the hypervisor gave to
-// others while this VM wanted to run ("steal", /proc/stat).
-struct MachineTime {
-    double total = 0;
-    double steal = 0;
-};
-
-MachineTime machineTime() {
-    std::ifstream in("/proc/stat");
-    std::string cpu;
-    in >> cpu;  // "cpu": user nice system idle iowait irq softirq steal ...
-    MachineTime time;
-    double value = 0;
-    for (int i = 1; i <= 8 && in >> value; ++i) {
-        time.total += value;
-        if (i == 8) {
-            time.steal = value;
-        }
-    }
-    return time;
-}
-
 // The CPU time `pid` spends per call while `calls` calls are made (the clock ticks at 100 Hz,
 // so a few thousand calls are needed for a figure to the microsecond).
 CpuTime cpuTimePerCall(pid_t pid, int calls, const std::function<void()>& call) {
@@ -282,7 +260,7 @@ const char* verdict(bool pass) {
 
 int main() {
     using namespace peertrust::testing;
-    const MachineTime startTime = machineTime();
+    const bench::MachineTime startTime = bench::machineTime();
     TempDir dir;
     // The chain of the in-process benchmark: root, intermediate, leaf (ECDSA P-256).
     CertSpec ca;
@@ -467,11 +445,7 @@ int main() {
     double uncachedBudget = (uncached.empty.p50 + uncached.inProcess.p50) * 1.2;
     double rateRatio = cached.rate4 / cached.emptyRate4;
     double shapedBudget = uncached.shaped.p50 * 1.2;
-    const MachineTime endTime = machineTime();
-    std::printf(
-        "  CPU time stolen by the hypervisor during this run: %.1f%% of the machine's time, idle "
-        "included\n",
-        100 * (endTime.steal - startTime.steal) / (endTime.total - startTime.total));
+    std::printf("  %s\n", bench::stolenTimeLine(startTime, bench::machineTime()).c_str());
     std::printf("Summary\n");
     std::printf("  cached Verify %.1f us = %.2fx the empty call (target <= 1.2x) %s\n",
                 cached.verify.p50, cachedRatio, verdict(cachedRatio <= 1.2));
