@@ -10,6 +10,7 @@
 #include "service/BundleFileWriter.h"
 #include "service/CallerAuthority.h"
 #include "service/DaemonConfig.h"
+#include "service/DaemonLog.h"
 #include "service/KeysAdaptor.h"
 #include "service/TrustAdaptor.h"
 
@@ -19,6 +20,10 @@ using namespace peertrust;
 
 constexpr int kExitConfig = 78;  // EX_CONFIG
 constexpr int kExitUnavailable = 69;
+
+const char* busName(service::BusMode mode) {
+    return mode == service::BusMode::System ? "system" : "session";
+}
 
 int serve(const service::DaemonConfig& config) {
     store::StoreConfig storeConfig;
@@ -31,14 +36,14 @@ int serve(const service::DaemonConfig& config) {
     }
     auto store = store::TrustStore::open(storeConfig);
     if (!store) {
-        std::cerr << "peertrustd: " << store.error().message() << '\n';
+        service::log(service::LogLevel::Error, store.error().message());
         return kExitUnavailable;
     }
     policy::EngineOptions options;
     options.verdictCache = config.verdictCache;
     auto engine = policy::PolicyEngine::create(std::move(store).value(), options);
     if (!engine) {
-        std::cerr << "peertrustd: " << engine.error().message() << '\n';
+        service::log(service::LogLevel::Error, engine.error().message());
         return kExitUnavailable;
     }
 
@@ -55,12 +60,12 @@ int serve(const service::DaemonConfig& config) {
                                         config.keyBackendPinFile};
         auto started = keys::KeyLayer::start(keysConfig);
         if (!started) {
-            std::cerr << "peertrustd: key layer: " << started.error().message() << '\n';
+            service::log(service::LogLevel::Error, "key layer: " + started.error().message());
             return kExitUnavailable;
         }
         keyLayer = std::move(started).value();
-        std::cerr << "peertrustd: key gateway on " << config.keysSocketPath().string()
-                  << ", state in " << config.keysDirectory().string() << '\n';
+        service::log(service::LogLevel::Info, "key gateway on " + config.keysSocketPath().string() +
+                                                  ", state in " + config.keysDirectory().string());
     }
 
     std::unique_ptr<sdbus::IConnection> connection;
@@ -69,9 +74,9 @@ int serve(const service::DaemonConfig& config) {
                          ? sdbus::createSystemBusConnection(wire::kBusName)
                          : sdbus::createSessionBusConnection(wire::kBusName);
     } catch (const sdbus::Error& e) {
-        std::cerr << "peertrustd: cannot serve " << wire::kBusName << " on the "
-                  << (config.mode == service::BusMode::System ? "system" : "session")
-                  << " bus: " << e.getMessage() << '\n';
+        service::log(service::LogLevel::Error, std::string("cannot serve ") + wire::kBusName +
+                                                   " on the " + busName(config.mode) +
+                                                   " bus: " + e.getMessage());
         return kExitUnavailable;
     }
 
@@ -94,9 +99,9 @@ int serve(const service::DaemonConfig& config) {
         // Keys1 is always there; without the key layer it says how to start it.
         service::KeysAdaptor keysAdaptor(
             *connection, keyLayer ? &keyLayer->administration() : nullptr, authority);
-        std::cerr << "peertrustd: serving " << wire::kBusName << " on the "
-                  << (config.mode == service::BusMode::System ? "system" : "session")
-                  << " bus, store " << config.writableStore().string() << '\n';
+        service::log(service::LogLevel::Info, std::string("serving ") + wire::kBusName +
+                                                  " on the " + busName(config.mode) +
+                                                  " bus, store " + config.writableStore().string());
         connection->enterEventLoop();
         // Leaving the scope answers the calls already queued before the store closes.
     }
@@ -108,7 +113,7 @@ int serve(const service::DaemonConfig& config) {
     // When the loop ended without a signal (the bus went away), wake the waiter ourselves.
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
-    std::cerr << "peertrustd: stopped\n";
+    service::log(service::LogLevel::Info, "stopped");
     return 0;
 }
 
@@ -124,12 +129,13 @@ int main(int argc, char** argv) {
 
     auto config = service::loadDaemonConfig(std::vector<std::string>(argv + 1, argv + argc));
     if (!config) {
-        std::cerr << "peertrustd: " << config.error().message() << '\n';
+        service::log(service::LogLevel::Error, config.error().message());
         return config.error().category() == ErrorCategory::Usage ? 64 : kExitConfig;
     }
     if (config->helpRequested) {
         std::cout << service::daemonUsage();
         return 0;
     }
+    service::setLogLevel(config->logLevel);
     return serve(*config);
 }

@@ -42,7 +42,8 @@ void checkRead(const DaemonConfig& config) {
     if (config.workers < 1 || config.workers > 64) {
         std::abort();
     }
-    const std::string_view levels[] = {"error", "warning", "info", "debug"};
+    using peertrust::service::LogLevel;
+    const LogLevel levels[] = {LogLevel::Error, LogLevel::Warning, LogLevel::Info, LogLevel::Debug};
     if (std::find(std::begin(levels), std::end(levels), config.logLevel) == std::end(levels)) {
         std::abort();
     }

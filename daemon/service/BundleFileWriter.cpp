@@ -1,8 +1,9 @@
 #include "service/BundleFileWriter.h"
 
 #include <chrono>
-#include <iostream>
+#include <string>
 
+#include "service/DaemonLog.h"
 #include "store/AtomicFile.h"
 
 namespace peertrust::service {
@@ -47,14 +48,14 @@ void BundleFileWriter::writeIfChanged() {
         bundle ? store::writeFileAtomically(m_path, bundle->pem) : Result<void>(bundle.error());
     if (!written) {
         if (!m_failing) {
-            std::cerr << "peertrustd: cannot keep " << m_path.string()
-                      << " up to date: " << written.error().message() << '\n';
+            log(LogLevel::Warning,
+                "cannot keep " + m_path.string() + " up to date: " + written.error().message());
         }
         m_failing = true;
         return;
     }
     if (m_failing) {
-        std::cerr << "peertrustd: " << m_path.string() << " is up to date again\n";
+        log(LogLevel::Info, m_path.string() + " is up to date again");
     }
     m_failing = false;
     m_written = trust ? (*trust)->generation : 0;

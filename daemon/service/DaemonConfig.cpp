@@ -47,10 +47,7 @@ Result<void> setOption(DaemonConfig& config, const std::string& key, const std::
         }
         config.verdictCache = value == "yes";
     } else if (key == "log_level") {
-        if (value != "error" && value != "warning" && value != "info" && value != "debug") {
-            return invalidInput("log_level must be error, warning, info or debug");
-        }
-        config.logLevel = value;
+        PEERTRUST_TRY_ASSIGN(config.logLevel, parseLogLevel(value));
     } else if (key == "keys_socket" || key == "keys_dir" || key == "key_backend_module" ||
                key == "key_backend_pin_file") {
         if (value.empty() || value.front() != '/') {
@@ -166,6 +163,9 @@ std::string daemonUsage() {
            "                  verdict_cache)\n"
            "  --db PATH       the store this daemon writes, instead of the default\n"
            "  --system-db PATH  the system store (default /var/lib/peertrust/system.db)\n"
+           "  --log-level L   what goes to standard error (the journal under systemd):\n"
+           "                  error, warning, info (default: start, stop, files kept up to\n"
+           "                  date) or debug (also each Verify answered, naming its peer)\n"
            "  --keys          run the key layer: the key gateway (p11-kit RPC) on\n"
            "                  /run/peertrust/keys.sock (system) or\n"
            "                  $XDG_RUNTIME_DIR/peertrust/keys.sock (session)\n"

@@ -3,6 +3,7 @@
 // reason.
 #pragma once
 
+#include "service/DaemonLog.h"
 #include "store/StoreLocations.h"
 
 #include <filesystem>
@@ -25,7 +26,7 @@ struct DaemonConfig {
     std::optional<std::filesystem::path> db;  // --db: this process's own store
     std::string adminGroup = "peertrust-admin";
     std::size_t workers = 4;
-    std::string logLevel = "info";
+    LogLevel logLevel = LogLevel::Info;
     bool verdictCache = true;
     bool helpRequested = false;
     // The key layer runs when asked to (--keys, keys = yes) or given a socket to serve.

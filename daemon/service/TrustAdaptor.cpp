@@ -5,6 +5,7 @@
 #include "DbusWire.h"
 #include "peertrust/TextExcerpt.h"
 #include "service/AnswerOnWorker.h"
+#include "service/DaemonLog.h"
 
 namespace peertrust::service {
 
@@ -22,6 +23,21 @@ Result<void> checkSize(const std::string& value, const char* what) {
                             std::to_string(kMaxArgumentBytes) + " bytes");
     }
     return {};
+}
+
+// At log level debug, one line per Verify answered: who asked about which peer, and the answer.
+void logVerify(const VerifyRequest& request, uid_t uid, const Result<Verdict>& outcome) {
+    if (!logs(LogLevel::Debug)) {
+        return;
+    }
+    std::string line = "Verify " + textExcerpt(request.protocol, 64) + " " +
+                       textExcerpt(request.peer, 256) + " for uid " + std::to_string(uid) + ": ";
+    if (outcome) {
+        line += std::string(toString(outcome->kind)) + " (" + outcome->reason + ")";
+    } else {
+        line += "error: " + outcome.error().message();
+    }
+    log(LogLevel::Debug, line);
 }
 
 // Answers with the error of a failed outcome, or with what `send` makes of its value.
@@ -133,6 +149,10 @@ void TrustAdaptor::Verify(
         return parsed;
     }();
     if (!request) {
+        if (logs(LogLevel::Debug)) {
+            log(LogLevel::Debug, "Verify for uid " + std::to_string(caller.uid) +
+                                     " refused: " + request.error().message());
+        }
         result.returnError(wire::toDbusError(request.error()));
         return;
     }
@@ -142,6 +162,7 @@ void TrustAdaptor::Verify(
     // go to the workers, so that one client's huge or slow request never holds up the others.
     if (request->key.size() <= kInlineVerifyKeyBytes) {
         if (auto now = m_engine.verifyWithoutWaiting(*request, caller.uid)) {
+            logVerify(*request, caller.uid, *now);
             if (!*now) {
                 result.returnError(wire::toDbusError(now->error()));
                 return;
@@ -158,6 +179,7 @@ void TrustAdaptor::Verify(
             }
             return m_engine.verifyAs(request, caller.uid);
         }();
+        logVerify(request, caller.uid, verdict);
         replyWith(reply, verdict, [&](const Verdict& decided) {
             auto [kind, reasonCode, explanation, details] = wire::verdictToWire(decided);
             reply.returnResults(kind, reasonCode, explanation, details);
@@ -199,7 +221,14 @@ void TrustAdaptor::VerifyKnown(sdbus::Result<bool>&& result, std::string protoco
         return;
     }
     const auto& [key, at, heldVerdict] = *known;
-    result.returnResults(m_engine.cachedVerdictHolds(key, at, heldVerdict));
+    const bool holds = m_engine.cachedVerdictHolds(key, at, heldVerdict);
+    if (logs(LogLevel::Debug)) {
+        log(LogLevel::Debug, "VerifyKnown " + textExcerpt(key.protocol, 64) + " " +
+                                 textExcerpt(key.peer, 256) + " for uid " +
+                                 std::to_string(caller.uid) +
+                                 (holds ? ": the verdict held holds" : ": ask Verify"));
+    }
+    result.returnResults(holds);
 }
 
 void TrustAdaptor::AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol,

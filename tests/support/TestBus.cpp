@@ -1,5 +1,6 @@
 #include "support/TestBus.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -67,7 +68,8 @@ std::string builtProgram(const std::string& name) {
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv,
-                           const std::vector<std::string>& environment, uid_t uid, gid_t gid) {
+                           const std::vector<std::string>& environment, uid_t uid, gid_t gid,
+                           const std::filesystem::path& stderrPath) {
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
         env.emplace_back(*e);
@@ -98,6 +100,13 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
             if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
                 _exit(126);
             }
+        }
+        if (!stderrPath.empty()) {
+            int fd = open(stderrPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) {
+                _exit(125);
+            }
+            close(fd);
         }
         // Dies with the test: a crashed test must not leave a daemon holding ctest's pipes.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -252,12 +261,13 @@ void TestBus::exportAddress() const {
 }
 
 DaemonUnderTest::DaemonUnderTest(const TestBus& bus, BusKind kind,
-                                 const std::vector<std::string>& extraArgs, uid_t uid, gid_t gid) {
+                                 const std::vector<std::string>& extraArgs, uid_t uid, gid_t gid,
+                                 const std::filesystem::path& stderrPath) {
     std::vector<std::string> argv = {builtProgram("peertrustd"),
                                      kind == BusKind::System ? "--system" : "--session"};
     argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
     m_process = std::make_unique<ChildProcess>(
-        argv, std::vector<std::string>{bus.environmentEntry()}, uid, gid);
+        argv, std::vector<std::string>{bus.environmentEntry()}, uid, gid, stderrPath);
     bus.exportAddress();
     Bus which = kind == BusKind::System ? Bus::System : Bus::Session;
     bool ready = waitFor([&] {

@@ -12,10 +12,11 @@ namespace peertrust::testing {
 class ChildProcess {
 public:
     // Starts `argv`; extra environment entries are "NAME=value". `uid` other than -1 runs it
-    // as that user.
+    // as that user. A `stderrPath` receives its standard error instead of the test's.
     ChildProcess(const std::vector<std::string>& argv,
                  const std::vector<std::string>& environment = {},
-                 uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
+                 uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1),
+                 const std::filesystem::path& stderrPath = {});
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
@@ -54,7 +55,8 @@ private:
 class DaemonUnderTest {
 public:
     DaemonUnderTest(const TestBus& bus, BusKind kind, const std::vector<std::string>& extraArgs,
-                    uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
+                    uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1),
+                    const std::filesystem::path& stderrPath = {});
     ChildProcess& process() { return *m_process; }
 
 private:
