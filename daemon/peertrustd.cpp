@@ -47,6 +47,17 @@ int serve(const service::DaemonConfig& config) {
         return kExitUnavailable;
     }
 
+    // Protocols the configuration names: a bad one stops start-up like any bad configuration.
+    for (const auto& configured : config.protocols) {
+        auto added = (*engine)->addProtocol(configured.request);
+        if (!added) {
+            service::log(service::LogLevel::Error, configured.origin + ": protocol \"" +
+                                                       configured.request.name +
+                                                       "\": " + added.error().message());
+            return kExitConfig;
+        }
+    }
+
     std::unique_ptr<service::BundleFileWriter> bundleWriter;
     if (config.pemBundle) {
         bundleWriter = std::make_unique<service::BundleFileWriter>(**engine, *config.pemBundle,

@@ -47,6 +47,13 @@ void checkRead(const DaemonConfig& config) {
     if (std::find(std::begin(levels), std::end(levels), config.logLevel) == std::end(levels)) {
         std::abort();
     }
+    // A protocol line: three words, and where it came from.
+    for (const auto& protocol : config.protocols) {
+        if (protocol.request.name.empty() || protocol.request.family.empty() ||
+            !protocol.origin.starts_with(std::string(kSource) + ":")) {
+            std::abort();
+        }
+    }
     // Only flags set these; the file never does.
     if (config.mode != defaults.mode || config.configPath != defaults.configPath ||
         config.db != defaults.db || config.helpRequested != defaults.helpRequested) {
@@ -81,8 +88,15 @@ void checkFailure(const peertrust::Error& error, const std::string& text) {
 }
 
 bool sameValues(const DaemonConfig& a, const DaemonConfig& b) {
+    auto sameProtocols = [](const DaemonConfig::ConfiguredProtocol& x,
+                            const DaemonConfig::ConfiguredProtocol& y) {
+        return x.request.name == y.request.name && x.request.family == y.request.family &&
+               x.request.policy == y.request.policy && x.origin == y.origin;
+    };
     return a.adminGroup == b.adminGroup && a.systemStore == b.systemStore &&
-           a.workers == b.workers && a.logLevel == b.logLevel && a.verdictCache == b.verdictCache;
+           a.workers == b.workers && a.logLevel == b.logLevel && a.verdictCache == b.verdictCache &&
+           std::equal(a.protocols.begin(), a.protocols.end(), b.protocols.begin(),
+                      b.protocols.end(), sameProtocols);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "policy/PemBundle.h"
 #include "store/StoreLocations.h"
@@ -22,8 +23,24 @@ std::string trim(std::string_view text) {
     return std::string(text.substr(begin, end - begin + 1));
 }
 
-Result<void> setOption(DaemonConfig& config, const std::string& key, const std::string& value) {
-    if (key == "admin_group") {
+// "NAME FAMILY POLICY", separated by blanks. The names are checked against the store's
+// protocols when the daemon starts.
+Result<ProtocolAddRequest> parseConfiguredProtocol(const std::string& value) {
+    std::istringstream words(value);
+    std::string name, family, policy, extra;
+    if (!(words >> name >> family >> policy) || (words >> extra)) {
+        return invalidInput("protocol must be \"NAME FAMILY tofu|ca-only\"");
+    }
+    PEERTRUST_TRY_ASSIGN(ProtocolPolicy parsed, parseProtocolPolicy(policy));
+    return ProtocolAddRequest{name, family, parsed};
+}
+
+Result<void> setOption(DaemonConfig& config, const std::string& key, const std::string& value,
+                       const std::string& origin) {
+    if (key == "protocol") {
+        PEERTRUST_TRY_ASSIGN(ProtocolAddRequest request, parseConfiguredProtocol(value));
+        config.protocols.push_back({std::move(request), origin});
+    } else if (key == "admin_group") {
         if (value.empty()) {
             return invalidInput("admin_group may not be empty");
         }
@@ -112,7 +129,8 @@ Result<void> readDaemonConfig(std::istream& in, const std::string& source, Daemo
         if (equals == std::string::npos) {
             return where("expected \"key = value\"");
         }
-        auto set = setOption(config, trim(text.substr(0, equals)), trim(text.substr(equals + 1)));
+        auto set = setOption(config, trim(text.substr(0, equals)), trim(text.substr(equals + 1)),
+                             source + ":" + std::to_string(number));
         if (!set) {
             return where(set.error().message());
         }
@@ -154,6 +172,7 @@ std::string daemonUsage() {
            "                  [--system-db PATH] [--admin-group GROUP] [--workers N]\n"
            "                  [--log-level error|warning|info|debug] [--verdict-cache yes|no]\n"
            "                  [--keys] [--keys-socket PATH] [--keys-dir DIR] [--pem-bundle FILE]\n"
+           "                  [--protocol \"NAME FAMILY tofu|ca-only\"]...\n"
            "  --session       serve one user on the session bus (default): the user's store in\n"
            "                  $XDG_DATA_HOME/peertrust/, the system store read-only below it\n"
            "  --system        serve the machine on the system bus: the system store, written\n"
@@ -175,7 +194,10 @@ std::string daemonUsage() {
            "keys_dir,\n"
            "                  key_backend_module, key_backend_token, key_backend_pin_file)\n"
            "  --pem-bundle FILE  keep FILE equal to `peertrust anchor export` (file keys:\n"
-           "                  pem_bundle, pem_bundle_purpose)\n";
+           "                  pem_bundle, pem_bundle_purpose)\n"
+           "  --protocol \"NAME FAMILY tofu|ca-only\"  a protocol to add at start to the store\n"
+           "                  this daemon writes, as `peertrust protocol add` would (file key:\n"
+           "                  protocol, once per protocol)\n";
 }
 
 Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments) {
@@ -195,7 +217,7 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
         static const char* withValue[] = {"--config",        "--db",          "--system-db",
                                           "--admin-group",   "--workers",     "--log-level",
                                           "--verdict-cache", "--keys-socket", "--keys-dir",
-                                          "--pem-bundle"};
+                                          "--pem-bundle",    "--protocol"};
         bool known = false;
         for (const char* flag : withValue) {
             if (word == flag) {
@@ -224,28 +246,28 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
     }
     config.mode = system ? BusMode::System : BusMode::Session;
     PEERTRUST_TRY(readFile(config));
+    // Each flag with a value sets the file key of the same name, after the file.
+    static const std::pair<const char*, const char*> keyOf[] = {
+        {"--system-db", "system_db"},
+        {"--admin-group", "admin_group"},
+        {"--workers", "workers"},
+        {"--log-level", "log_level"},
+        {"--verdict-cache", "verdict_cache"},
+        {"--keys-socket", "keys_socket"},
+        {"--pem-bundle", "pem_bundle"},
+        {"--keys-dir", "keys_dir"},
+        {"--protocol", "protocol"}};
     for (const auto& [flag, value] : flags) {
         Result<void> set;
         if (flag == "--db") {
             config.db = value;
-        } else if (flag == "--system-db") {
-            set = setOption(config, "system_db", value);
-        } else if (flag == "--admin-group") {
-            set = setOption(config, "admin_group", value);
-        } else if (flag == "--workers") {
-            set = setOption(config, "workers", value);
-        } else if (flag == "--log-level") {
-            set = setOption(config, "log_level", value);
-        } else if (flag == "--verdict-cache") {
-            set = setOption(config, "verdict_cache", value);
         } else if (flag == "--keys") {
             config.keys = true;
-        } else if (flag == "--keys-socket") {
-            set = setOption(config, "keys_socket", value);
-        } else if (flag == "--pem-bundle") {
-            set = setOption(config, "pem_bundle", value);
-        } else if (flag == "--keys-dir") {
-            set = setOption(config, "keys_dir", value);
+        }
+        for (const auto& [name, key] : keyOf) {
+            if (flag == name) {
+                set = setOption(config, key, value, flag);
+            }
         }
         if (!set) {
             return usageError(flag + ": " + set.error().message());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "peertrust/Error.h"
+#include "peertrust/Types.h"
 #include "service/BusMode.h"
 
 namespace peertrust::service {
@@ -39,6 +40,13 @@ struct DaemonConfig {
     // A PEM bundle kept up to date with the anchors (anchor export), and its purpose.
     std::optional<std::filesystem::path> pemBundle;
     std::string pemBundlePurpose;
+    // "protocol = NAME FAMILY tofu|ca-only" lines (or --protocol): added at start to the store
+    // this daemon writes, as `peertrust protocol add` would. `origin` is "file:line" or the flag.
+    struct ConfiguredProtocol {
+        ProtocolAddRequest request;
+        std::string origin;
+    };
+    std::vector<ConfiguredProtocol> protocols;
 
     // The store this daemon writes: the system store, or the user's own store.
     std::filesystem::path writableStore() const;

@@ -2,6 +2,7 @@
 // why, and prints its options on --help.
 #include <gtest/gtest.h>
 
+#include "peertrust/Client.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
 
@@ -47,7 +48,8 @@ TEST(DaemonStartupTest, HelpListsEveryOption) {
     EXPECT_EQ(help.exitCode, 0);
     for (const char* option :
          {"--session", "--system", "--config", "--db", "--system-db", "--admin-group", "--workers",
-          "--log-level", "--verdict-cache", "--keys", "--keys-socket", "--keys-dir"}) {
+          "--log-level", "--verdict-cache", "--keys", "--keys-socket", "--keys-dir", "--pem-bundle",
+          "--protocol"}) {
         EXPECT_NE(help.output.find(option), std::string::npos) << option;
     }
 }
@@ -83,6 +85,81 @@ TEST(DaemonStartupTest, KeyLayerConfigurationIsCheckedAtStartUp) {
     EXPECT_EQ(missing.exitCode, 69);
     EXPECT_NE(missing.errors.find("cannot load the key backend module"), std::string::npos)
         << missing.errors;
+}
+
+// "protocol = NAME FAMILY POLICY" in the file, or --protocol: added at start to the store the
+// daemon writes, as `peertrust protocol add` would; starting again with them changes nothing.
+TEST(DaemonStartupTest, ConfiguredProtocolsAreAddedAtStart) {
+    TempDir dir;
+    writeFile(dir / "peertrustd.conf", "protocol = imaps tls ca-only\n");
+    const std::vector<std::string> args = {
+        "--config",    (dir / "peertrustd.conf").string(), "--db",       (dir / "user.db").string(),
+        "--system-db", (dir / "system.db").string(),       "--protocol", "gemini tls tofu"};
+    TestBus bus(BusKind::Session, dir.path());
+    for (int start = 0; start < 2; ++start) {
+        DaemonUnderTest daemon(bus, BusKind::Session, args);
+        auto client = Client::connect(Bus::Session);
+        ASSERT_TRUE(client.ok()) << client.error().message();
+        auto protocols = (*client)->listProtocols();
+        ASSERT_TRUE(protocols.ok()) << protocols.error().message();
+        auto find = [&](const std::string& name) -> const ProtocolInfo* {
+            for (const auto& p : *protocols) {
+                if (p.name == name) {
+                    return &p;
+                }
+            }
+            return nullptr;
+        };
+        const ProtocolInfo* imaps = find("imaps");
+        ASSERT_NE(imaps, nullptr) << "start " << start;
+        EXPECT_EQ(imaps->family, "tls");
+        EXPECT_EQ(imaps->policy, ProtocolPolicy::CaOnly);
+        EXPECT_FALSE(imaps->builtin);
+        const ProtocolInfo* gemini = find("gemini");
+        ASSERT_NE(gemini, nullptr) << "start " << start;
+        EXPECT_EQ(gemini->policy, ProtocolPolicy::Tofu);
+        EXPECT_EQ(daemon.process().terminate(), 0);
+    }
+}
+
+TEST(DaemonStartupTest, ABadConfiguredProtocolStopsStartUpWithFileLineAndReason) {
+    TempDir dir;
+    auto startWith = [&](const std::string& text) {
+        writeFile(dir / "peertrustd.conf", "# protocols\n" + text + "\n");
+        return runProgram({builtProgram("peertrustd"), "--session", "--config",
+                           (dir / "peertrustd.conf").string(), "--db", (dir / "user.db").string(),
+                           "--system-db", (dir / "system.db").string()});
+    };
+    const std::string file = (dir / "peertrustd.conf").string();
+    auto shape = startWith("protocol = imaps tls");
+    EXPECT_EQ(shape.exitCode, 78);
+    EXPECT_NE(shape.errors.find(file + ":2: protocol must be \"NAME FAMILY tofu|ca-only\""),
+              std::string::npos)
+        << shape.errors;
+
+    auto policy = startWith("protocol = imaps tls sometimes");
+    EXPECT_EQ(policy.exitCode, 78);
+    EXPECT_NE(policy.errors.find(file + ":2: "), std::string::npos) << policy.errors;
+
+    auto family = startWith("protocol = imaps smtp ca-only");
+    EXPECT_EQ(family.exitCode, 78);
+    EXPECT_NE(family.errors.find(file + ":2: protocol \"imaps\": unknown protocol family \"smtp\""),
+              std::string::npos)
+        << family.errors;
+
+    auto conflict = startWith("protocol = ssh tls ca-only");
+    EXPECT_EQ(conflict.exitCode, 78);
+    EXPECT_NE(
+        conflict.errors.find(file + ":2: protocol \"ssh\": protocol \"ssh\" already belongs to "
+                                    "the family"),
+        std::string::npos)
+        << conflict.errors;
+
+    auto flag = runProgram({builtProgram("peertrustd"), "--session", "--config",
+                            (dir / "none.conf").string(), "--db", (dir / "user.db").string(),
+                            "--protocol", "imaps"});
+    EXPECT_EQ(flag.exitCode, 64);
+    EXPECT_NE(flag.errors.find("--protocol: protocol must be"), std::string::npos) << flag.errors;
 }
 
 }  // namespace
