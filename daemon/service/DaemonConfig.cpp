@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "policy/PemBundle.h"
 #include "store/StoreLocations.h"
@@ -102,6 +104,19 @@ Result<void> setOption(DaemonConfig& config, const std::string& key, const std::
     }
     return {};
 }
+
+// The flags that set a file key, applied after the file. --config and --db are the other two
+// flags that take a value.
+constexpr std::pair<std::string_view, const char*> kFlagKeys[] = {
+    {"--system-db", "system_db"},
+    {"--admin-group", "admin_group"},
+    {"--workers", "workers"},
+    {"--log-level", "log_level"},
+    {"--verdict-cache", "verdict_cache"},
+    {"--keys-socket", "keys_socket"},
+    {"--pem-bundle", "pem_bundle"},
+    {"--keys-dir", "keys_dir"},
+    {"--protocol", "protocol"}};
 
 Result<void> readFile(DaemonConfig& config) {
     std::ifstream in(config.configPath);
@@ -214,21 +229,19 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             flags.emplace_back(word, "");
             continue;
         }
-        static const char* withValue[] = {"--config",        "--db",          "--system-db",
-                                          "--admin-group",   "--workers",     "--log-level",
-                                          "--verdict-cache", "--keys-socket", "--keys-dir",
-                                          "--pem-bundle",    "--protocol"};
         bool known = false;
-        for (const char* flag : withValue) {
-            if (word == flag) {
-                if (i + 1 >= arguments.size()) {
-                    return usageError(word + " needs a value");
-                }
-                flags.emplace_back(word, arguments[++i]);
-                known = true;
-            }
+        for (std::string_view flag : {"--config", "--db"}) {
+            known = known || word == flag;
         }
-        if (!known) {
+        for (const auto& [flag, key] : kFlagKeys) {
+            known = known || word == flag;
+        }
+        if (known) {
+            if (i + 1 >= arguments.size()) {
+                return usageError(word + " needs a value");
+            }
+            flags.emplace_back(word, arguments[++i]);
+        } else {
             return usageError("unknown option \"" + word + "\"\n" + daemonUsage());
         }
     }
@@ -246,17 +259,6 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
     }
     config.mode = system ? BusMode::System : BusMode::Session;
     PEERTRUST_TRY(readFile(config));
-    // Each flag with a value sets the file key of the same name, after the file.
-    static const std::pair<const char*, const char*> keyOf[] = {
-        {"--system-db", "system_db"},
-        {"--admin-group", "admin_group"},
-        {"--workers", "workers"},
-        {"--log-level", "log_level"},
-        {"--verdict-cache", "verdict_cache"},
-        {"--keys-socket", "keys_socket"},
-        {"--pem-bundle", "pem_bundle"},
-        {"--keys-dir", "keys_dir"},
-        {"--protocol", "protocol"}};
     for (const auto& [flag, value] : flags) {
         Result<void> set;
         if (flag == "--db") {
@@ -264,7 +266,7 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
         } else if (flag == "--keys") {
             config.keys = true;
         }
-        for (const auto& [name, key] : keyOf) {
+        for (const auto& [name, key] : kFlagKeys) {
             if (flag == name) {
                 set = setOption(config, key, value, flag);
             }
