@@ -66,9 +66,13 @@ int serve(const service::DaemonConfig& config) {
 
     std::unique_ptr<keys::KeyLayer> keyLayer;
     if (config.keys) {
-        keys::KeyLayerConfig keysConfig{config.keysDirectory(), config.keysSocketPath(),
-                                        config.keyBackendModule, config.keyBackendToken,
-                                        config.keyBackendPinFile};
+        keys::KeyLayerConfig keysConfig{
+            config.keysDirectory(),
+            config.keysSocketPath(),
+            config.keyBackendModule,
+            config.keyBackendToken,
+            config.keyBackendPinFile,
+            [](std::string_view message) { service::log(service::LogLevel::Error, message); }};
         auto started = keys::KeyLayer::start(keysConfig);
         if (!started) {
             service::log(service::LogLevel::Error, "key layer: " + started.error().message());

@@ -2,10 +2,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 namespace peertrust::keys {
 
-AuditLog::AuditLog(KeyRegistry& registry) : m_registry(registry), m_writer([this] { run(); }) {}
+AuditLog::AuditLog(KeyRegistry& registry, AuditFailureReport reportFailure)
+    : m_registry(registry),
+      m_reportFailure(std::move(reportFailure)),
+      m_writer([this] { run(); }) {}
 
 AuditLog::~AuditLog() {
     {
@@ -34,8 +38,13 @@ void AuditLog::flush() {
     auto written = m_registry.appendAudit(batch);
     if (!written) {
         // The rows are lost, and the administrator must know why.
-        std::fprintf(stderr, "peertrustd: cannot write %zu audit rows: %s\n", batch.size(),
-                     written.error().message().c_str());
+        const std::string message = "cannot write " + std::to_string(batch.size()) +
+                                    " audit rows: " + written.error().message();
+        if (m_reportFailure) {
+            m_reportFailure(message);
+        } else {
+            std::fprintf(stderr, "peertrustd: %s\n", message.c_str());
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -12,9 +14,12 @@
 
 namespace peertrust::keys {
 
+// Where rows that cannot be written are reported: the daemon's log. Empty: stderr.
+using AuditFailureReport = std::function<void(std::string_view)>;
+
 class AuditLog {
 public:
-    explicit AuditLog(KeyRegistry& registry);
+    explicit AuditLog(KeyRegistry& registry, AuditFailureReport reportFailure = {});
     ~AuditLog();  // writes what is pending
     AuditLog(const AuditLog&) = delete;
     AuditLog& operator=(const AuditLog&) = delete;
@@ -26,6 +31,7 @@ private:
     void run();
 
     KeyRegistry& m_registry;
+    AuditFailureReport m_reportFailure;
     std::mutex m_lock;
     std::condition_variable m_wake;
     std::vector<AuditRecord> m_pending;

@@ -36,7 +36,7 @@ Result<std::unique_ptr<KeyLayer>> KeyLayer::start(const KeyLayerConfig& config) 
     PEERTRUST_TRY_ASSIGN(BackendConfig backend, backendConfig(config));
     PEERTRUST_TRY_ASSIGN(layer->m_backend, KeyBackend::open(backend));
     PEERTRUST_TRY_ASSIGN(layer->m_registry, KeyRegistry::open(config.stateDir / "keys.db"));
-    layer->m_audit = std::make_unique<AuditLog>(*layer->m_registry);
+    layer->m_audit = std::make_unique<AuditLog>(*layer->m_registry, config.reportAuditFailure);
     layer->m_administration =
         std::make_unique<KeyAdministration>(*layer->m_registry, *layer->m_backend, *layer->m_audit);
     PEERTRUST_TRY_ASSIGN(layer->m_gateway,

@@ -23,6 +23,7 @@ struct KeyLayerConfig {
     std::optional<std::filesystem::path> backendModule;
     std::string backendToken;
     std::optional<std::filesystem::path> backendPinFile;
+    AuditFailureReport reportAuditFailure;  // the daemon's log
 };
 
 class KeyLayer {

@@ -6,6 +6,7 @@
 #include <gnutls/crypto.h>
 #include <gtest/gtest.h>
 #include <p11-kit/p11-kit.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -14,6 +15,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "crypto/GnutlsHandles.h"
 #include "keys/AuditLog.h"
@@ -417,7 +422,8 @@ TEST_F(KeyGatewayTest, SecretsStayInsideAndEachKeyHasOneUse) {
 // works again after C_Finalize and C_Initialize.
 TEST(KeyLayerRestartTest, StateSurvivesAndBrokenConnectionsFailCleanly) {
     TempDir dir;
-    const KeyLayerConfig config{dir / "keys", dir / "keys.sock", std::nullopt, "", std::nullopt};
+    const KeyLayerConfig config{dir / "keys", dir / "keys.sock", std::nullopt,
+                                "",           std::nullopt,      {}};
     auto layer = KeyLayer::start(config);
     ASSERT_TRUE(layer.ok()) << layer.error().message();
     auto key =
@@ -462,6 +468,32 @@ TEST(KeyLayerRestartTest, StateSurvivesAndBrokenConnectionsFailCleanly) {
     auto trail = (*again)->administration().audit(0);
     ASSERT_TRUE(trail.ok());
     EXPECT_EQ(trail->size(), 2u) << "one signature before the restart, one after";
+}
+
+// Rows the writer cannot store are lost; the daemon's log must say so, with SQLite's reason.
+TEST(AuditLogTest, RowsThatCannotBeWrittenAreReportedWithTheReason) {
+    TempDir dir;
+    auto registry = KeyRegistry::open(dir / "keys.db");
+    ASSERT_TRUE(registry.ok()) << registry.error().message();
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "keys.db").c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "DROP TABLE key_audit", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(other);
+
+    std::mutex lock;
+    std::vector<std::string> reports;
+    {
+        AuditLog audit(**registry, [&](std::string_view message) {
+            std::lock_guard guard(lock);
+            reports.emplace_back(message);
+        });
+        audit.append({1700000000000, 0, 1, "key-1", KeyUse::Sign, "CKM_ECDSA", "ok"});
+        audit.flush();
+    }
+    std::lock_guard guard(lock);
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_NE(reports[0].find("cannot write 1 audit rows"), std::string::npos) << reports[0];
+    EXPECT_NE(reports[0].find("key_audit"), std::string::npos) << reports[0];
 }
 
 }  // namespace
