@@ -93,30 +93,7 @@ Result<std::size_t> HashedPinStore::removeIds(const std::vector<std::string>& id
 }
 
 Result<std::size_t> HashedPinStore::forgetSeenBefore(UnixTime before) {
-    PEERTRUST_TRY_ASSIGN(
-        Statement stmt,
-        m_db.prepare("DELETE FROM hashed_pins WHERE first_seen < ?1 AND id NOT IN "
-                     "(SELECT pin_id FROM hashed_pin_stats WHERE last_seen >= ?1)"));
-    stmt.bind(1, before);
-    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
-    return static_cast<std::size_t>(changed);
-}
-
-Result<void> HashedPinStore::recordSightingsLocked(const std::vector<PinSighting>& sightings) {
-    PEERTRUST_TRY_ASSIGN(Statement stmt,
-                         m_db.prepare("INSERT INTO hashed_pin_stats (pin_id, last_seen, "
-                                      "seen_count) SELECT id, ?2, ?3 FROM hashed_pins "
-                                      "WHERE id = ?1 ON CONFLICT (pin_id) DO UPDATE SET "
-                                      "last_seen = max(last_seen, excluded.last_seen), "
-                                      "seen_count = seen_count + excluded.seen_count"));
-    for (const PinSighting& sighting : sightings) {
-        stmt.bind(1, sighting.pinId)
-            .bind(2, sighting.seenAt)
-            .bind(3, static_cast<std::int64_t>(sighting.count));
-        PEERTRUST_TRY(stmt.run());
-        stmt.reset();
-    }
-    return {};
+    return forgetPinsSeenBefore(m_db, kHashedPinTables, before);
 }
 
 }  // namespace peertrust::store

@@ -42,8 +42,6 @@ public:
     Result<std::size_t> removeIds(const std::vector<std::string>& ids);
     // Neither first seen nor last seen at or after `before`.
     Result<std::size_t> forgetSeenBefore(UnixTime before);
-    // Inside the caller's transaction; sightings of other ids are ignored.
-    Result<void> recordSightingsLocked(const std::vector<PinSighting>& sightings);
 
 private:
     Database& m_db;

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "store/HashedPinStore.h"
-
 namespace peertrust::store {
 
 namespace {
@@ -96,25 +94,39 @@ Result<std::size_t> PinStore::forgetPeer(const std::string& peer) {
 }
 
 Result<std::size_t> PinStore::forgetSeenBefore(UnixTime before) {
-    PEERTRUST_TRY_ASSIGN(Statement stmt,
-                         m_db.prepare("DELETE FROM pins WHERE first_seen < ?1 AND id NOT IN "
-                                      "(SELECT pin_id FROM pin_stats WHERE last_seen >= ?1)"));
-    stmt.bind(1, before);
-    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
-    return static_cast<std::size_t>(changed);
+    return forgetPinsSeenBefore(m_db, kPlainPinTables, before);
 }
 
 Result<void> PinStore::recordSightings(const std::vector<PinSighting>& sightings) {
     if (sightings.empty()) {
         return {};
     }
+    // Hashed pins' ids never name a plain pin: the same batch, one sync for both.
     PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(m_db));
+    PEERTRUST_TRY(writeSightings(m_db, kPlainPinTables, sightings));
+    PEERTRUST_TRY(writeSightings(m_db, kHashedPinTables, sightings));
+    return tx.commit();
+}
+
+Result<std::size_t> forgetPinsSeenBefore(Database& db, PinTables tables, UnixTime before) {
     PEERTRUST_TRY_ASSIGN(Statement stmt,
-                         m_db.prepare("INSERT INTO pin_stats (pin_id, last_seen, seen_count) "
-                                      "SELECT id, ?2, ?3 FROM pins WHERE id = ?1 "
-                                      "ON CONFLICT (pin_id) DO UPDATE SET "
-                                      "last_seen = max(last_seen, excluded.last_seen), "
-                                      "seen_count = seen_count + excluded.seen_count"));
+                         db.prepare(std::string("DELETE FROM ") + tables.pins +
+                                    " WHERE first_seen < ?1 AND id NOT IN (SELECT pin_id FROM " +
+                                    tables.stats + " WHERE last_seen >= ?1)"));
+    stmt.bind(1, before);
+    PEERTRUST_TRY_ASSIGN(int changed, db.writeOne(stmt));
+    return static_cast<std::size_t>(changed);
+}
+
+Result<void> writeSightings(Database& db, PinTables tables,
+                            const std::vector<PinSighting>& sightings) {
+    PEERTRUST_TRY_ASSIGN(
+        Statement stmt,
+        db.prepare(std::string("INSERT INTO ") + tables.stats +
+                   " (pin_id, last_seen, seen_count) SELECT id, ?2, ?3 FROM " + tables.pins +
+                   " WHERE id = ?1 ON CONFLICT (pin_id) DO UPDATE SET "
+                   "last_seen = max(last_seen, excluded.last_seen), "
+                   "seen_count = seen_count + excluded.seen_count"));
     for (const PinSighting& sighting : sightings) {
         stmt.bind(1, sighting.pinId)
             .bind(2, sighting.seenAt)
@@ -122,9 +134,7 @@ Result<void> PinStore::recordSightings(const std::vector<PinSighting>& sightings
         PEERTRUST_TRY(stmt.run());
         stmt.reset();
     }
-    // Hashed pins' ids never name a plain pin: the same batch, one sync for both.
-    PEERTRUST_TRY(HashedPinStore(m_db).recordSightingsLocked(sightings));
-    return tx.commit();
+    return {};
 }
 
 }  // namespace peertrust::store

@@ -62,6 +62,22 @@ struct PinSighting {
     std::uint64_t count = 0;
 };
 
+// The two tables of one kind of pin: its rows and their statistics. The SQL that differs
+// only in them is written once.
+struct PinTables {
+    const char* pins;
+    const char* stats;
+};
+inline constexpr PinTables kPlainPinTables{"pins", "pin_stats"};
+inline constexpr PinTables kHashedPinTables{"hashed_pins", "hashed_pin_stats"};
+
+// Removes the pins of `tables` neither first seen nor last seen at or after `before`.
+Result<std::size_t> forgetPinsSeenBefore(Database& db, PinTables tables, UnixTime before);
+// Adds the sightings of pins of `tables` inside the caller's transaction; ids of other pins
+// are skipped.
+Result<void> writeSightings(Database& db, PinTables tables,
+                            const std::vector<PinSighting>& sightings);
+
 class PinStore {
 public:
     explicit PinStore(Database& db) : m_db(db) {}
