@@ -200,6 +200,18 @@ CK_RV GatewayConnection::getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
     return CKR_OK;
 }
 
+CK_RV GatewayConnection::checkSlot(CK_SLOT_ID slot) const {
+    if (!m_initialized) {
+        return CKR_CRYPTOKI_NOT_INITIALIZED;
+    }
+    for (const auto& entry : m_slots) {
+        if (entry.second == slot) {
+            return CKR_OK;
+        }
+    }
+    return CKR_SLOT_ID_INVALID;
+}
+
 CK_RV GatewayConnection::getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
     if (!m_initialized) {
         return CKR_CRYPTOKI_NOT_INITIALIZED;
@@ -237,8 +249,7 @@ CK_RV GatewayConnection::getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
 
 CK_RV GatewayConnection::getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list,
                                           CK_ULONG_PTR count) {
-    CK_TOKEN_INFO token;
-    if (CK_RV rv = getTokenInfo(slot, &token); rv != CKR_OK) {
+    if (CK_RV rv = checkSlot(slot); rv != CKR_OK) {
         return rv;
     }
     if (count == nullptr) {
@@ -249,8 +260,7 @@ CK_RV GatewayConnection::getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR
 
 CK_RV GatewayConnection::getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type,
                                           CK_MECHANISM_INFO_PTR info) {
-    CK_TOKEN_INFO token;
-    if (CK_RV rv = getTokenInfo(slot, &token); rv != CKR_OK) {
+    if (CK_RV rv = checkSlot(slot); rv != CKR_OK) {
         return rv;
     }
     if (info == nullptr) {
@@ -277,8 +287,7 @@ CK_RV GatewayConnection::getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE typ
 
 CK_RV GatewayConnection::openSession(CK_SLOT_ID slot, CK_FLAGS flags,
                                      CK_SESSION_HANDLE_PTR session) {
-    CK_TOKEN_INFO token;
-    if (CK_RV rv = getTokenInfo(slot, &token); rv != CKR_OK) {
+    if (CK_RV rv = checkSlot(slot); rv != CKR_OK) {
         return rv;
     }
     if (session == nullptr) {
@@ -314,8 +323,7 @@ CK_RV GatewayConnection::closeSession(CK_SESSION_HANDLE handle) {
 }
 
 CK_RV GatewayConnection::closeAllSessions(CK_SLOT_ID slot) {
-    CK_TOKEN_INFO token;
-    if (CK_RV rv = getTokenInfo(slot, &token); rv != CKR_OK) {
+    if (CK_RV rv = checkSlot(slot); rv != CKR_OK) {
         return rv;
     }
     std::erase_if(m_sessions, [slot](const auto& entry) { return entry.second.slot == slot; });

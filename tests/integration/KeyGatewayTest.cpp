@@ -470,6 +470,37 @@ TEST(KeyLayerRestartTest, StateSurvivesAndBrokenConnectionsFailCleanly) {
     EXPECT_EQ(trail->size(), 2u) << "one signature before the restart, one after";
 }
 
+TEST_F(KeyGatewayTest, ASlotTheConnectionDoesNotListIsInvalidEverywhere) {
+    create(KeyType::EcP256, KeyUse::Sign, "signer", "signer");
+    ASSERT_TRUE(admin->grant("signer", getuid(), std::nullopt).ok());
+    GatewayClient client(socket);
+    ASSERT_NE(client.f, nullptr) << "p11-kit-client.so did not connect";
+    CK_FUNCTION_LIST* f = client.f;
+    CK_SLOT_ID slots[4];
+    CK_ULONG count = 4;
+    ASSERT_EQ(f->C_GetSlotList(CK_TRUE, slots, &count), CKR_OK);
+    ASSERT_EQ(count, 1u);
+    const CK_SLOT_ID other = slots[0] + 1;
+
+    CK_TOKEN_INFO token;
+    EXPECT_EQ(f->C_GetTokenInfo(other, &token), CKR_SLOT_ID_INVALID);
+    CK_ULONG mechanisms = 0;
+    EXPECT_EQ(f->C_GetMechanismList(other, nullptr, &mechanisms), CKR_SLOT_ID_INVALID);
+    CK_MECHANISM_INFO info;
+    EXPECT_EQ(f->C_GetMechanismInfo(other, CKM_ECDSA, &info), CKR_SLOT_ID_INVALID);
+    CK_SESSION_HANDLE s = 0;
+    EXPECT_EQ(f->C_OpenSession(other, CKF_SERIAL_SESSION, nullptr, nullptr, &s),
+              CKR_SLOT_ID_INVALID);
+    EXPECT_EQ(f->C_CloseAllSessions(other), CKR_SLOT_ID_INVALID);
+
+    // The listed slot answers all of them.
+    EXPECT_EQ(f->C_GetMechanismList(slots[0], nullptr, &mechanisms), CKR_OK);
+    EXPECT_GT(mechanisms, 0u);
+    EXPECT_EQ(f->C_GetMechanismInfo(slots[0], CKM_ECDSA, &info), CKR_OK);
+    EXPECT_EQ(f->C_OpenSession(slots[0], CKF_SERIAL_SESSION, nullptr, nullptr, &s), CKR_OK);
+    EXPECT_EQ(f->C_CloseAllSessions(slots[0]), CKR_OK);
+}
+
 // Rows the writer cannot store are lost; the daemon's log must say so, with SQLite's reason.
 TEST(AuditLogTest, RowsThatCannotBeWrittenAreReportedWithTheReason) {
     TempDir dir;
