@@ -5,42 +5,35 @@
 #include <sys/stat.h>
 
 #include "peertrust/KeysClient.h"
-#include "support/TempDir.h"
-#include "support/TestBus.h"
+#include "support/SystemDaemonTest.h"
 
 namespace peertrust::testing {
 namespace {
 
-class KeysSystemBusTest : public ::testing::Test {
+class KeysSystemBusTest : public SystemDaemonTest {
 protected:
     void SetUp() override {
-        if (!testUser(uid, gid)) {
-            GTEST_SKIP() << "needs root and the peertrust-test user";
+        SystemDaemonTest::SetUp();
+        if (IsSkipped()) {
+            return;
         }
-        std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
-        bus = std::make_unique<TestBus>(BusKind::System, dir.path());
-        daemon = std::make_unique<DaemonUnderTest>(
-            *bus, BusKind::System,
-            std::vector<std::string>{"--db", (dir / "system.db").string(), "--admin-group",
-                                     "peertrust-test-admins", "--keys-socket",
-                                     (dir / "keys.sock").string(), "--keys-dir",
-                                     (dir / "keys").string()});
         auto connected = KeysClient::connect(Bus::System);
         ASSERT_TRUE(connected.ok()) << connected.error().message();
         root = std::move(connected).value();
     }
 
     ProgramResult asUser(std::vector<std::string> args) {
-        args.insert(args.begin(), {builtProgram("peertrust"), "--system", "keys"});
-        return runProgram(args, {bus->environmentEntry()}, uid, gid);
+        args.insert(args.begin(), "keys");
+        return cliAsUser(std::move(args));
     }
 
-    uid_t uid = 0;
-    gid_t gid = 0;
-    TempDir dir;
-    std::unique_ptr<TestBus> bus;
-    std::unique_ptr<DaemonUnderTest> daemon;
     std::unique_ptr<KeysClient> root;
+
+private:
+    std::vector<std::string> extraDaemonArgs() const override {
+        return {"--keys-socket", (dir / "keys.sock").string(), "--keys-dir",
+                (dir / "keys").string()};
+    }
 };
 
 TEST_F(KeysSystemBusTest, OthersListWhatTheyMayUseAndAdministerNothing) {

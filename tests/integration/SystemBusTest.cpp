@@ -13,24 +13,18 @@
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
 #include "support/CrlFactory.h"
-#include "support/TempDir.h"
-#include "support/TestBus.h"
+#include "support/SystemDaemonTest.h"
 
 namespace peertrust::testing {
 namespace {
 
-class SystemBusTest : public ::testing::Test {
+class SystemBusTest : public SystemDaemonTest {
 protected:
     void SetUp() override {
-        if (!testUser(uid, gid)) {
-            GTEST_SKIP() << "needs root and the peertrust-test user";
+        SystemDaemonTest::SetUp();
+        if (IsSkipped()) {
+            return;
         }
-        std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
-        bus = std::make_unique<TestBus>(BusKind::System, dir.path());
-        daemon = std::make_unique<DaemonUnderTest>(
-            *bus, BusKind::System,
-            std::vector<std::string>{"--db", (dir / "system.db").string(), "--admin-group",
-                                     "peertrust-test-admins"});
         auto connected = Client::connect(Bus::System);
         ASSERT_TRUE(connected.ok()) << connected.error().message();
         root = std::move(connected).value();
@@ -51,17 +45,6 @@ protected:
         writeFile(dir / "root.crl", makeCrlPem(machineRoot, spec));
     }
 
-    ProgramResult asUser(std::vector<std::string> args) { return as(uid, gid, std::move(args)); }
-    ProgramResult as(uid_t who, gid_t group, std::vector<std::string> args) {
-        args.insert(args.begin(), {builtProgram("peertrust"), "--system"});
-        return runProgram(args, {bus->environmentEntry()}, who, group);
-    }
-
-    uid_t uid = 0;
-    gid_t gid = 0;
-    TempDir dir;
-    std::unique_ptr<TestBus> bus;
-    std::unique_ptr<DaemonUnderTest> daemon;
     std::unique_ptr<Client> root;
     Issued machineRoot, leaf;
 };
@@ -70,17 +53,17 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
     auto anchor = root->addAnchor({machineRoot.der, {}, "Machine Root"});
     ASSERT_TRUE(anchor.ok()) << anchor.error().message();
 
-    auto verified = asUser({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain",
-                            (dir / "leaf.pem").string()});
+    auto verified = cliAsUser({"verify", "--protocol", "https", "--peer", "www.example.com",
+                               "--chain", (dir / "leaf.pem").string()});
     EXPECT_EQ(verified.exitCode, 0) << verified.output << verified.errors;
     EXPECT_NE(verified.output.find("accepted (anchor)"), std::string::npos);
-    auto listed = asUser({"anchor", "list", "--json"});
+    auto listed = cliAsUser({"anchor", "list", "--json"});
     EXPECT_EQ(listed.exitCode, 0) << listed.errors;
     EXPECT_NE(listed.output.find(anchor->id), std::string::npos);
-    EXPECT_EQ(asUser({"pin", "list"}).exitCode, 0);
-    EXPECT_EQ(asUser({"distrust", "list"}).exitCode, 0);
-    EXPECT_EQ(asUser({"crl", "list"}).exitCode, 0);
-    EXPECT_EQ(asUser({"protocol", "list"}).exitCode, 0);
+    EXPECT_EQ(cliAsUser({"pin", "list"}).exitCode, 0);
+    EXPECT_EQ(cliAsUser({"distrust", "list"}).exitCode, 0);
+    EXPECT_EQ(cliAsUser({"crl", "list"}).exitCode, 0);
+    EXPECT_EQ(cliAsUser({"protocol", "list"}).exitCode, 0);
 
     // Every write: exit 77 with the reason.
     std::vector<std::vector<std::string>> writes = {
@@ -101,7 +84,7 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
          (dir / "leaf.pem").string(), "--pin-on-first-use"},
     };
     for (const auto& write : writes) {
-        auto result = asUser(write);
+        auto result = cliAsUser(write);
         EXPECT_EQ(result.exitCode, 77) << write[0] << " " << write[1] << ": " << result.errors;
         EXPECT_NE(result.errors.find("may not change the machine's trust policy"),
                   std::string::npos)
@@ -122,13 +105,13 @@ TEST_F(SystemBusTest, AdminGroupMembersWriteOnlyWhileInTheGroup) {
                                .c_str());
     };
     ASSERT_EQ(membership("-a"), 0);
-    auto added =
-        as(adminUid, adminGid, {"protocol", "add", "irc", "--family", "tls", "--policy", "tofu"});
+    auto added = cliAs(adminUid, adminGid,
+                       {"protocol", "add", "irc", "--family", "tls", "--policy", "tofu"});
     EXPECT_EQ(added.exitCode, 0) << added.errors;
 
     // Taken out of the group: refused at once, with no restart of the daemon.
     ASSERT_EQ(membership("-d"), 0);
-    auto refused = as(adminUid, adminGid, {"anchor", "add", (dir / "root.pem").string()});
+    auto refused = cliAs(adminUid, adminGid, {"anchor", "add", (dir / "root.pem").string()});
     EXPECT_EQ(refused.exitCode, 77) << refused.output << refused.errors;
     EXPECT_NE(refused.errors.find("only root and members of the group \"peertrust-test-admins\""),
               std::string::npos)
@@ -137,7 +120,7 @@ TEST_F(SystemBusTest, AdminGroupMembersWriteOnlyWhileInTheGroup) {
 
     // And back in: writes again.
     ASSERT_EQ(membership("-a"), 0);
-    auto again = as(adminUid, adminGid, {"anchor", "add", (dir / "root.pem").string()});
+    auto again = cliAs(adminUid, adminGid, {"anchor", "add", (dir / "root.pem").string()});
     EXPECT_EQ(again.exitCode, 0) << again.errors;
     EXPECT_EQ(root->listAnchors()->size(), 1u);
     auto protocols = root->listProtocols();
@@ -150,20 +133,20 @@ TEST_F(SystemBusTest, AdministratorsCrlRejectsForEveryoneAndOnlyWritersRemoveIt)
     ASSERT_TRUE(root->addAnchor({machineRoot.der, {}, "Machine Root"}).ok());
     auto crl = root->addCrl({readFile(dir / "root.crl")});
     ASSERT_TRUE(crl.ok()) << crl.error().message();
-    auto verified = asUser({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain",
-                            (dir / "leaf.pem").string()});
+    auto verified = cliAsUser({"verify", "--protocol", "https", "--peer", "www.example.com",
+                               "--chain", (dir / "leaf.pem").string()});
     EXPECT_EQ(verified.exitCode, 1) << verified.output << verified.errors;
     EXPECT_NE(verified.output.find("rejected (revoked)"), std::string::npos) << verified.output;
     EXPECT_NE(verified.output.find("CRL " + crl->id + " (system store)"), std::string::npos);
-    auto listed = asUser({"crl", "list", "--json"});
+    auto listed = cliAsUser({"crl", "list", "--json"});
     EXPECT_EQ(listed.exitCode, 0) << listed.errors;
     EXPECT_NE(listed.output.find("\"id\":\"" + crl->id + "\""), std::string::npos) << listed.output;
-    auto removed = asUser({"crl", "remove", crl->id});
+    auto removed = cliAsUser({"crl", "remove", crl->id});
     EXPECT_EQ(removed.exitCode, 77) << removed.errors;
     EXPECT_EQ(root->listCrls()->size(), 1u);
     EXPECT_TRUE(root->removeCrl(crl->id).ok());
-    EXPECT_EQ(asUser({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain",
-                      (dir / "leaf.pem").string()})
+    EXPECT_EQ(cliAsUser({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain",
+                         (dir / "leaf.pem").string()})
                   .exitCode,
               0);
 }
