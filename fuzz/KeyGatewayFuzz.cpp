@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "FuzzChecks.h"
 #include "keys/AuditLog.h"
 #include "keys/GatewayConnection.h"
 #include "keys/KeyAdministration.h"
@@ -30,6 +31,8 @@ namespace {
 
 using namespace peertrust;
 using namespace peertrust::keys;
+using peertrust::fuzzing::check;
+using peertrust::fuzzing::expectCode;
 
 constexpr uid_t kAlice = 1000;
 constexpr uid_t kBob = 1001;
@@ -43,17 +46,6 @@ struct Fixture {
     std::map<uid_t, std::set<Bytes>> granted;
 };
 Fixture* fixture = nullptr;
-
-[[noreturn]] void die(const char* what) {
-    std::fprintf(stderr, "KeyGatewayFuzz: %s\n", what);
-    std::abort();
-}
-
-void check(bool condition, const char* what) {
-    if (!condition) {
-        die(what);
-    }
-}
 
 Bytes idBytes(const std::string& hex) {
     Bytes out;
@@ -112,13 +104,6 @@ constexpr std::array<CK_MECHANISM_TYPE, 8> kMechanisms = {
     CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS, CKM_EDDSA,    CKM_AES_CBC};
 constexpr std::array<CK_OBJECT_CLASS, 4> kClasses = {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY,
                                                      CKO_CERTIFICATE, CKO_SECRET_KEY};
-
-void expectCode(CK_RV rv, std::initializer_list<CK_RV> allowed, const char* call) {
-    if (std::find(allowed.begin(), allowed.end(), rv) == allowed.end()) {
-        std::fprintf(stderr, "KeyGatewayFuzz: %s returned 0x%lx\n", call, rv);
-        std::abort();
-    }
-}
 
 #define SESSION_CODES                                                                    \
     CKR_OK, CKR_CRYPTOKI_NOT_INITIALIZED, CKR_SESSION_HANDLE_INVALID, CKR_ARGUMENTS_BAD, \

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "FuzzChecks.h"
 #include "Pkcs11Entry.h"
 #include "VendorDefinitions.h"
 #include "policy/AnchorScope.h"
@@ -34,6 +35,8 @@ namespace {
 
 using namespace peertrust;
 using namespace peertrust::trustmodule;
+using peertrust::fuzzing::check;
+using peertrust::fuzzing::expectCode;
 
 struct Fixture {
     std::filesystem::path dir;
@@ -42,17 +45,6 @@ struct Fixture {
     std::set<Bytes> exportableAnchors;
 };
 Fixture* fixture = nullptr;
-
-[[noreturn]] void die(const char* what) {
-    std::fprintf(stderr, "TrustModuleFuzz: %s\n", what);
-    std::abort();
-}
-
-void check(bool condition, const char* what) {
-    if (!condition) {
-        die(what);
-    }
-}
 
 std::unique_ptr<policy::PolicyEngine> openEngine(const store::StoreConfig& config) {
     auto store = store::TrustStore::open(config);
@@ -224,13 +216,6 @@ Template randomTemplate(FuzzedDataProvider& in) {
     }
     t.seal();
     return t;
-}
-
-void expectCode(CK_RV rv, std::initializer_list<CK_RV> allowed, const char* call) {
-    if (std::find(allowed.begin(), allowed.end(), rv) == allowed.end()) {
-        std::fprintf(stderr, "TrustModuleFuzz: %s returned 0x%lx\n", call, rv);
-        std::abort();
-    }
 }
 
 // Codes any session-taking call may give besides its own.
