@@ -321,7 +321,8 @@ Result<void> TrustModule::openEngine(bool createUserStore) {
                                      std::filesystem::perms::owner_all, ec);
     }
     // A program that only reads trust must not create a store as a side effect.
-    if (createUserStore || std::filesystem::exists(m_options.userStore, ec)) {
+    const bool withUserStore = createUserStore || std::filesystem::exists(m_options.userStore, ec);
+    if (withUserStore) {
         config.userPath = m_options.userStore;
     }
     PEERTRUST_TRY_ASSIGN(auto opened, store::TrustStore::open(config));
@@ -329,11 +330,16 @@ Result<void> TrustModule::openEngine(bool createUserStore) {
     policy::EngineOptions options{false, 0, std::chrono::milliseconds(0),
                                   std::chrono::microseconds(0)};
     PEERTRUST_TRY_ASSIGN(m_engine, policy::PolicyEngine::create(std::move(opened), options));
+    m_engineHasUserStore = withUserStore;
     m_generation = 0;
     return {};
 }
 
 void TrustModule::refresh() {
+    std::error_code ec;
+    if (m_engine && !m_engineHasUserStore && std::filesystem::exists(m_options.userStore, ec)) {
+        m_engine.reset();  // the user's first pin or distrust made the store since
+    }
     if (!m_engine) {
         if (auto opened = openEngine(false); !opened) {
             debugLog("cannot open the stores: " + opened.error().message());
@@ -381,12 +387,35 @@ CK_RV TrustModule::findObjectsInit(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR at
     std::vector<CK_OBJECT_HANDLE> found;
     for (const auto& [objectHandle, index] : m_index) {
         const TrustObject& object = m_objects[index];
-        if (object.layer == layerOf(session->slot) && matchesTemplate(object, attributes, count)) {
+        if (object.layer == layerOf(session->slot) && matchesTemplate(object, attributes, count) &&
+            (!object.pin || daemonHonours(*object.pin, attributes, count))) {
             found.push_back(objectHandle);
         }
     }
     session->search.begin(std::move(found));
     return CKR_OK;
+}
+
+bool TrustModule::daemonHonours(const PinAssertion& pin, const CK_ATTRIBUTE* attributes,
+                                CK_ULONG count) {
+    for (CK_ULONG i = 0; i < count; ++i) {
+        if (attributes[i].type != kAttrCertificateValue) {
+            continue;
+        }
+        const auto* value = static_cast<const std::uint8_t*>(attributes[i].pValue);
+        VerifyRequest request{pin.family,           pin.peer,
+                              KeyFormat::X509Chain, Bytes(value, value + attributes[i].ulValueLen),
+                              std::nullopt,         false};
+        auto verdict = m_engine->verify(request);
+        if (!verdict || verdict->kind != VerdictKind::Accepted ||
+            verdict->reason != reason::Pinned) {
+            return false;
+        }
+        const auto& pins = verdict->details.pins;
+        return std::any_of(pins.begin(), pins.end(),
+                           [&](const PinnedKey& key) { return key.pinId == pin.pinId; });
+    }
+    return true;  // no certificate asked about: the exported pin stands (never a distrusted one)
 }
 
 CK_RV TrustModule::findObjects(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE_PTR objects, CK_ULONG max,

@@ -63,14 +63,20 @@ private:
     // The checks every session-taking call starts with: initialised, and a live session.
     CK_RV checkSession(CK_SESSION_HANDLE handle, Session*& session);
     const TrustObject* objectFor(const Session& session, CK_OBJECT_HANDLE handle) const;
-    // Opens the stores on first use and rebuilds the objects when the store changed.
+    // Opens the stores on first use (again once the user's store appears) and rebuilds the
+    // objects when the store changed.
     void refresh();
+    // Whether the daemon's own decision for the certificate in the template, if there is one,
+    // is "accepted, pinned" by `pin`: revocation, distrust of the path and the rest come
+    // before pins there, and gcr must not learn more trust than the daemon gives.
+    bool daemonHonours(const PinAssertion& pin, const CK_ATTRIBUTE* attributes, CK_ULONG count);
     Result<void> openEngine(bool createUserStore);
 
     std::mutex m_mutex;
     bool m_initialized = false;
     ModuleOptions m_options;
     std::unique_ptr<policy::PolicyEngine> m_engine;
+    bool m_engineHasUserStore = false;
     std::uint64_t m_generation = 0;
 
     std::vector<TrustObject> m_objects;

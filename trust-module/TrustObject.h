@@ -20,7 +20,8 @@ namespace peertrust::trustmodule {
 struct PinAssertion {
     std::string pinId;
     crypto::Sha256 spkiSha256{};
-    std::string peer;  // canonical, as stored
+    std::string peer;    // canonical, as stored
+    std::string family;  // the pin's protocol, a family
 };
 
 struct TrustObject {

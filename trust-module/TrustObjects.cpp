@@ -191,7 +191,7 @@ void addPin(const policy::ExportedPin& pin, std::vector<TrustObject>& out) {
         a.setBytes(kAttrCertificateValue, pin.keyData);  // the leaf, as stored
     }
     out.push_back({layerName(pin.layer) + "/pin/" + pin.id, pin.layer, std::move(a),
-                   PinAssertion{pin.id, pin.spkiSha256, pin.peer}});
+                   PinAssertion{pin.id, pin.spkiSha256, pin.peer, pin.family}});
 }
 
 std::optional<std::string> canonicalPeer(std::span<const std::uint8_t> value) {

@@ -247,14 +247,14 @@ Result<std::vector<KnownKey>> PolicyEngine::pinnedKeys(const std::string& protoc
             }
         }
         for (auto& row : rows) {
+            KnownKey known;
+            PEERTRUST_TRY_ASSIGN(known.keyFormat, parseKeyFormat(row.keyFormat));
             // Verify would refuse a distrusted key whatever its pin says.
-            if (current->distrustOfKey(row.spkiSha256)) {
+            if (current->distrustOfPin(row.spkiSha256, known.keyFormat, row.keyData)) {
                 continue;
             }
-            KnownKey known;
             known.pinId = row.id;
             known.protocol = row.protocol;
-            PEERTRUST_TRY_ASSIGN(known.keyFormat, parseKeyFormat(row.keyFormat));
             if (known.keyFormat == KeyFormat::OpenSsh) {
                 PEERTRUST_TRY_ASSIGN(std::string line, openSshLineOf(row.keyData));
                 known.key.assign(line.begin(), line.end());

@@ -221,6 +221,22 @@ std::optional<DistrustMatch> PolicySnapshot::distrustOfKey(const crypto::Sha256&
     return std::nullopt;
 }
 
+std::optional<DistrustMatch> PolicySnapshot::distrustOfPin(
+    const crypto::Sha256& spkiSha256, KeyFormat format,
+    std::span<const std::uint8_t> keyData) const {
+    if (auto match = distrustOfKey(spkiSha256)) {
+        return match;
+    }
+    if (format != KeyFormat::X509Chain || m_distrustedCerts.empty()) {
+        return std::nullopt;
+    }
+    auto cert = crypto::parseCertificate(keyData);
+    if (!cert) {
+        return std::nullopt;  // a stored pin is parsed when it is added; its key still counts
+    }
+    return distrustOfCertificate(*cert);
+}
+
 std::optional<std::string> revocationListIdUnder(const PolicySnapshot& snapshot,
                                                  const CompiledAnchor& anchor) {
     if (const CompiledCrl* crl = snapshot.revocationListUnder(anchor)) {

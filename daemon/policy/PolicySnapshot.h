@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,10 @@ public:
     // The certificate itself, or its key, distrusted.
     std::optional<DistrustMatch> distrustOfCertificate(const crypto::Certificate& cert) const;
     std::optional<DistrustMatch> distrustOfKey(const crypto::Sha256& spkiSha256) const;
+    // The distrust that makes a pin worthless, since distrust comes before pins in every
+    // decision: of its key, or of the certificate stored with it (`keyData` in `format`).
+    std::optional<DistrustMatch> distrustOfPin(const crypto::Sha256& spkiSha256, KeyFormat format,
+                                               std::span<const std::uint8_t> keyData) const;
 
 private:
     ProtocolRegistry m_protocols;

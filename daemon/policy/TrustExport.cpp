@@ -50,6 +50,11 @@ Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
         store::PinStore pins(*layer.db);
         PEERTRUST_TRY_ASSIGN(auto pinRows, pins.list());
         for (auto& row : pinRows) {
+            PEERTRUST_TRY_ASSIGN(KeyFormat format, parseKeyFormat(row.keyFormat));
+            // A pin the daemon never honours is nobody's: no client may trust it.
+            if (current->distrustOfPin(row.spkiSha256, format, row.keyData)) {
+                continue;
+            }
             ExportedPin exported;
             exported.layer = layer.which;
             exported.id = row.id;
@@ -61,7 +66,7 @@ Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
                     exported.purposeOid = (*family)->purposeOid;
                 }
             }
-            PEERTRUST_TRY_ASSIGN(exported.keyFormat, parseKeyFormat(row.keyFormat));
+            exported.keyFormat = format;
             exported.keyData = std::move(row.keyData);
             exported.spkiSha256 = row.spkiSha256;
             out->pins.push_back(std::move(exported));

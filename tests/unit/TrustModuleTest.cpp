@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 
@@ -233,6 +234,63 @@ TEST_F(TrustModuleTest, GcrPinnedCertificateAssertionsArePins) {
     ASSERT_OK(pins);
     EXPECT_TRUE(pins->empty());
     EXPECT_EQ(f->C_DestroyObject(s, created), CKR_OBJECT_HANDLE_INVALID);
+}
+
+// gcr asks whether a certificate is pinned for a peer: the answer is yes only where the
+// daemon's own Verify would accept it as pinned. Distrust and revocation come first there.
+TEST_F(TrustModuleTest, APinTheDaemonWouldRefuseIsNotGcrsPinEither) {
+    Issued intermediate = issue(caSpec("Open Intermediate"), root);
+    Issued leaf = issue(serverSpec("www.example.com"), intermediate);
+    ASSERT_OK(user().addPin({"tls", "www.example.com", KeyFormat::X509Chain, leaf.der}));
+    initialize();
+    CK_SESSION_HANDLE s = open(kUserSlot);
+    CK_OBJECT_CLASS cls = kClassTrustAssertion;
+    CK_ULONG pinned = kAssertionPinned;
+    std::string purpose = policy::kPurposeServerAuth;
+    std::string peer = "www.example.com";
+    const std::vector<CK_ATTRIBUTE> anyPin{{CKA_CLASS, &cls, sizeof cls},
+                                           {kAttrAssertionType, &pinned, sizeof pinned}};
+    std::vector<CK_ATTRIBUTE> lookup = anyPin;
+    lookup.push_back({kAttrCertificateValue, leaf.der.data(), leaf.der.size()});
+    lookup.push_back({kAttrPurpose, purpose.data(), purpose.size()});
+    lookup.push_back({kAttrPeer, peer.data(), peer.size()});
+    ASSERT_EQ(find(s, lookup).size(), 1u) << "the pin itself";
+
+    // Revoked by its issuer's CRL: Verify says revoked, so gcr hears of no pin.
+    const UnixTime now = static_cast<UnixTime>(std::time(nullptr));
+    CrlSpec revoking;
+    revoking.thisUpdate = now - 3600;
+    revoking.revoked = {{&leaf, now - 60}};
+    auto crl = system().addCrl({makeCrl(intermediate, revoking), intermediate.der});
+    ASSERT_OK(crl);
+    EXPECT_TRUE(find(s, lookup).empty()) << "a revoked certificate is still pinned for gcr";
+    ASSERT_OK(system().removeCrl(crl->id));
+    ASSERT_EQ(find(s, lookup).size(), 1u);
+
+    // Distrusted, the certificate or its key: no pin object at all, looked up or listed.
+    auto distrust = system().addDistrust({DistrustKind::Certificate, leaf.der, "bad leaf"});
+    ASSERT_OK(distrust);
+    EXPECT_TRUE(find(s, lookup).empty()) << "a distrusted certificate is still pinned for gcr";
+    EXPECT_TRUE(find(s, anyPin).empty()) << "a distrusted certificate is still exported as pinned";
+    ASSERT_OK(system().removeDistrust(distrust->id));
+    ASSERT_EQ(find(s, anyPin).size(), 1u);
+    ASSERT_OK(system().addDistrust({DistrustKind::Spki, leaf.spkiDer, "bad key"}));
+    EXPECT_TRUE(find(s, lookup).empty()) << "a distrusted key is still pinned for gcr";
+    EXPECT_TRUE(find(s, anyPin).empty()) << "a distrusted key is still exported as pinned";
+}
+
+// A program that searched before the user had a store of their own: the store made later (by
+// the user's first pin or distrust) counts from the next search, not from the next start.
+TEST_F(TrustModuleTest, AUserStoreMadeAfterTheFirstSearchCountsFromTheNextSearch) {
+    ASSERT_FALSE(std::filesystem::exists(userPath()));
+    initialize();
+    CK_SESSION_HANDLE s = open(kSystemSlot);
+    ASSERT_EQ(certificates(s), (std::map<std::string, bool>{{"Open Root", true}}));
+
+    ASSERT_OK(user().addDistrust({DistrustKind::Certificate, root.der, "not mine"}));
+    ASSERT_TRUE(std::filesystem::exists(userPath()));
+    EXPECT_EQ(certificates(s).count("Open Root"), 0u)
+        << "the user's distrust of a system anchor is not seen by a running program";
 }
 
 TEST_F(TrustModuleTest, EveryMisuseGetsItsCode) {
