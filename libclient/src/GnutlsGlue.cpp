@@ -108,13 +108,18 @@ GnutlsSessionVerifier::GnutlsSessionVerifier(gnutls_session_t session, TrustServ
 }
 
 GnutlsSessionVerifier::~GnutlsSessionVerifier() {
-    gnutls_session_set_verify_function(m_session, nullptr);
+    std::lock_guard lock(g_registryMutex);
+    auto registered = g_verifiers.find(m_session);
+    if (registered == g_verifiers.end() || registered->second != this) {
+        return;  // a newer verifier took the session over, and it stays in force
+    }
+    g_verifiers.erase(registered);
+    // The verify function stays installed: a handshake after this one is gone fails closed
+    // (check() finds no verifier) instead of going unchecked.
     if (m_peer.empty()) {
         gnutls_handshake_set_hook_function(m_session, GNUTLS_HANDSHAKE_CLIENT_HELLO,
                                            GNUTLS_HOOK_POST, nullptr);
     }
-    std::lock_guard lock(g_registryMutex);
-    g_verifiers.erase(m_session);
 }
 
 int GnutlsSessionVerifier::check(gnutls_session_t session) {
@@ -134,6 +139,9 @@ int GnutlsSessionVerifier::clientHelloSent(gnutls_session_t session, unsigned ty
 }
 
 int GnutlsSessionVerifier::learnServerName(const gnutls_datum_t* message) {
+    if (!m_peer.empty()) {
+        return 0;  // the hook of a verifier this one replaced: the peer was given
+    }
     // A ClientHello starts a handshake: what the last one decided no longer holds.
     m_verdict.reset();
     m_error.reset();

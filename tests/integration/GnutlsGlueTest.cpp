@@ -84,11 +84,15 @@ protected:
         std::optional<Error> error;
     };
 
+    // How the program handles its verifiers: one for the handshake; one replaced by a second
+    // before it (the first destroyed after the second took over); one destroyed before it.
+    enum class Verifiers { One, Replaced, DestroyedBefore };
+
     // One handshake as a client of `protocol`, whose verifier is given `peer`. With a
     // `serverName`, the program itself sets it on the session (gnutls_server_name_set) first.
     Outcome connect(const std::string& protocol, const std::string& peer,
                     const std::optional<std::string>& serverName,
-                    const std::vector<const Issued*>& chain) {
+                    const std::vector<const Issued*>& chain, Verifiers verifiers = Verifiers::One) {
         Outcome outcome;
         int fds[2];
         EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
@@ -107,12 +111,22 @@ protected:
                       0);
         }
         {
-            GnutlsSessionVerifier verifier(session, *client, protocol, peer);
+            // The one replaced takes its peer from the ClientHello, so it owns the session's hook.
+            auto verifier = std::make_unique<GnutlsSessionVerifier>(
+                session, *client, protocol, verifiers == Verifiers::Replaced ? "" : peer);
+            if (verifiers == Verifiers::Replaced) {
+                verifier =
+                    std::make_unique<GnutlsSessionVerifier>(session, *client, protocol, peer);
+            } else if (verifiers == Verifiers::DestroyedBefore) {
+                verifier.reset();
+            }
             do {
                 outcome.rc = gnutls_handshake(session);
             } while (outcome.rc < 0 && !gnutls_error_is_fatal(outcome.rc));
-            outcome.verdict = verifier.verdict();
-            outcome.error = verifier.error();
+            if (verifier) {
+                outcome.verdict = verifier->verdict();
+                outcome.error = verifier->error();
+            }
         }
         gnutls_deinit(session);
         close(fds[0]);
@@ -134,6 +148,27 @@ protected:
 
     Issued root;
 };
+
+// A verifier replaced by another, or destroyed, never leaves the session unchecked: the
+// replacement stays in force, and a session without one fails its handshakes.
+TEST_F(GnutlsGlueTest, AReplacedOrDestroyedVerifierNeverLeavesTheSessionUnchecked) {
+    Issued unknown = server("www.example.com", nullptr);
+    Outcome replaced =
+        connect("https", "www.example.com", std::nullopt, {&unknown}, Verifiers::Replaced);
+    EXPECT_LT(replaced.rc, 0) << "the handshake went unchecked after a verifier was replaced";
+    ASSERT_TRUE(replaced.verdict.has_value()) << "the replacement did not decide";
+    EXPECT_EQ(replaced.verdict->reason, "untrusted-issuer");
+
+    ASSERT_TRUE(client->addAnchor({root.der, {}, "Glue Root"}).ok());
+    Issued known = server("www.example.com", &root);
+    Outcome accepted =
+        connect("https", "www.example.com", std::nullopt, {&known}, Verifiers::Replaced);
+    EXPECT_EQ(accepted.rc, 0) << (accepted.error ? accepted.error->message() : "");
+
+    Outcome destroyed =
+        connect("https", "www.example.com", std::nullopt, {&known}, Verifiers::DestroyedBefore);
+    EXPECT_LT(destroyed.rc, 0) << "a session whose verifier is gone accepted a peer unchecked";
+}
 
 TEST_F(GnutlsGlueTest, InScopeCaSucceedsOutOfScopeFails) {
     AnchorScope scope;

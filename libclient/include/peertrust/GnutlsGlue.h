@@ -27,10 +27,12 @@
 
 namespace peertrust {
 
-// Installs itself with gnutls_session_set_verify_function for as long as it lives (keep it
-// alive until the session is done). Each handshake asks the daemon about the chain the peer
-// sent (or its raw public key) for `protocol` and `peer`; anything but "accepted" fails the
-// handshake, and so does a daemon that cannot be asked.
+// Installs itself with gnutls_session_set_verify_function (keep it alive until the session is
+// done). Each handshake asks the daemon about the chain the peer sent (or its raw public key)
+// for `protocol` and `peer`; anything but "accepted" fails the handshake, and so does a daemon
+// that cannot be asked. A second verifier for the same session replaces the first, which then
+// has no more say, not even when it is destroyed. Once the one in force is destroyed, the
+// session's handshakes fail: no one is left to check them.
 class PEERTRUST_API GnutlsSessionVerifier {
 public:
     // A non-empty `peer` is also set as the session's server name (SNI) when it is a host name.
