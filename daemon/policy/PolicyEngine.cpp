@@ -194,14 +194,20 @@ Result<Verdict> PolicyEngine::verify(const VerifyRequest& request) {
     return verifyAs(request, 0);
 }
 
-std::shared_ptr<const PolicySnapshot> PolicyEngine::snapshotWithoutWaiting() {
+Result<PolicyEngine::CurrentPolicy> PolicyEngine::currentPolicy() {
+    std::lock_guard lock(m_readMutex);
+    PEERTRUST_TRY_ASSIGN(std::shared_ptr<const PolicySnapshot> current, snapshotLocked());
+    return CurrentPolicy{std::move(current), m_cache.generation()};
+}
+
+std::optional<PolicyEngine::CurrentPolicy> PolicyEngine::currentPolicyWithoutWaiting() {
     std::unique_lock lock(m_readMutex, std::try_to_lock);
     if (!lock.owns_lock()) {
-        return nullptr;
+        return std::nullopt;
     }
     auto renewed = renewReadSnapshots();
     if (!renewed) {
-        return nullptr;
+        return std::nullopt;
     }
     Result<bool> changed = false;
     if (*renewed) {
@@ -211,9 +217,9 @@ std::shared_ptr<const PolicySnapshot> PolicyEngine::snapshotWithoutWaiting() {
         if (changed && *changed) {
             policyChangedLocked();  // cheap; the reload is left to verifyAs
         }
-        return nullptr;
+        return std::nullopt;
     }
-    return m_snapshot;
+    return CurrentPolicy{m_snapshot, m_cache.generation()};
 }
 
 std::optional<Result<Verdict>> PolicyEngine::verifyWithoutWaiting(const VerifyRequest& request,
@@ -221,7 +227,7 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWithoutWaiting(const VerifyRe
     if (request.pinOnFirstUse) {
         return std::nullopt;  // may write, and a write may wait for the store's lock
     }
-    std::shared_ptr<const PolicySnapshot> current = snapshotWithoutWaiting();
+    std::optional<CurrentPolicy> current = currentPolicyWithoutWaiting();
     if (!current) {
         return std::nullopt;
     }
@@ -236,7 +242,7 @@ bool PolicyEngine::cachedVerdictHolds(const VerdictCacheKey& key, std::optional<
     }
     // The cache is cleared when this daemon changes the store; a change written by another
     // process is only noticed here.
-    if (!snapshotWithoutWaiting()) {
+    if (!currentPolicyWithoutWaiting()) {
         return false;
     }
     UnixTime now = at.value_or(m_clock());
@@ -251,16 +257,16 @@ bool PolicyEngine::cachedVerdictHolds(const VerdictCacheKey& key, std::optional<
 }
 
 Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32_t uid) {
-    PEERTRUST_TRY_ASSIGN(std::shared_ptr<const PolicySnapshot> current, snapshot());
-    return *verifyWith(*current, request, uid, Waiting::Allowed);
+    PEERTRUST_TRY_ASSIGN(CurrentPolicy current, currentPolicy());
+    return *verifyWith(current, request, uid, Waiting::Allowed);
 }
 
-std::optional<Result<Verdict>> PolicyEngine::verifyWith(const PolicySnapshot& current,
+std::optional<Result<Verdict>> PolicyEngine::verifyWith(const CurrentPolicy& policy,
                                                         const VerifyRequest& request,
                                                         std::uint32_t uid, Waiting waiting) {
+    const PolicySnapshot& current = *policy.snapshot;
     UnixTime now = request.at.value_or(m_clock());
     std::optional<VerdictCacheKey> cacheKey;
-    std::uint64_t generation = m_cache.generation();
     if (m_options.verdictCache) {
         cacheKey = VerdictCacheKey{
             request.protocol,      request.peer, request.keyFormat, crypto::sha256(request.key),
@@ -306,7 +312,7 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWith(const PolicySnapshot& cu
             std::move(*cacheKey),
             CachedVerdict{decision.verdict, verdictSha256(decision.verdict), decision.validFrom,
                           decision.validUntil, decision.pinId, decision.pinLayer},
-            generation);
+            policy.cacheGeneration);
     }
     return std::move(decision.verdict);
 }

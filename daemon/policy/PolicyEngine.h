@@ -129,13 +129,21 @@ private:
     // anew: inside a held snapshot another process's commits cannot show, so only then is
     // PRAGMA data_version worth asking (SQLite keeps it fixed within a read transaction).
     Result<bool> renewReadSnapshots();
-    // The current snapshot if it can be had without waiting and the store has not changed
-    // under it (also in another process); else nullptr.
-    std::shared_ptr<const PolicySnapshot> snapshotWithoutWaiting();
+    // The policy a Verify decides from, and the verdict cache's generation read together with
+    // it (under m_readMutex): a change that lands while the Verify runs changes the generation,
+    // so that the verdict, decided from the policy before the change, is not kept.
+    struct CurrentPolicy {
+        std::shared_ptr<const PolicySnapshot> snapshot;
+        std::uint64_t cacheGeneration = 0;
+    };
+    Result<CurrentPolicy> currentPolicy();
+    // The current policy if it can be had without waiting and the store has not changed
+    // under it (also in another process); else nullopt.
+    std::optional<CurrentPolicy> currentPolicyWithoutWaiting();
 
     enum class Waiting { Allowed, Never };
     // nullopt only with Waiting::Never, when a lock was held by another thread.
-    std::optional<Result<Verdict>> verifyWith(const PolicySnapshot& current,
+    std::optional<Result<Verdict>> verifyWith(const CurrentPolicy& current,
                                               const VerifyRequest& request, std::uint32_t uid,
                                               Waiting waiting);
     Result<Decision> decide(const PolicySnapshot& snapshot, const Protocol& protocol,

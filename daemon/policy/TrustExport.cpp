@@ -11,8 +11,10 @@
 namespace peertrust::policy {
 
 Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
-    PEERTRUST_TRY_ASSIGN(std::shared_ptr<const PolicySnapshot> current, snapshot());
+    // The snapshot and the change count under one lock: an export built from the policy before
+    // a change must not carry the count after it.
     std::lock_guard lock(m_readMutex);
+    PEERTRUST_TRY_ASSIGN(std::shared_ptr<const PolicySnapshot> current, snapshotLocked());
     if (m_export && m_export->generation == m_changes) {
         return m_export;
     }

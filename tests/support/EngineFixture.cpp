@@ -7,8 +7,12 @@ std::unique_ptr<policy::PolicyEngine> EngineFixture::openEngine(const store::Sto
     if (!store) {
         throw std::runtime_error(store.error().message());
     }
-    auto engine =
-        policy::PolicyEngine::create(std::move(store).value(), m_options, [this] { return m_now; });
+    auto engine = policy::PolicyEngine::create(std::move(store).value(), m_options, [this] {
+        if (m_onClock) {
+            m_onClock();
+        }
+        return m_now;
+    });
     if (!engine) {
         throw std::runtime_error(engine.error().message());
     }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 
 #include "policy/PolicyEngine.h"
@@ -37,6 +38,8 @@ protected:
                           const std::string& label = "");
 
     UnixTime m_now = kNow;
+    // Runs each time an engine reads the clock: a test's way into the middle of a call.
+    std::function<void()> m_onClock;
     TempDir m_dir;
     // No background flushing and a fresh read snapshot per call: tests see every change at once.
     policy::EngineOptions m_options{true, 4096, std::chrono::milliseconds(0),
