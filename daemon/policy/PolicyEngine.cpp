@@ -603,6 +603,7 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
             ? "no anchor vouches for the chain of " + peerText
             : "a " + std::string(toString(key.format)) + " key carries no issuer to vouch for it";
     if (protocol.policy == ProtocolPolicy::Tofu) {
+        bool pinnedMeanwhile = false;
         if (pinOnFirstUse) {
             std::lock_guard lock(m_writeMutex);
             if (store::Layer* layer = m_store->writableLayer()) {
@@ -616,16 +617,30 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
                 row.origin = std::string(toString(PinOrigin::Tofu));
                 row.id = pinIdFor(row.peer, row.protocol, key.spkiSha256);
                 store::PinStore pinStore(*layer->writer);
-                PEERTRUST_TRY_ASSIGN(AddOutcome added, pinStore.add(row, false));
-                pinsChanged();
-                decision.cacheable = false;
-                details.pins = {
-                    PinnedKey{added.id, row.protocol, key.fingerprint, details.spkiSha256, now}};
-                return finish(VerdictKind::Accepted, reason::TofuNew,
-                              "Accepted: first use of " + peerText + " over " + protocol.name +
-                                  "; " + unknownIssuer + ", and the key " + key.fingerprint +
-                                  " is now pinned (pin " + added.id + ").");
+                // The pins were read before this write lock: another Verify (or process) may
+                // have pinned a key for the peer since, and only the first use is pinned.
+                PEERTRUST_TRY_ASSIGN(store::Transaction tx,
+                                     store::Transaction::begin(*layer->writer));
+                PEERTRUST_TRY_ASSIGN(auto pinnedNow,
+                                     pinStore.find(row.peer, protocol.name, protocol.family));
+                pinnedMeanwhile = !pinnedNow.empty();
+                if (!pinnedMeanwhile) {
+                    PEERTRUST_TRY_ASSIGN(AddOutcome added, pinStore.addLocked(row));
+                    PEERTRUST_TRY(tx.commit());
+                    pinsChanged();
+                    decision.cacheable = false;
+                    details.pins = {PinnedKey{added.id, row.protocol, key.fingerprint,
+                                              details.spkiSha256, now}};
+                    return finish(VerdictKind::Accepted, reason::TofuNew,
+                                  "Accepted: first use of " + peerText + " over " + protocol.name +
+                                      "; " + unknownIssuer + ", and the key " + key.fingerprint +
+                                      " is now pinned (pin " + added.id + ").");
+                }
             }
+        }
+        if (pinnedMeanwhile) {
+            // Decided again as if that pin had been there all along: pinned, or a mismatch.
+            return decide(snapshot, protocol, peer, key, staple, now, false, waiting);
         }
         return finish(VerdictKind::Unknown, reason::FirstUse,
                       "Unknown: " + unknownIssuer + ", and no key is pinned for " + peerText +
