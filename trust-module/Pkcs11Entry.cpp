@@ -1,25 +1,15 @@
 // The C ABI: the function list and one thin entry per function. Nothing may unwind into a C
 // caller, so every entry turns an exception into a PKCS#11 error.
-#include <new>
-
 #include "Pkcs11Entry.h"
 #include "TrustModule.h"
 #include "pkcs11/FunctionList.h"
+#include "pkcs11/Guarded.h"
 
 namespace peertrust::trustmodule {
 
 namespace {
 
-template <typename Call>
-CK_RV guarded(Call&& call) noexcept {
-    try {
-        return call();
-    } catch (const std::bad_alloc&) {
-        return CKR_HOST_MEMORY;
-    } catch (...) {
-        return CKR_GENERAL_ERROR;
-    }
-}
+using pkcs11::guarded;
 
 TrustModule& module() {
     return theTrustModule();

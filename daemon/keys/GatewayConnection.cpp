@@ -110,7 +110,11 @@ CK_RV GatewayConnection::initialize() {
         return CKR_CRYPTOKI_ALREADY_INITIALIZED;
     }
     m_initialized = true;
-    return refreshKeys();
+    CK_RV rv = refreshKeys();
+    if (rv != CKR_OK) {
+        m_initialized = false;  // a failed C_Initialize leaves the module as it was
+    }
+    return rv;
 }
 
 CK_RV GatewayConnection::finalize() {
@@ -568,7 +572,7 @@ CK_RV GatewayConnection::operationInit(KeyUse use, CK_SESSION_HANDLE handle,
     if (oaep) {
         // The parameter points into the caller's message; keep only what is needed.
         auto* params = static_cast<CK_RSA_PKCS_OAEP_PARAMS*>(mechanism->pParameter);
-        if (params->pSourceData != nullptr && params->ulSourceDataLen > 0) {
+        if (params->ulSourceDataLen > 0) {
             return CKR_MECHANISM_PARAM_INVALID;  // OAEP labels: not offered
         }
     }
@@ -624,15 +628,22 @@ CK_RV GatewayConnection::operation(KeyUse use, CK_SESSION_HANDLE handle, CK_BYTE
     if (CK_RV rv = sessionOf(handle, session); rv != CKR_OK) {
         return rv;
     }
+    // PKCS#11 2.40: C_Sign and C_Decrypt end the operation on any error but
+    // CKR_BUFFER_TOO_SMALL, so that a session is never left stuck in it.
+    const bool active = session->operation && session->operation->use == use;
     if (outputLength == nullptr || (input == nullptr && inputLength > 0)) {
+        if (active) {
+            session->operation.reset();
+        }
         return CKR_ARGUMENTS_BAD;
     }
-    if (!session->operation || session->operation->use != use) {
+    if (!active) {
         return CKR_OPERATION_NOT_INITIALIZED;
     }
     Operation& op = *session->operation;
     if (!op.result) {
         if (!op.input.empty()) {
+            session->operation.reset();
             return CKR_OPERATION_ACTIVE;  // a multi-part operation ends with C_SignFinal
         }
         op.input.assign(input, input + inputLength);
@@ -646,10 +657,15 @@ CK_RV GatewayConnection::operationUpdate(KeyUse use, CK_SESSION_HANDLE handle, C
     if (CK_RV rv = sessionOf(handle, session); rv != CKR_OK) {
         return rv;
     }
+    // An error in C_SignUpdate ends the operation, as in C_Sign.
+    const bool active = session->operation && session->operation->use == use;
     if (input == nullptr && inputLength > 0) {
+        if (active) {
+            session->operation.reset();
+        }
         return CKR_ARGUMENTS_BAD;
     }
-    if (!session->operation || session->operation->use != use) {
+    if (!active) {
         return CKR_OPERATION_NOT_INITIALIZED;
     }
     Operation& op = *session->operation;
@@ -667,10 +683,14 @@ CK_RV GatewayConnection::operationFinal(KeyUse use, CK_SESSION_HANDLE handle, CK
     if (CK_RV rv = sessionOf(handle, session); rv != CKR_OK) {
         return rv;
     }
+    const bool active = session->operation && session->operation->use == use;
     if (outputLength == nullptr) {
+        if (active) {
+            session->operation.reset();  // as in C_Sign
+        }
         return CKR_ARGUMENTS_BAD;
     }
-    if (!session->operation || session->operation->use != use) {
+    if (!active) {
         return CKR_OPERATION_NOT_INITIALIZED;
     }
     return finishOperation(*session, output, outputLength);

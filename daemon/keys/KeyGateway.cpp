@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "pkcs11/FunctionList.h"
+#include "pkcs11/Guarded.h"
 
 namespace peertrust::keys {
 namespace {
@@ -22,25 +23,27 @@ CK_RV notInitialized() {
     return CKR_CRYPTOKI_NOT_INITIALIZED;
 }
 
-// Calls on a thread that serves no connection cannot happen through the server; answer as
-// an uninitialised module would.
-#define CONNECTION_OR_FAIL()      \
-    if (tConnection == nullptr) { \
-        return notInitialized();  \
-    }                             \
-    GatewayConnection& c = *tConnection
+// Runs `call` with the connection served on this thread; no exception leaves it. A call on a
+// thread that serves no connection cannot come through the server: it is answered as an
+// uninitialised module would.
+template <typename Call>
+CK_RV onConnection(Call&& call) noexcept {
+    if (tConnection == nullptr) {
+        return notInitialized();
+    }
+    return pkcs11::guarded([&] { return call(*tConnection); });
+}
 
 CK_RV initialize(CK_VOID_PTR) {
-    CONNECTION_OR_FAIL();
-    return c.initialize();
+    return onConnection([&](GatewayConnection& c) { return c.initialize(); });
 }
 CK_RV finalize(CK_VOID_PTR reserved) {
-    CONNECTION_OR_FAIL();
-    return reserved != nullptr ? CKR_ARGUMENTS_BAD : c.finalize();
+    return onConnection([&](GatewayConnection& c) {
+        return reserved != nullptr ? CKR_ARGUMENTS_BAD : c.finalize();
+    });
 }
 CK_RV getInfo(CK_INFO_PTR info) {
-    CONNECTION_OR_FAIL();
-    return c.getInfo(info);
+    return onConnection([&](GatewayConnection& c) { return c.getInfo(info); });
 }
 CK_RV getFunctionList(CK_FUNCTION_LIST_PTR_PTR list) {
     if (list == nullptr) {
@@ -50,116 +53,116 @@ CK_RV getFunctionList(CK_FUNCTION_LIST_PTR_PTR list) {
     return CKR_OK;
 }
 CK_RV getSlotList(CK_BBOOL present, CK_SLOT_ID_PTR slots, CK_ULONG_PTR count) {
-    CONNECTION_OR_FAIL();
-    return c.getSlotList(present, slots, count);
+    return onConnection([&](GatewayConnection& c) { return c.getSlotList(present, slots, count); });
 }
 CK_RV getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
-    CONNECTION_OR_FAIL();
-    return c.getSlotInfo(slot, info);
+    return onConnection([&](GatewayConnection& c) { return c.getSlotInfo(slot, info); });
 }
 CK_RV getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
-    CONNECTION_OR_FAIL();
-    return c.getTokenInfo(slot, info);
+    return onConnection([&](GatewayConnection& c) { return c.getTokenInfo(slot, info); });
 }
 CK_RV getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count) {
-    CONNECTION_OR_FAIL();
-    return c.getMechanismList(slot, list, count);
+    return onConnection(
+        [&](GatewayConnection& c) { return c.getMechanismList(slot, list, count); });
 }
 CK_RV getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info) {
-    CONNECTION_OR_FAIL();
-    return c.getMechanismInfo(slot, type, info);
+    return onConnection([&](GatewayConnection& c) { return c.getMechanismInfo(slot, type, info); });
 }
 CK_RV initToken(CK_SLOT_ID, CK_UTF8CHAR_PTR, CK_ULONG, CK_UTF8CHAR_PTR) {
-    CONNECTION_OR_FAIL();
-    return c.initialized() ? CKR_FUNCTION_NOT_SUPPORTED : CKR_CRYPTOKI_NOT_INITIALIZED;
+    return onConnection([&](GatewayConnection& c) {
+        return c.initialized() ? CKR_FUNCTION_NOT_SUPPORTED : CKR_CRYPTOKI_NOT_INITIALIZED;
+    });
 }
 CK_RV openSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY,
                   CK_SESSION_HANDLE_PTR session) {
-    CONNECTION_OR_FAIL();
-    return c.openSession(slot, flags, session);
+    return onConnection([&](GatewayConnection& c) { return c.openSession(slot, flags, session); });
 }
 CK_RV closeSession(CK_SESSION_HANDLE session) {
-    CONNECTION_OR_FAIL();
-    return c.closeSession(session);
+    return onConnection([&](GatewayConnection& c) { return c.closeSession(session); });
 }
 CK_RV closeAllSessions(CK_SLOT_ID slot) {
-    CONNECTION_OR_FAIL();
-    return c.closeAllSessions(slot);
+    return onConnection([&](GatewayConnection& c) { return c.closeAllSessions(slot); });
 }
 CK_RV getSessionInfo(CK_SESSION_HANDLE session, CK_SESSION_INFO_PTR info) {
-    CONNECTION_OR_FAIL();
-    return c.getSessionInfo(session, info);
+    return onConnection([&](GatewayConnection& c) { return c.getSessionInfo(session, info); });
 }
 CK_RV login(CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8CHAR_PTR, CK_ULONG) {
-    CONNECTION_OR_FAIL();
-    return c.login(session, user);
+    return onConnection([&](GatewayConnection& c) { return c.login(session, user); });
 }
 CK_RV logout(CK_SESSION_HANDLE session) {
-    CONNECTION_OR_FAIL();
-    return c.logout(session);
+    return onConnection([&](GatewayConnection& c) { return c.logout(session); });
 }
 CK_RV getAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
                         CK_ATTRIBUTE_PTR attributes, CK_ULONG count) {
-    CONNECTION_OR_FAIL();
-    return c.getAttributeValue(session, object, attributes, count);
+    return onConnection([&](GatewayConnection& c) {
+        return c.getAttributeValue(session, object, attributes, count);
+    });
 }
 CK_RV findObjectsInit(CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR attributes, CK_ULONG count) {
-    CONNECTION_OR_FAIL();
-    return c.findObjectsInit(session, attributes, count);
+    return onConnection(
+        [&](GatewayConnection& c) { return c.findObjectsInit(session, attributes, count); });
 }
 CK_RV findObjects(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE_PTR objects, CK_ULONG max,
                   CK_ULONG_PTR count) {
-    CONNECTION_OR_FAIL();
-    return c.findObjects(session, objects, max, count);
+    return onConnection(
+        [&](GatewayConnection& c) { return c.findObjects(session, objects, max, count); });
 }
 CK_RV findObjectsFinal(CK_SESSION_HANDLE session) {
-    CONNECTION_OR_FAIL();
-    return c.findObjectsFinal(session);
+    return onConnection([&](GatewayConnection& c) { return c.findObjectsFinal(session); });
 }
 CK_RV signInit(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key) {
-    CONNECTION_OR_FAIL();
-    return c.operationInit(KeyUse::Sign, session, mechanism, key);
+    return onConnection([&](GatewayConnection& c) {
+        return c.operationInit(KeyUse::Sign, session, mechanism, key);
+    });
 }
 CK_RV sign(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_BYTE_PTR out,
            CK_ULONG_PTR outLength) {
-    CONNECTION_OR_FAIL();
-    return c.operation(KeyUse::Sign, session, data, length, out, outLength);
+    return onConnection([&](GatewayConnection& c) {
+        return c.operation(KeyUse::Sign, session, data, length, out, outLength);
+    });
 }
 CK_RV signUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length) {
-    CONNECTION_OR_FAIL();
-    return c.operationUpdate(KeyUse::Sign, session, data, length);
+    return onConnection([&](GatewayConnection& c) {
+        return c.operationUpdate(KeyUse::Sign, session, data, length);
+    });
 }
 CK_RV signFinal(CK_SESSION_HANDLE session, CK_BYTE_PTR out, CK_ULONG_PTR outLength) {
-    CONNECTION_OR_FAIL();
-    return c.operationFinal(KeyUse::Sign, session, out, outLength);
+    return onConnection([&](GatewayConnection& c) {
+        return c.operationFinal(KeyUse::Sign, session, out, outLength);
+    });
 }
 CK_RV decryptInit(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key) {
-    CONNECTION_OR_FAIL();
-    return c.operationInit(KeyUse::Decrypt, session, mechanism, key);
+    return onConnection([&](GatewayConnection& c) {
+        return c.operationInit(KeyUse::Decrypt, session, mechanism, key);
+    });
 }
 CK_RV decrypt(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_BYTE_PTR out,
               CK_ULONG_PTR outLength) {
-    CONNECTION_OR_FAIL();
-    return c.operation(KeyUse::Decrypt, session, data, length, out, outLength);
+    return onConnection([&](GatewayConnection& c) {
+        return c.operation(KeyUse::Decrypt, session, data, length, out, outLength);
+    });
 }
 CK_RV decryptUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_BYTE_PTR,
                     CK_ULONG_PTR partLength) {
-    CONNECTION_OR_FAIL();
-    if (partLength == nullptr) {
-        return CKR_ARGUMENTS_BAD;
-    }
-    // The input is gathered and decrypted in one part at C_DecryptFinal: no output yet.
-    *partLength = 0;
-    return c.operationUpdate(KeyUse::Decrypt, session, data, length);
+    return onConnection([&](GatewayConnection& c) -> CK_RV {
+        if (partLength == nullptr) {
+            return CKR_ARGUMENTS_BAD;
+        }
+        // The input is gathered and decrypted in one part at C_DecryptFinal: no output yet.
+        *partLength = 0;
+        return c.operationUpdate(KeyUse::Decrypt, session, data, length);
+    });
 }
 CK_RV decryptFinal(CK_SESSION_HANDLE session, CK_BYTE_PTR out, CK_ULONG_PTR outLength) {
-    CONNECTION_OR_FAIL();
-    return c.operationFinal(KeyUse::Decrypt, session, out, outLength);
+    return onConnection([&](GatewayConnection& c) {
+        return c.operationFinal(KeyUse::Decrypt, session, out, outLength);
+    });
 }
 CK_RV wrapKey(CK_SESSION_HANDLE session, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE,
               CK_BYTE_PTR, CK_ULONG_PTR) {
-    CONNECTION_OR_FAIL();
-    return c.refuse(session, CKR_KEY_UNEXTRACTABLE);  // no key leaves, wrapped or not
+    // No key leaves, wrapped or not.
+    return onConnection(
+        [&](GatewayConnection& c) { return c.refuse(session, CKR_KEY_UNEXTRACTABLE); });
 }
 CK_RV waitForSlotEvent(CK_FLAGS, CK_SLOT_ID_PTR, CK_VOID_PTR) {
     return CKR_FUNCTION_NOT_SUPPORTED;  // the sets a caller sees change only with grants
@@ -170,8 +173,8 @@ CK_RV legacyParallel(CK_SESSION_HANDLE) {
 
 // Every other function: the session checks, then "not supported".
 CK_RV refuseUnsupported(CK_SESSION_HANDLE session) {
-    CONNECTION_OR_FAIL();
-    return c.refuse(session, CKR_FUNCTION_NOT_SUPPORTED);
+    return onConnection(
+        [&](GatewayConnection& c) { return c.refuse(session, CKR_FUNCTION_NOT_SUPPORTED); });
 }
 
 CK_FUNCTION_LIST makeList() {
@@ -260,8 +263,24 @@ KeyGateway::~KeyGateway() {
             ::shutdown(fd, SHUT_RDWR);  // the serving thread sees the end and returns
         }
     }
-    for (auto& thread : m_threads) {
+    for (auto& [number, thread] : m_threads) {
         thread.join();
+    }
+}
+
+void KeyGateway::joinEnded() {
+    std::list<std::thread> ended;
+    {
+        std::lock_guard lock(m_lock);
+        for (std::uint64_t number : m_ended) {
+            auto found = m_threads.find(number);
+            ended.push_back(std::move(found->second));
+            m_threads.erase(found);
+        }
+        m_ended.clear();
+    }
+    for (auto& thread : ended) {
+        thread.join();  // it has left serve(), or is about to
     }
 }
 
@@ -271,17 +290,24 @@ void KeyGateway::acceptLoop() {
         if (::poll(&p, 1, 200) <= 0) {
             continue;
         }
+        joinEnded();
         int fd = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) {
             continue;
         }
         std::lock_guard lock(m_lock);
+        const std::uint64_t number = m_nextNumber++;
+        try {
+            m_threads.emplace(number, std::thread([this, fd, number] { serve(fd, number); }));
+        } catch (const std::system_error&) {
+            ::close(fd);  // no thread to be had: this client is turned away, the rest served
+            continue;
+        }
         m_connections.push_back(fd);
-        m_threads.emplace_back([this, fd] { serve(fd); });
     }
 }
 
-void KeyGateway::serve(int fd) {
+void KeyGateway::serve(int fd, std::uint64_t number) {
     ucred credentials{};
     socklen_t size = sizeof credentials;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) == 0) {
@@ -293,6 +319,7 @@ void KeyGateway::serve(int fd) {
     std::lock_guard lock(m_lock);
     m_connections.remove(fd);
     ::close(fd);
+    m_ended.push_back(number);
 }
 
 }  // namespace peertrust::keys

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -32,15 +34,20 @@ public:
 
 private:
     void acceptLoop();
-    void serve(int fd);
+    void serve(int fd, std::uint64_t number);
+    // Joins the threads of connections that ended: a thread not joined keeps its stack, and
+    // a client that connects and leaves over and over would exhaust the daemon's memory.
+    void joinEnded();
 
     int m_listener;
     std::filesystem::path m_path;
     GatewayServices m_services;
     std::atomic<bool> m_stopping{false};
     std::mutex m_lock;
-    std::list<int> m_connections;  // open client sockets, shut down on stop
-    std::list<std::thread> m_threads;
+    std::list<int> m_connections;                    // open client sockets, shut down on stop
+    std::map<std::uint64_t, std::thread> m_threads;  // by connection number
+    std::list<std::uint64_t> m_ended;                // connections whose thread is returning
+    std::uint64_t m_nextNumber = 0;
     std::thread m_acceptor;
 };
 

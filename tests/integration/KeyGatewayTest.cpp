@@ -7,17 +7,24 @@
 #include <gtest/gtest.h>
 #include <p11-kit/p11-kit.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <csignal>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "crypto/GnutlsHandles.h"
@@ -403,6 +410,14 @@ TEST_F(KeyGatewayTest, SecretsStayInsideAndEachKeyHasOneUse) {
     std::uint8_t signature[64];
     EXPECT_EQ(f->C_Sign(s, hash, sizeof hash, signature, &signatureLength), CKR_OK);
 
+    // An error in C_Sign ends the operation (PKCS#11 2.40): the session can begin another.
+    ASSERT_EQ(f->C_SignInit(s, &ecdsa, key), CKR_OK);
+    ASSERT_EQ(f->C_SignUpdate(s, hash, sizeof hash), CKR_OK);
+    EXPECT_EQ(f->C_Sign(s, hash, sizeof hash, signature, &signatureLength), CKR_OPERATION_ACTIVE);
+    EXPECT_EQ(f->C_SignInit(s, &ecdsa, key), CKR_OK) << "the failed operation is still active";
+    signatureLength = sizeof signature;
+    EXPECT_EQ(f->C_Sign(s, hash, sizeof hash, signature, &signatureLength), CKR_OK);
+
     // A revoke reaches a connection opened before it: the key is gone from the next search
     // and an operation on a handle found earlier fails.
     ASSERT_TRUE(admin->revoke("signer", getuid()).ok());
@@ -499,6 +514,38 @@ TEST_F(KeyGatewayTest, ASlotTheConnectionDoesNotListIsInvalidEverywhere) {
     EXPECT_EQ(f->C_GetMechanismInfo(slots[0], CKM_ECDSA, &info), CKR_OK);
     EXPECT_EQ(f->C_OpenSession(slots[0], CKF_SERIAL_SESSION, nullptr, nullptr, &s), CKR_OK);
     EXPECT_EQ(f->C_CloseAllSessions(slots[0]), CKR_OK);
+}
+
+// Each connection is served on a thread of its own; one that ended is joined, so a client that
+// connects and leaves over and over costs the daemon nothing that stays (a thread left unjoined
+// keeps its stack mapped).
+TEST_F(KeyGatewayTest, ConnectionsThatEndedLeaveNoThreadBehind) {
+    auto mappings = [] {
+        std::ifstream maps("/proc/self/maps");
+        return std::count(std::istreambuf_iterator<char>(maps), std::istreambuf_iterator<char>(),
+                          '\n');
+    };
+    auto connectAndLeave = [&] {
+        int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, socket.c_str(), socket.size() + 1);
+        ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        ::close(fd);
+    };
+    for (int i = 0; i < 20; ++i) {
+        connectAndLeave();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const auto before = mappings();
+    for (int i = 0; i < 200; ++i) {
+        connectAndLeave();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    connectAndLeave();  // the gateway joins what ended when it accepts
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_LT(mappings() - before, 40) << "threads of ended connections are kept";
 }
 
 // Rows the writer cannot store are lost; the daemon's log must say so, with SQLite's reason.
