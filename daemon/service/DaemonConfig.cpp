@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -118,10 +121,17 @@ constexpr std::pair<std::string_view, const char*> kFlagKeys[] = {
     {"--keys-dir", "keys_dir"},
     {"--protocol", "protocol"}};
 
-Result<void> readFile(DaemonConfig& config) {
+// `named`: given with --config. Only the default file may be absent (the defaults then); one
+// that is named but missing, or there but unreadable, would silently drop its settings.
+Result<void> readFile(DaemonConfig& config, bool named) {
+    std::error_code ec;
+    if (!named && !std::filesystem::exists(config.configPath, ec) && !ec) {
+        return {};
+    }
     std::ifstream in(config.configPath);
     if (!in) {
-        return {};  // no file: the defaults
+        return invalidInput("cannot read the configuration " + config.configPath.string() + ": " +
+                            std::strerror(errno));
     }
     return readDaemonConfig(in, config.configPath.string(), config);
 }
@@ -247,9 +257,11 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
     }
     bool session = false;
     bool system = false;
+    bool named = false;
     for (const auto& [flag, value] : flags) {
         if (flag == "--config") {
             config.configPath = value;
+            named = true;
         }
         session = session || flag == "--session";
         system = system || flag == "--system";
@@ -258,7 +270,7 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
         return usageError("give --session or --system, not both");
     }
     config.mode = system ? BusMode::System : BusMode::Session;
-    PEERTRUST_TRY(readFile(config));
+    PEERTRUST_TRY(readFile(config, named));
     for (const auto& [flag, value] : flags) {
         Result<void> set;
         if (flag == "--db") {

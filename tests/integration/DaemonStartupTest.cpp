@@ -27,6 +27,15 @@ TEST(DaemonStartupTest, BadConfigurationStopsStartUpWithFileLineAndReason) {
     EXPECT_NE(typo.errors.find(":1: unknown option \"admin_grup\""), std::string::npos)
         << typo.errors;
 
+    // A file named with --config must be there: its settings are not silently dropped.
+    auto absent = runProgram({builtProgram("peertrustd"), "--session", "--config",
+                              (dir / "absent.conf").string(), "--db", (dir / "user.db").string()});
+    EXPECT_EQ(absent.exitCode, 78);
+    EXPECT_NE(absent.errors.find("cannot read the configuration " + (dir / "absent.conf").string() +
+                                 ": No such file or directory"),
+              std::string::npos)
+        << absent.errors;
+
     auto flag = runProgram({builtProgram("peertrustd"), "--frobnicate"});
     EXPECT_EQ(flag.exitCode, 64);
     EXPECT_NE(flag.errors.find("unknown option \"--frobnicate\""), std::string::npos);
@@ -35,8 +44,9 @@ TEST(DaemonStartupTest, BadConfigurationStopsStartUpWithFileLineAndReason) {
 TEST(DaemonStartupTest, DamagedStoreStopsStartUp) {
     TempDir dir;
     writeFile(dir / "user.db", std::string(4096, 'x'));
+    writeFile(dir / "empty.conf", "");
     auto result = runProgram({builtProgram("peertrustd"), "--session", "--config",
-                              (dir / "none.conf").string(), "--db", (dir / "user.db").string(),
+                              (dir / "empty.conf").string(), "--db", (dir / "user.db").string(),
                               "--system-db", (dir / "system.db").string()});
     EXPECT_EQ(result.exitCode, 69);
     EXPECT_NE(result.errors.find("not a peertrust store or is damaged"), std::string::npos)
@@ -155,8 +165,9 @@ TEST(DaemonStartupTest, ABadConfiguredProtocolStopsStartUpWithFileLineAndReason)
         std::string::npos)
         << conflict.errors;
 
+    writeFile(dir / "empty.conf", "");
     auto flag = runProgram({builtProgram("peertrustd"), "--session", "--config",
-                            (dir / "none.conf").string(), "--db", (dir / "user.db").string(),
+                            (dir / "empty.conf").string(), "--db", (dir / "user.db").string(),
                             "--protocol", "imaps"});
     EXPECT_EQ(flag.exitCode, 64);
     EXPECT_NE(flag.errors.find("--protocol: protocol must be"), std::string::npos) << flag.errors;
