@@ -50,18 +50,23 @@ Result<Verdict> askAboutKey(const char* host, const char* service, const gnutls_
     return trust->verify(request);
 }
 
+// gnutls_verify_stored_pubkey passes GNUTLS_E_CERTIFICATE_KEY_MISMATCH through and turns every
+// other error into GNUTLS_E_NO_CERTIFICATE_FOUND, which a trust-on-first-use program takes as
+// "never seen, may be trusted now". So only a key peertrust knows nothing against is "not
+// found"; a key it refuses, or a daemon it cannot ask, is a mismatch: the program stops
+// rather than trusting it.
 int tdbVerify(const char*, const char* host, const char* service, const gnutls_datum_t* pubkey) {
     auto verdict = askAboutKey(host, service, pubkey);
     if (!verdict) {
-        return GNUTLS_E_DB_ERROR;
+        return GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
     }
     if (verdict->kind == VerdictKind::Accepted) {
         return 0;
     }
-    if (verdict->reason == reason::PinMismatch || verdict->reason == reason::Distrusted) {
-        return GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
+    if (verdict->kind == VerdictKind::Unknown || verdict->reason == reason::UntrustedIssuer) {
+        return GNUTLS_E_NO_CERTIFICATE_FOUND;
     }
-    return GNUTLS_E_NO_CERTIFICATE_FOUND;
+    return GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
 }
 
 int tdbStore(const char*, const char* host, const char* service, time_t,

@@ -262,6 +262,17 @@ TEST_F(GnutlsGlueTest, TrustDatabaseKeepsGnutlsPinsInPeertrust) {
     EXPECT_EQ(pins->front().peer, "nas.lan");
     EXPECT_EQ(pins->front().protocol, "https");
     EXPECT_EQ(pins->front().spkiSha256, first.spkiSha256Hex());
+
+    // A key peertrust refuses, or a daemon that cannot be asked, is never "not found", which a
+    // trust-on-first-use program would take as leave to trust the key.
+    ASSERT_TRUE(client->addDistrust({DistrustKind::Spki, other.spkiDer, "bad key"}).ok());
+    EXPECT_EQ(gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "8443", GNUTLS_CRT_X509,
+                                          &otherDer, 0),
+              GNUTLS_E_CERTIFICATE_KEY_MISMATCH);
+    daemon.reset();
+    EXPECT_EQ(gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "8443", GNUTLS_CRT_X509,
+                                          &firstDer, 0),
+              GNUTLS_E_CERTIFICATE_KEY_MISMATCH);
     gnutls_tdb_deinit(*tdb);
 }
 

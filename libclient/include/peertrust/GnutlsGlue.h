@@ -74,7 +74,10 @@ private:
 // A gnutls_tdb_t whose pins are peertrust's (GnuTLS's `service` becomes a protocol by its
 // well-known port or name, else the tls family with the port kept in the peer). The tdb uses
 // `service` for every later call: keep it alive as long as the tdb. Free the tdb with
-// gnutls_tdb_deinit. One daemon-backed tdb service per process.
+// gnutls_tdb_deinit. One daemon-backed tdb service per process. gnutls_verify_stored_pubkey
+// then answers 0 for a key peertrust accepts, GNUTLS_E_NO_CERTIFICATE_FOUND for one it knows
+// nothing about (first use, or no anchor for it), and GNUTLS_E_CERTIFICATE_KEY_MISMATCH for
+// any other refusal and when the daemon cannot be asked: never "not found" for a key refused.
 PEERTRUST_API Result<gnutls_tdb_t> makeTrustDatabase(TrustService& service);
 
 }  // namespace peertrust
