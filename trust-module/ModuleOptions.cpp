@@ -9,8 +9,10 @@ namespace peertrust::trustmodule {
 
 namespace {
 
+// secure_getenv: a set-user-ID program that loads the module trusts the stores it was built
+// to, not ones its invoking user names.
 std::filesystem::path fromEnvironment(const char* name, std::filesystem::path fallback) {
-    const char* value = std::getenv(name);
+    const char* value = secure_getenv(name);
     return value != nullptr && value[0] == '/' ? std::filesystem::path(value) : std::move(fallback);
 }
 

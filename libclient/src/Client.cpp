@@ -63,15 +63,21 @@ public:
     bool askVerifyKnown = true;  // until the daemon says it keeps no verdicts
     std::unique_ptr<sdbus::IConnection> signals;
     std::unique_ptr<Trust1Proxy> signalProxy;
+
+    // Stops the signal thread, then drops the proxy before the connection it uses.
+    void unsubscribe() {
+        if (signals) {
+            signals->leaveEventLoop();
+        }
+        signalProxy.reset();
+        signals.reset();
+    }
 };
 
 Client::Client(Key, std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 Client::~Client() {
-    if (m_impl->signals) {
-        m_impl->signals->leaveEventLoop();
-    }
-    m_impl->signalProxy.reset();
+    m_impl->unsubscribe();
 }
 
 Result<std::unique_ptr<Client>> Client::connect(Bus bus) {
@@ -88,6 +94,7 @@ Result<std::unique_ptr<Client>> Client::connect(Bus bus) {
 }
 
 Result<void> Client::subscribe(ChangeHandler handler) {
+    m_impl->unsubscribe();  // a second subscription replaces the first
     try {
         m_impl->signals = openConnection(m_impl->bus);
         m_impl->signalProxy = std::make_unique<Trust1Proxy>(*m_impl->signals, std::move(handler));

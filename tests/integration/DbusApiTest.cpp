@@ -218,6 +218,30 @@ TEST_F(DbusApiTest, DistrustAddListRemove) {
     EXPECT_EQ(verifyLeaf("www.example.com")->reason, "distrusted");
 }
 
+// A client that subscribes again gets the new handler only, and the old subscription's
+// connection is gone with it (under ASan, a use after free would show here).
+TEST_F(DbusApiTest, SubscribingAgainReplacesTheHandler) {
+    auto watcher = Client::connect(Bus::Session);
+    ASSERT_OK(watcher);
+    std::mutex mutex;
+    std::condition_variable arrived;
+    int first = 0, second = 0;
+    auto counting = [&](int& count) {
+        return [&](const std::string&, const std::string&) {
+            std::lock_guard lock(mutex);
+            ++count;
+            arrived.notify_all();
+        };
+    };
+    ASSERT_OK((*watcher)->subscribe(counting(first)));
+    ASSERT_OK((*watcher)->subscribe(counting(second)));
+    ASSERT_OK(client->addAnchor({root.der, {}, "Api Root"}));
+    std::unique_lock lock(mutex);
+    arrived.wait_for(lock, std::chrono::seconds(10), [&] { return second > 0; });
+    EXPECT_EQ(second, 1);
+    EXPECT_EQ(first, 0) << "the replaced handler still hears changes";
+}
+
 TEST_F(DbusApiTest, CrlsAddListRemoveWithErrorsAndChangedSignal) {
     ChangeLog changes;
     ASSERT_OK(changes.subscribe());

@@ -52,7 +52,8 @@ public:
     Result<AddOutcome> addProtocol(const ProtocolAddRequest& request) override;
 
     // Calls `handler(kind, id)` for every Changed signal ("pin", "anchor", "distrust", "crl",
-    // "protocol"), on a thread of the library's, until the Client is destroyed.
+    // "protocol"), on a thread of the library's, until the Client is destroyed. Subscribing
+    // again replaces the handler.
     using ChangeHandler = std::function<void(const std::string& kind, const std::string& id)>;
     Result<void> subscribe(ChangeHandler handler);
 
