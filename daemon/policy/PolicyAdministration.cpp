@@ -282,6 +282,8 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
     std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
     PEERTRUST_TRY(m_statistics.flush(*m_store));  // the age test reads last_seen
+    // Plain and hashed pins in one transaction: a failure forgets neither.
+    PEERTRUST_TRY_ASSIGN(store::Transaction tx, store::Transaction::begin(*layer->writer));
     store::PinStore pins(*layer->writer);
     PEERTRUST_TRY_ASSIGN(std::size_t removed, peer ? pins.forgetPeer(*peer)
                                                    : pins.forgetSeenBefore(*request.seenBefore));
@@ -300,6 +302,7 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
     } else {
         PEERTRUST_TRY_ASSIGN(removedHashed, hashed.forgetSeenBefore(*request.seenBefore));
     }
+    PEERTRUST_TRY(tx.commit());
     pinsChanged();
     return removed + removedHashed;
 }

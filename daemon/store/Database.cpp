@@ -185,6 +185,14 @@ Result<Statement> Database::prepare(std::string_view sql) {
 }
 
 Result<int> Database::writeOne(Statement& stmt) {
+    if (!m_snapshotSince && sqlite3_get_autocommit(m_db.get()) == 0) {
+        // Inside the caller's Transaction (a held read snapshot is the other open
+        // transaction there can be), which commits this with the rest.
+        PEERTRUST_TRY(stmt.run());
+        int changed = sqlite3_changes(m_db.get());
+        stmt.reset();
+        return changed;
+    }
     PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(*this));
     PEERTRUST_TRY(stmt.run());
     int changed = sqlite3_changes(m_db.get());

@@ -124,7 +124,8 @@ public:
 
     Result<void> exec(std::string_view sql);
     Result<Statement> prepare(std::string_view sql);  // cached per SQL text
-    // Runs one statement that writes as its own durable transaction; the rows it changed.
+    // Runs one statement that writes as its own durable transaction, or as part of the
+    // caller's open Transaction; the rows it changed.
     Result<int> writeOne(Statement& stmt);
     // Deletes the row `id` of `table` (one of our table names, never input) as its own
     // durable transaction; whether there was such a row.

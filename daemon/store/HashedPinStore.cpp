@@ -79,7 +79,6 @@ Result<std::size_t> HashedPinStore::removeIds(const std::vector<std::string>& id
     if (ids.empty()) {
         return std::size_t{0};
     }
-    PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(m_db));
     PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM hashed_pins WHERE id = ?1"));
     std::size_t removed = 0;
     for (const std::string& id : ids) {
@@ -88,7 +87,6 @@ Result<std::size_t> HashedPinStore::removeIds(const std::vector<std::string>& id
         removed += static_cast<std::size_t>(sqlite3_changes(m_db.handle()));
         stmt.reset();
     }
-    PEERTRUST_TRY(tx.commit());
     return removed;
 }
 

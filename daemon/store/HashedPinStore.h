@@ -39,6 +39,7 @@ public:
     Result<AddOutcome> addLocked(const HashedPinRow& pin);
     Result<bool> remove(const std::string& id);
     Result<std::vector<HashedPinRow>> list();
+    // Inside the caller's transaction.
     Result<std::size_t> removeIds(const std::vector<std::string>& ids);
     // Neither first seen nor last seen at or after `before`.
     Result<std::size_t> forgetSeenBefore(UnixTime before);

@@ -2,6 +2,7 @@
 // @cert-authority, malformed lines) and GnuTLS known_hosts, from the fixture files and from
 // lines made here; hashed pins answering Verify, their statistics, listing and forgetting.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fstream>
 #include <iterator>
@@ -182,6 +183,25 @@ TEST_F(PinImportTest, ForgetOlderThanReachesHashedPins) {
     ASSERT_OK(forgotten);
     EXPECT_EQ(*forgotten, 1u);
     EXPECT_TRUE(user().listPins()->empty());
+}
+
+// Forgetting takes plain and hashed pins in one transaction: when the hashed half fails,
+// the plain pins are all still there.
+TEST_F(PinImportTest, AForgetThatFailsHalfWayForgetsNothing) {
+    Issued self = selfSigned(serverSpec("nas.lan"));
+    ASSERT_OK(user().addPin({"tls", "nas.lan", KeyFormat::X509Chain, self.der}));
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(userPath().c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "DROP TABLE hashed_pins", nullptr, nullptr, nullptr), SQLITE_OK);
+    auto forgotten = user().forgetPins({std::string("nas.lan"), std::nullopt});
+    EXPECT_FALSE(forgotten.ok()) << "the hashed pins' table is gone, yet forget succeeded";
+    sqlite3_stmt* count = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(other, "SELECT count(*) FROM pins", -1, &count, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(count, 0), 1) << "the plain pin was forgotten by half a forget";
+    sqlite3_finalize(count);
+    sqlite3_close(other);
 }
 
 TEST_F(PinImportTest, GnutlsFixtureMapsServicesAsTheTdbGlueDoes) {
