@@ -42,7 +42,7 @@ CK_RV getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INF
     return guarded([&] { return module().getMechanismInfo(slot, type, info); });
 }
 CK_RV initToken(CK_SLOT_ID, CK_UTF8CHAR_PTR, CK_ULONG, CK_UTF8CHAR_PTR) {
-    return CKR_FUNCTION_NOT_SUPPORTED;
+    return guarded([&] { return module().unsupported(); });
 }
 CK_RV openSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY,
                   CK_SESSION_HANDLE_PTR session) {
@@ -90,7 +90,7 @@ CK_RV findObjectsFinal(CK_SESSION_HANDLE session) {
 }
 
 CK_RV waitForSlotEvent(CK_FLAGS, CK_SLOT_ID_PTR, CK_VOID_PTR) {
-    return CKR_FUNCTION_NOT_SUPPORTED;
+    return guarded([&] { return module().unsupported(); });
 }
 CK_RV getFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
 

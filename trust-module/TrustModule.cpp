@@ -562,6 +562,12 @@ CK_RV TrustModule::destroyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE obje
     return CKR_OK;
 }
 
+CK_RV TrustModule::unsupported() {
+    std::lock_guard lock(m_mutex);
+    CK_RV rv = checkInitialized();
+    return rv == CKR_OK ? CKR_FUNCTION_NOT_SUPPORTED : rv;
+}
+
 CK_RV TrustModule::unsupported(CK_SESSION_HANDLE handle) {
     std::lock_guard lock(m_mutex);
     Session* session = nullptr;

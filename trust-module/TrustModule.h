@@ -49,6 +49,8 @@ public:
     CK_RV findObjectsFinal(CK_SESSION_HANDLE session);
     // Every other session-taking function: the checks, then CKR_FUNCTION_NOT_SUPPORTED.
     CK_RV unsupported(CK_SESSION_HANDLE session);
+    // The same for a function that takes no session (C_InitToken, C_WaitForSlotEvent).
+    CK_RV unsupported();
 
 private:
     struct Session {

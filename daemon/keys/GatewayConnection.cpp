@@ -554,7 +554,11 @@ CK_RV GatewayConnection::operationInit(KeyUse use, CK_SESSION_HANDLE handle,
         return CKR_KEY_FUNCTION_NOT_PERMITTED;  // a key has one use
     }
     if (!mechanismAllowed(mechanism->mechanism, key->type, use)) {
-        return CKR_MECHANISM_INVALID;
+        // A mechanism of this use for the other kind of key (ECDSA with an RSA key): the key
+        // is the wrong type. Otherwise the mechanism is not one of ours for this use.
+        const bool forOtherKeys = mechanismAllowed(mechanism->mechanism, KeyType::EcP256, use) ||
+                                  mechanismAllowed(mechanism->mechanism, KeyType::Rsa2048, use);
+        return forOtherKeys ? CKR_KEY_TYPE_INCONSISTENT : CKR_MECHANISM_INVALID;
     }
     Operation op;
     op.use = use;

@@ -165,7 +165,10 @@ CK_RV wrapKey(CK_SESSION_HANDLE session, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_
         [&](GatewayConnection& c) { return c.refuse(session, CKR_KEY_UNEXTRACTABLE); });
 }
 CK_RV waitForSlotEvent(CK_FLAGS, CK_SLOT_ID_PTR, CK_VOID_PTR) {
-    return CKR_FUNCTION_NOT_SUPPORTED;  // the sets a caller sees change only with grants
+    // The sets a caller sees change only with grants.
+    return onConnection([&](GatewayConnection& c) {
+        return c.initialized() ? CKR_FUNCTION_NOT_SUPPORTED : CKR_CRYPTOKI_NOT_INITIALIZED;
+    });
 }
 CK_RV legacyParallel(CK_SESSION_HANDLE) {
     return CKR_FUNCTION_NOT_PARALLEL;

@@ -399,6 +399,8 @@ TEST_F(KeyGatewayTest, SecretsStayInsideAndEachKeyHasOneUse) {
         << "a sign-only key began a decryption";
     CK_MECHANISM eddsa{CKM_EDDSA, nullptr, 0};
     EXPECT_EQ(f->C_SignInit(s, &eddsa, key), CKR_MECHANISM_INVALID);
+    CK_MECHANISM rsa{CKM_RSA_PKCS, nullptr, 0};
+    EXPECT_EQ(f->C_SignInit(s, &rsa, key), CKR_KEY_TYPE_INCONSISTENT) << "RSA with an EC key";
 
     // The two-call length pattern, then the signature.
     CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};

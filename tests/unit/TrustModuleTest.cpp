@@ -298,6 +298,9 @@ TEST_F(TrustModuleTest, EveryMisuseGetsItsCode) {
     CK_ULONG count = 0;
     EXPECT_EQ(f->C_GetSlotList(CK_TRUE, nullptr, &count), CKR_CRYPTOKI_NOT_INITIALIZED);
     EXPECT_EQ(f->C_Finalize(nullptr), CKR_CRYPTOKI_NOT_INITIALIZED);
+    CK_SLOT_ID event = 0;
+    EXPECT_EQ(f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &event, nullptr), CKR_CRYPTOKI_NOT_INITIALIZED);
+    EXPECT_EQ(f->C_InitToken(kUserSlot, nullptr, 0, nullptr), CKR_CRYPTOKI_NOT_INITIALIZED);
     CK_C_INITIALIZE_ARGS ownLocks{};
     ownLocks.CreateMutex = [](CK_VOID_PTR_PTR) -> CK_RV { return CKR_OK; };
     ownLocks.DestroyMutex = [](CK_VOID_PTR) -> CK_RV { return CKR_OK; };
