@@ -101,6 +101,11 @@ protected:
         EXPECT_TRUE(key.ok()) << key.error().message();
         return key.ok() ? *key : KeyRecord{};
     }
+    // An EC P-256 signing key "signer" in the set "signer", granted to this test's uid.
+    void grantSignerToMe() {
+        create(KeyType::EcP256, KeyUse::Sign, "signer", "signer");
+        ASSERT_TRUE(admin->grant("signer", getuid(), std::nullopt).ok());
+    }
     // pkcs11-tool through p11-kit-client.so, as root or as the test user.
     std::string tool(const std::string& arguments, int* status, bool asTestUser = false) {
         std::string prefix = "P11_KIT_SERVER_ADDRESS=unix:path=" + socket + " ";
@@ -372,8 +377,7 @@ public:
 };
 
 TEST_F(KeyGatewayTest, SecretsStayInsideAndEachKeyHasOneUse) {
-    create(KeyType::EcP256, KeyUse::Sign, "signer", "signer");
-    ASSERT_TRUE(admin->grant("signer", getuid(), std::nullopt).ok());
+    grantSignerToMe();
     GatewayClient client(socket);
     ASSERT_NE(client.f, nullptr) << "p11-kit-client.so did not connect";
     CK_FUNCTION_LIST* f = client.f;
@@ -488,8 +492,7 @@ TEST(KeyLayerRestartTest, StateSurvivesAndBrokenConnectionsFailCleanly) {
 }
 
 TEST_F(KeyGatewayTest, ASlotTheConnectionDoesNotListIsInvalidEverywhere) {
-    create(KeyType::EcP256, KeyUse::Sign, "signer", "signer");
-    ASSERT_TRUE(admin->grant("signer", getuid(), std::nullopt).ok());
+    grantSignerToMe();
     GatewayClient client(socket);
     ASSERT_NE(client.f, nullptr) << "p11-kit-client.so did not connect";
     CK_FUNCTION_LIST* f = client.f;
