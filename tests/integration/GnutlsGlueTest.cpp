@@ -288,7 +288,11 @@ protected:
         gnutls_free(pem.data);
         writeFile(dir / "srv.pem", leaf.pem);
         writeFile(dir / "staple.der", std::string(staple.begin(), staple.end()));
-        const int port = 22000 + (getpid() * 7 + ++m_round) % 20000;
+        const int port = freeLoopbackPort();
+        if (port < 0) {
+            ADD_FAILURE() << "no free loopback port";
+            return {};
+        }
         // GnuTLS's server refuses to load a revoked response unless told to ignore that.
         ChildProcess serv({"/usr/bin/gnutls-serv", "--port", std::to_string(port), "--x509certfile",
                            (dir / "srv.pem").string(), "--x509keyfile", (dir / "srv.key").string(),
@@ -308,8 +312,12 @@ protected:
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             }
         }
-        if (fd < 0) {
+        // gnutls-serv exits when it can listen nowhere; the port itself comes from the kernel's
+        // ephemeral range, which the shell tests' servers stay out of.
+        if (fd < 0 || !serv.running()) {
             ADD_FAILURE() << "gnutls-serv does not listen on port " << port;
+            if (fd >= 0)
+                close(fd);
             return outcome;
         }
         gnutls_certificate_credentials_t credentials = nullptr;
@@ -345,7 +353,23 @@ protected:
         return spec;
     }
 
-    int m_round = 0;
+    // A port the kernel just gave out and took back, rather than one derived from the PID,
+    // which collided with a concurrent test's server.
+    static int freeLoopbackPort() {
+        const int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            return -1;
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        int port = -1;
+        if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+            getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+            port = ntohs(address.sin_port);
+        close(fd);
+        return port;
+    }
 };
 
 TEST_F(GnutlsServStapleTest, RevokedStapleFailsTheHandshakeGoodOneChangesNothing) {

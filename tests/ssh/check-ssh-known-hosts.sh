@@ -8,11 +8,12 @@
 # usage: check-ssh-known-hosts.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../support/loopback-server.sh"
 cli="$build/cli/peertrust"
 work=$(mktemp -d)
-sshd_pid=""
 cleanup() {
-    [ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null
+    stop_server
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -23,9 +24,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$work/other_host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$work/user_key"
 cp "$work/user_key.pub" "$work/authorized_keys"
-port=$((20000 + ($$ + 11) % 20000))
 cat >"$work/sshd_config" <<CONFIG
-Port $port
 ListenAddress 127.0.0.1
 HostKey $work/host_key
 AuthorizedKeysFile $work/authorized_keys
@@ -37,12 +36,9 @@ StrictModes no
 PidFile $work/sshd.pid
 CONFIG
 mkdir -p /run/sshd  # sshd's privilege separation directory
-/usr/sbin/sshd -D -e -f "$work/sshd_config" 2>"$work/sshd.log" &
-sshd_pid=$!
-for _ in $(seq 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
-done
+server_log="$work/sshd.log"
+start_server /usr/sbin/sshd -D -e -f "$work/sshd_config" -p @PORT@ || fail "sshd did not start"
+port=$server_port
 
 connect() {  # [extra helper flags] -> ssh's output; status as ssh's
     ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes \

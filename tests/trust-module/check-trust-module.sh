@@ -10,13 +10,13 @@
 set -euo pipefail
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../support/loopback-server.sh"
 cli="$build/cli/peertrust"
 module="$build/trust-module/peertrust-trust.so"
 work=$(mktemp -d)
 modfile=/etc/pkcs11/modules/peertrust-test-$$.module
-server=""
 cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null
+    stop_server
     rm -f "$modfile"
     rm -rf "$work"
 }
@@ -57,19 +57,17 @@ grep -q "label: Open Root" <<<"$listing" || fail "trust list lacks Open Root"
 ! grep -q "label: Mail Root" <<<"$listing" || fail "trust list shows the smtp-only anchor"
 
 # gnutls-cli trusting only our token against gnutls-serv on loopback.
-port=$((20000 + $$ % 20000))
-handshake() {  # host cert-name -> 0 when the certificate is trusted
-    gnutls-serv --port "$port" --x509certfile "$2.pem" --x509keyfile "$2.key" >/dev/null 2>&1 &
-    server=$!
-    for _ in $(seq 50); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-        sleep 0.1
-    done
+handshake() {  # host cert-name -> 0 trusted, 1 not; no verdict at all fails the test
+    start_server gnutls-serv --port @PORT@ --x509certfile "$2.pem" --x509keyfile "$2.key" ||
+        fail "gnutls-serv did not start"
     local out
-    out=$(echo | timeout 20 gnutls-cli -p "$port" --x509cafile "pkcs11:token=peertrust%20system" \
+    out=$(echo | timeout 20 gnutls-cli -p "$server_port" \
+        --x509cafile "pkcs11:token=peertrust%20system" \
         --sni-hostname "$1" --verify-hostname "$1" 127.0.0.1 2>&1 || true)
-    kill "$server"; wait "$server" 2>/dev/null || true; server=""
-    grep -q "Status: The certificate is trusted" <<<"$out"
+    stop_server
+    grep -q "Status: The certificate is trusted" <<<"$out" && return 0
+    grep -q "Status: The certificate is NOT trusted" <<<"$out" && return 1
+    fail "gnutls-cli gave no verdict on $1: $out"
 }
 
 echo "== GnuTLS: stapled NameConstraints, purposes, distrust"
