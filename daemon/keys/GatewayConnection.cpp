@@ -543,7 +543,14 @@ CK_RV GatewayConnection::operationInit(KeyUse use, CK_SESSION_HANDLE handle,
         return rv;
     }
     auto object = m_objects.find(keyHandle);
-    if (object == m_objects.end() || !attributesOf(keyHandle, session->slot)) {
+    if (object == m_objects.end()) {
+        return CKR_KEY_HANDLE_INVALID;
+    }
+    if (!attributesOf(keyHandle, session->slot)) {
+        // A handle this caller was shown, for a key no longer granted: an attempted use.
+        if (object->second.objectClass == CKO_PRIVATE_KEY && !keyOf(object->second.keyId)) {
+            audit(use, object->second.keyId, mechanism->mechanism, "refused");
+        }
         return CKR_KEY_HANDLE_INVALID;
     }
     if (object->second.objectClass != CKO_PRIVATE_KEY) {
@@ -592,8 +599,11 @@ CK_RV GatewayConnection::finishOperation(Session& session, CK_BYTE_PTR output,
     if (!op.result) {
         auto allowed = m_services.registry.mayUse(m_caller.uid, op.keyId, now());
         if (!allowed || !*allowed) {
+            if (allowed) {  // revoked or expired since the operation began
+                audit(op.use, op.keyId, op.mechanism, "refused");
+            }
             session.operation.reset();
-            return CKR_KEY_HANDLE_INVALID;  // revoked or expired since the operation began
+            return CKR_KEY_HANDLE_INVALID;
         }
         const KeyRecord* key = keyOf(op.keyId);
         if (key == nullptr) {
@@ -606,11 +616,7 @@ CK_RV GatewayConnection::finishOperation(Session& session, CK_BYTE_PTR output,
             static_cast<CK_RSA_PKCS_OAEP_PARAMS*>(mechanism.pParameter)->pSourceData = nullptr;
         }
         op.result = m_services.backend.run(op.use, key->backendId, mechanism, op.input);
-        m_services.audit.append(AuditRecord{std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count(),
-                                            m_caller.uid, m_caller.pid, op.keyId, op.use,
-                                            mechanismName(op.mechanism), rvName(op.result->rv)});
+        audit(op.use, op.keyId, op.mechanism, rvName(op.result->rv));
     }
     if (op.result->rv != CKR_OK) {
         CK_RV rv = op.result->rv;
@@ -623,6 +629,15 @@ CK_RV GatewayConnection::finishOperation(Session& session, CK_BYTE_PTR output,
         session.operation.reset();
     }
     return rv;
+}
+
+void GatewayConnection::audit(KeyUse use, const std::string& keyId, CK_MECHANISM_TYPE mechanism,
+                              std::string result) {
+    const auto atMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+    m_services.audit.append(AuditRecord{atMs, m_caller.uid, m_caller.pid, keyId, use,
+                                        mechanismName(mechanism), std::move(result)});
 }
 
 CK_RV GatewayConnection::operation(KeyUse use, CK_SESSION_HANDLE handle, CK_BYTE_PTR input,

@@ -99,6 +99,10 @@ private:
     std::optional<pkcs11::AttributeSet> attributesOf(CK_OBJECT_HANDLE handle, CK_SLOT_ID slot);
     CK_SLOT_ID slotOf(const std::string& set);
     CK_RV finishOperation(Session& session, CK_BYTE_PTR output, CK_ULONG_PTR outputLength);
+    // One row of key_audit for this caller: "ok", "refused" (no grant at the time of use) or
+    // the backend's CKR_ name.
+    void audit(KeyUse use, const std::string& keyId, CK_MECHANISM_TYPE mechanism,
+               std::string result);
 
     GatewayServices m_services;
     Caller m_caller;

@@ -51,7 +51,7 @@ struct AuditRecord {
     std::string keyId;
     KeyUse operation = KeyUse::Sign;
     std::string mechanism;  // "CKM_ECDSA", ...
-    std::string result;     // "ok" or a CKR_ name
+    std::string result;     // "ok", "refused" (no grant at the time of use) or a CKR_ name
 };
 
 }  // namespace peertrust::keys

@@ -101,10 +101,11 @@ protected:
         EXPECT_TRUE(key.ok()) << key.error().message();
         return key.ok() ? *key : KeyRecord{};
     }
-    // An EC P-256 signing key "signer" in the set "signer", granted to this test's uid.
-    void grantSignerToMe() {
-        create(KeyType::EcP256, KeyUse::Sign, "signer", "signer");
-        ASSERT_TRUE(admin->grant("signer", getuid(), std::nullopt).ok());
+    // An EC P-256 signing key "signer" in the set "signer", granted to this test's uid; its id.
+    std::string grantSignerToMe() {
+        KeyRecord key = create(KeyType::EcP256, KeyUse::Sign, "signer", "signer");
+        EXPECT_TRUE(admin->grant("signer", getuid(), std::nullopt).ok());
+        return key.id;
     }
     // pkcs11-tool through p11-kit-client.so, as root or as the test user.
     std::string tool(const std::string& arguments, int* status, bool asTestUser = false) {
@@ -436,6 +437,37 @@ TEST_F(KeyGatewayTest, SecretsStayInsideAndEachKeyHasOneUse) {
     EXPECT_EQ(f->C_FindObjects(s, &found, 1, &n), CKR_OK);
     EXPECT_EQ(n, 0u) << "a revoked key is still found";
     EXPECT_EQ(f->C_FindObjectsFinal(s), CKR_OK);
+}
+
+// A use the grant no longer covers is refused and still audited: revoked between C_SignInit
+// and C_Sign, and a later C_SignInit on the handle found before the revoke.
+TEST_F(KeyGatewayTest, ARefusedUseIsAudited) {
+    const std::string signer = grantSignerToMe();
+    GatewayClient client(socket);
+    ASSERT_NE(client.f, nullptr) << "p11-kit-client.so did not connect";
+    CK_FUNCTION_LIST* f = client.f;
+    CK_SESSION_HANDLE s = client.session();
+    CK_OBJECT_HANDLE key = client.privateKey(s);
+    CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};
+    std::uint8_t hash[32] = {4, 5, 6};
+    std::uint8_t signature[64];
+    CK_ULONG signatureLength = sizeof signature;
+    ASSERT_EQ(f->C_SignInit(s, &ecdsa, key), CKR_OK);
+    ASSERT_TRUE(admin->revoke("signer", getuid()).ok());
+    EXPECT_EQ(f->C_Sign(s, hash, sizeof hash, signature, &signatureLength), CKR_KEY_HANDLE_INVALID);
+    EXPECT_EQ(f->C_SignInit(s, &ecdsa, key), CKR_KEY_HANDLE_INVALID);
+
+    auto trail = admin->audit(0);
+    ASSERT_TRUE(trail.ok()) << trail.error().message();
+    ASSERT_EQ(trail->size(), 2u) << "a refused use is missing from the audit";
+    for (const AuditRecord& row : *trail) {
+        EXPECT_EQ(row.keyId, signer);
+        EXPECT_EQ(row.uid, getuid());
+        EXPECT_EQ(row.pid, getpid());
+        EXPECT_EQ(row.operation, KeyUse::Sign);
+        EXPECT_EQ(row.mechanism, "CKM_ECDSA");
+        EXPECT_EQ(row.result, "refused");
+    }
 }
 
 // What peertrustd runs, stopped and started again on the same state: keys, grants and the
