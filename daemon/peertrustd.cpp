@@ -104,9 +104,14 @@ int serve(const service::DaemonConfig& config) {
     std::thread waiter([&connection, signals] {
         int received = 0;
         sigwait(&signals, &received);
-        connection->leaveEventLoop();
+        try {
+            connection->leaveEventLoop();
+        } catch (const sdbus::Error&) {
+            // The loop has already ended: the bus went away.
+        }
     });
 
+    bool lostBus = false;
     {
         // One rule for who calls and who writes, shared by both interfaces.
         service::CallerAuthority authority(config.mode, config.adminGroup);
@@ -117,7 +122,15 @@ int serve(const service::DaemonConfig& config) {
         service::log(service::LogLevel::Info, std::string("serving ") + wire::kBusName +
                                                   " on the " + busName(config.mode) +
                                                   " bus, store " + config.writableStore().string());
-        connection->enterEventLoop();
+        try {
+            connection->enterEventLoop();
+        } catch (const sdbus::Error& e) {
+            // The bus daemon went away (or dropped us): nobody can reach us any more. Exit
+            // with an error, the stores closed cleanly, so that a supervisor restarts us.
+            lostBus = true;
+            service::log(service::LogLevel::Error, std::string("lost the ") + busName(config.mode) +
+                                                       " bus: " + e.getMessage());
+        }
         // Leaving the scope answers the calls already queued before the store closes.
     }
     try {
@@ -128,6 +141,9 @@ int serve(const service::DaemonConfig& config) {
     // When the loop ended without a signal (the bus went away), wake the waiter ourselves.
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
+    if (lostBus) {
+        return kExitUnavailable;
+    }
     service::log(service::LogLevel::Info, "stopped");
     return 0;
 }

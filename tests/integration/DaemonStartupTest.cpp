@@ -132,6 +132,23 @@ TEST(DaemonStartupTest, ConfiguredProtocolsAreAddedAtStart) {
     }
 }
 
+// The bus going away ends the daemon with EX_UNAVAILABLE and a message (it aborted on the
+// uncaught sdbus error before), the store closed intact, so a supervisor can restart it.
+TEST(DaemonStartupTest, LosingTheBusEndsTheDaemonWithAMessage) {
+    TempDir dir;
+    TestBus bus(BusKind::Session, dir.path());
+    DaemonUnderTest daemon(
+        bus, BusKind::Session,
+        {"--db", (dir / "user.db").string(), "--system-db", (dir / "system.db").string()},
+        static_cast<uid_t>(-1), static_cast<gid_t>(-1), dir / "daemon.err");
+    bus.stop();
+    EXPECT_EQ(daemon.process().wait(), 69);
+    const Bytes written = readFile(dir / "daemon.err");
+    const std::string errors(written.begin(), written.end());
+    EXPECT_NE(errors.find("peertrustd: lost the session bus: "), std::string::npos) << errors;
+    EXPECT_EQ(errors.find("terminate called"), std::string::npos) << errors;
+}
+
 TEST(DaemonStartupTest, ABadConfiguredProtocolStopsStartUpWithFileLineAndReason) {
     TempDir dir;
     auto startWith = [&](const std::string& text) {

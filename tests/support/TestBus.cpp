@@ -255,6 +255,10 @@ std::string TestBus::environmentEntry() const {
            m_address;
 }
 
+void TestBus::stop() {
+    m_daemon->terminate();
+}
+
 void TestBus::exportAddress() const {
     ::setenv(m_kind == BusKind::System ? "DBUS_SYSTEM_BUS_ADDRESS" : "DBUS_SESSION_BUS_ADDRESS",
              m_address.c_str(), 1);

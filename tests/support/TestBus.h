@@ -44,6 +44,8 @@ public:
     // Makes this bus the one Client::connect and child processes use.
     void exportAddress() const;
     std::string environmentEntry() const;
+    // Stops the bus daemon, as when the bus goes away under its clients.
+    void stop();
 
 private:
     BusKind m_kind;
