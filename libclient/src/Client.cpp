@@ -115,18 +115,19 @@ Result<Verdict> Client::verify(const VerifyRequest& request) {
     if (m_impl->askVerifyKnown && !request.pinOnFirstUse) {
         identity = RecentVerdicts::identity(request);
         if (const auto* recent = m_impl->recentVerdicts.find(identity)) {
-            auto holds = guarded([&] {
-                return m_impl->proxy->VerifyKnown(request.protocol, request.peer, format,
-                                                  wire::sha256ToWire(recent->keyTextSha256),
-                                                  options,
-                                                  wire::sha256ToWire(recent->verdictSha256));
-            });
-            if (holds && *holds) {
-                return recent->verdict;
-            }
-            if (!holds) {
-                // No verdict cache there (Unavailable), or a daemon without VerifyKnown.
-                m_impl->askVerifyKnown = false;
+            try {
+                if (m_impl->proxy->VerifyKnown(request.protocol, request.peer, format,
+                                               wire::sha256ToWire(recent->keyTextSha256), options,
+                                               wire::sha256ToWire(recent->verdictSha256))) {
+                    return recent->verdict;
+                }
+            } catch (const sdbus::Error& e) {
+                // Only a daemon that keeps no verdicts, or has no VerifyKnown, ends the
+                // repeats; a bus error (the daemon restarting, a timeout) may pass.
+                if (e.getName() == wire::errorName(ErrorCategory::Unavailable) ||
+                    e.getName() == "org.freedesktop.DBus.Error.UnknownMethod") {
+                    m_impl->askVerifyKnown = false;
+                }
             }
         }
     }

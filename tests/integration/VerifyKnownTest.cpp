@@ -148,6 +148,36 @@ TEST_F(VerifyKnownTest, ADaemonWithoutVerdictCacheSaysUnavailable) {
     }
 }
 
+// A bus error on a repeat (here: the daemon restarting) is no reason to stop asking
+// VerifyKnown; once the daemon is back, repeats go as VerifyKnown again, which the new
+// daemon's debug log shows.
+TEST_F(VerifyKnownTest, ADaemonRestartDoesNotEndTheClientsRepeats) {
+    startDaemon();
+    ASSERT_OK(client->addAnchor({root.der, {}, "Known Root"}));
+    VerifyRequest request{"https",  "www.example.com", KeyFormat::X509Chain,
+                          leaf.der, std::nullopt,      false};
+    ASSERT_OK(client->verify(request));
+    ASSERT_EQ(daemon->process().terminate(), 0);
+    daemon.reset();
+    EXPECT_FALSE(client->verify(request).ok()) << "answered with no daemon";
+
+    daemon = std::make_unique<DaemonUnderTest>(
+        *bus, BusKind::Session,
+        std::vector<std::string>{"--db", (dir / "user.db").string(), "--system-db",
+                                 (dir / "system.db").string(), "--log-level", "debug"},
+        static_cast<uid_t>(-1), static_cast<gid_t>(-1), dir / "again.err");
+    for (int i = 0; i < 3; ++i) {
+        auto verdict = client->verify(request);
+        ASSERT_OK(verdict);
+        EXPECT_EQ(verdict->reason, "anchor");
+    }
+    const Bytes written = readFile(dir / "again.err");
+    const std::string log(written.begin(), written.end());
+    EXPECT_NE(log.find("VerifyKnown https"), std::string::npos)
+        << "no repeat went as VerifyKnown after the restart:\n"
+        << log;
+}
+
 // The client library asks VerifyKnown for repeats; a change made by another client of the
 // daemon must reach its next answer, never a stale verdict.
 TEST_F(VerifyKnownTest, ClientRepeatsSeeEveryChange) {
