@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include "VendorDefinitions.h"
 #include "pkcs11/TextField.h"
 #include "pkcs11/VariableLengthOutput.h"
@@ -74,11 +77,23 @@ void debugLog(const std::string& message) {
 
 TrustModule& theTrustModule() {
     static TrustModule module;
+    // glibc forgets these handlers when the module is unloaded.
+    [[maybe_unused]] static const int forkHandlers = pthread_atfork(
+        [] { module.beforeFork(); }, [] { module.afterFork(); }, [] { module.afterFork(); });
     return module;
 }
 
 CK_RV TrustModule::checkInitialized() const {
-    return m_initialized ? CKR_OK : CKR_CRYPTOKI_NOT_INITIALIZED;
+    return m_initialized && m_initializedIn == getpid() ? CKR_OK : CKR_CRYPTOKI_NOT_INITIALIZED;
+}
+
+void TrustModule::abandonParentState() {
+    // The engine's flusher thread does not exist here and its locks may be held for ever;
+    // closing its SQLite connections could disturb the parent's. Left as they are, on purpose.
+    (void)m_engine.release();
+    m_engineHasUserStore = false;
+    m_sessions.clear();
+    m_initialized = false;
 }
 
 CK_RV TrustModule::checkSlot(CK_SLOT_ID slot) const {
@@ -90,6 +105,9 @@ CK_RV TrustModule::checkSlot(CK_SLOT_ID slot) const {
 
 CK_RV TrustModule::initialize(CK_VOID_PTR initArgs) {
     std::lock_guard lock(m_mutex);
+    if (m_initialized && m_initializedIn != getpid()) {
+        abandonParentState();
+    }
     if (m_initialized) {
         return CKR_CRYPTOKI_ALREADY_INITIALIZED;
     }
@@ -123,6 +141,7 @@ CK_RV TrustModule::initialize(CK_VOID_PTR initArgs) {
     m_index.clear();
     m_sessions.clear();
     m_initialized = true;
+    m_initializedIn = getpid();
     return CKR_OK;
 }
 

@@ -1,10 +1,13 @@
 // The trust module's state behind the PKCS#11 C ABI: two read-mostly tokens (slot 1 the
 // system store, slot 2 the calling user's store), sessions and object searches. Every call
 // refreshes from the store when it changed, so a running program sees a change made with the
-// CLI at its next search. Thread-safe: one lock around the whole state.
+// CLI at its next search. Thread-safe: one lock around the whole state. After fork() the
+// child starts uninitialised, as PKCS#11 asks: it must call C_Initialize, and the parent's
+// state (its engine's threads and SQLite connections) is left alone, never used or closed.
 #pragma once
 
 #include <p11-kit/pkcs11.h>
+#include <sys/types.h>
 
 #include <map>
 #include <memory>
@@ -51,6 +54,10 @@ public:
     CK_RV unsupported(CK_SESSION_HANDLE session);
     // The same for a function that takes no session (C_InitToken, C_WaitForSlotEvent).
     CK_RV unsupported();
+    // pthread_atfork: the lock is held across fork(), so that the child never inherits it
+    // taken by a thread it does not have.
+    void beforeFork() { m_mutex.lock(); }
+    void afterFork() { m_mutex.unlock(); }
 
 private:
     struct Session {
@@ -60,6 +67,8 @@ private:
     };
 
     CK_RV checkInitialized() const;
+    // In a child of the process that initialised us: forgets that state without touching it.
+    void abandonParentState();
     CK_RV checkSlot(CK_SLOT_ID slot) const;  // initialised, and one of our two slots
     Session* sessionFor(CK_SESSION_HANDLE handle);
     // The checks every session-taking call starts with: initialised, and a live session.
@@ -76,6 +85,7 @@ private:
 
     std::mutex m_mutex;
     bool m_initialized = false;
+    pid_t m_initializedIn = 0;  // the process whose C_Initialize this state is
     ModuleOptions m_options;
     std::unique_ptr<policy::PolicyEngine> m_engine;
     bool m_engineHasUserStore = false;

@@ -2,6 +2,8 @@
 // each anchor becomes under "never over-trust", a change seen by a module that stays
 // initialised, gcr's pinned-certificate assertions as pins, and the CKR_* code of each misuse.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -159,6 +161,51 @@ TEST_F(TrustModuleTest, AChangeMadeElsewhereShowsAtTheNextSearch) {
                                 " --label 'CLI Root' >/dev/null";
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
     EXPECT_EQ(certificates(s).count("CLI Root"), 1u) << "the CLI's anchor is not seen";
+}
+
+// fork(): the child starts uninitialised (PKCS#11 asks it to call C_Initialize) instead of
+// answering from the parent's state, its engine and SQLite connections; after C_Initialize it
+// reads the store afresh. The parent goes on as before.
+TEST_F(TrustModuleTest, AForkedChildInitialisesAfreshAndTheParentGoesOn) {
+    initialize();
+    CK_SESSION_HANDLE s = open(kSystemSlot);
+    ASSERT_EQ(certificates(s).size(), 1u);
+    addAnchor(system(), selfSigned(caSpec("Second Root")), {}, "Second Root");
+    const pid_t child = fork();
+    ASSERT_NE(child, -1);
+    if (child == 0) {
+        // No gtest in here: each failed step is an exit status the parent reports.
+        CK_INFO info{};
+        if (f->C_GetInfo(&info) != CKR_CRYPTOKI_NOT_INITIALIZED)
+            _exit(10);
+        CK_SESSION_INFO sessionInfo{};
+        if (f->C_GetSessionInfo(s, &sessionInfo) != CKR_CRYPTOKI_NOT_INITIALIZED)
+            _exit(11);
+        CK_C_INITIALIZE_ARGS args{};
+        args.flags = CKF_OS_LOCKING_OK;
+        if (f->C_Initialize(&args) != CKR_OK)
+            _exit(12);
+        CK_SESSION_HANDLE mine = 0;
+        if (f->C_OpenSession(kSystemSlot, CKF_SERIAL_SESSION, nullptr, nullptr, &mine) != CKR_OK)
+            _exit(13);
+        CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+        CK_ATTRIBUTE query{CKA_CLASS, &cls, sizeof cls};
+        CK_OBJECT_HANDLE found[8];
+        CK_ULONG count = 0;
+        if (f->C_FindObjectsInit(mine, &query, 1) != CKR_OK ||
+            f->C_FindObjects(mine, found, 8, &count) != CKR_OK ||
+            f->C_FindObjectsFinal(mine) != CKR_OK)
+            _exit(14);
+        if (count != 2)
+            _exit(15);
+        _exit(f->C_Finalize(nullptr) == CKR_OK ? 0 : 16);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << WTERMSIG(status);
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "the child failed at step " << WEXITSTATUS(status);
+    EXPECT_EQ(certificates(s),
+              (std::map<std::string, bool>{{"Open Root", true}, {"Second Root", true}}));
 }
 
 TEST_F(TrustModuleTest, AnAnchorUnderACrlWithEntriesIsNobodysAnchor) {
