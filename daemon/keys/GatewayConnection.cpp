@@ -671,14 +671,14 @@ CK_RV GatewayConnection::operation(KeyUse use, CK_SESSION_HANDLE handle, CK_BYTE
 }
 
 CK_RV GatewayConnection::operationUpdate(KeyUse use, CK_SESSION_HANDLE handle, CK_BYTE_PTR input,
-                                         CK_ULONG inputLength) {
+                                         CK_ULONG inputLength, CK_ULONG_PTR partLength) {
     Session* session = nullptr;
     if (CK_RV rv = sessionOf(handle, session); rv != CKR_OK) {
         return rv;
     }
-    // An error in C_SignUpdate ends the operation, as in C_Sign.
+    // An error in C_SignUpdate or C_DecryptUpdate ends the operation, as in C_Sign.
     const bool active = session->operation && session->operation->use == use;
-    if (input == nullptr && inputLength > 0) {
+    if ((input == nullptr && inputLength > 0) || (use == KeyUse::Decrypt && !partLength)) {
         if (active) {
             session->operation.reset();
         }
@@ -693,6 +693,9 @@ CK_RV GatewayConnection::operationUpdate(KeyUse use, CK_SESSION_HANDLE handle, C
         return CKR_DATA_LEN_RANGE;
     }
     op.input.insert(op.input.end(), input, input + inputLength);
+    if (partLength != nullptr) {
+        *partLength = 0;  // gathered, and decrypted in one part at C_DecryptFinal
+    }
     return CKR_OK;
 }
 

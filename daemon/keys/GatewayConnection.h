@@ -62,8 +62,9 @@ public:
                         CK_OBJECT_HANDLE key);
     CK_RV operation(KeyUse use, CK_SESSION_HANDLE session, CK_BYTE_PTR input, CK_ULONG inputLength,
                     CK_BYTE_PTR output, CK_ULONG_PTR outputLength);
+    // `partLength`: C_DecryptUpdate's, which must be given and is set to 0 (no output yet).
     CK_RV operationUpdate(KeyUse use, CK_SESSION_HANDLE session, CK_BYTE_PTR input,
-                          CK_ULONG inputLength);
+                          CK_ULONG inputLength, CK_ULONG_PTR partLength = nullptr);
     CK_RV operationFinal(KeyUse use, CK_SESSION_HANDLE session, CK_BYTE_PTR output,
                          CK_ULONG_PTR outputLength);
     // A session-taking call the gateway does not offer: the checks, then `refusal`.

@@ -144,13 +144,8 @@ CK_RV decrypt(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_B
 }
 CK_RV decryptUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_BYTE_PTR,
                     CK_ULONG_PTR partLength) {
-    return onConnection([&](GatewayConnection& c) -> CK_RV {
-        if (partLength == nullptr) {
-            return CKR_ARGUMENTS_BAD;
-        }
-        // The input is gathered and decrypted in one part at C_DecryptFinal: no output yet.
-        *partLength = 0;
-        return c.operationUpdate(KeyUse::Decrypt, session, data, length);
+    return onConnection([&](GatewayConnection& c) {
+        return c.operationUpdate(KeyUse::Decrypt, session, data, length, partLength);
     });
 }
 CK_RV decryptFinal(CK_SESSION_HANDLE session, CK_BYTE_PTR out, CK_ULONG_PTR outLength) {

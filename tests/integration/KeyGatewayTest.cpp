@@ -29,6 +29,7 @@
 
 #include "crypto/GnutlsHandles.h"
 #include "keys/AuditLog.h"
+#include "keys/GatewayConnection.h"
 #include "keys/KeyAdministration.h"
 #include "keys/KeyBackend.h"
 #include "keys/KeyGateway.h"
@@ -116,6 +117,9 @@ protected:
         }
         return run(prefix + "pkcs11-tool --module " + kClientModule + " " + arguments, status);
     }
+
+    // What the gateway serves from, for a connection driven without the socket.
+    GatewayServices services() { return {*m_registry, *m_backend, *m_audit}; }
 
     TempDir dir;
     std::string socket;
@@ -276,6 +280,66 @@ TEST_F(KeyGatewayTest, DecryptionKeyDecryptsPkcs1AndOaepAndNothingElse) {
                &status);
     EXPECT_NE(status, 0) << out;
     EXPECT_NE(out.find("CKR_KEY_FUNCTION_NOT_PERMITTED"), std::string::npos) << out;
+}
+
+// Multi-part decryption, on the gateway's side of the socket (p11-kit's client stops a null
+// length pointer before it leaves the program): C_DecryptUpdate gathers and says "no output
+// yet", C_DecryptFinal decrypts; a missing length pointer ends the operation, as in C_Decrypt.
+TEST_F(KeyGatewayTest, DecryptUpdateGathersAndAnErrorEndsTheOperation) {
+    KeyRecord rsa = create(KeyType::Rsa2048, KeyUse::Decrypt, "mail-decrypt", "mail");
+    ASSERT_TRUE(admin->grant("mail", getuid(), std::nullopt).ok());
+    const std::string kPlain = "gathered, then opened";
+    auto publicKey = crypto::makePubkey();
+    ASSERT_TRUE(publicKey);
+    gnutls_datum_t spki = crypto::datumOf(rsa.publicKey);
+    ASSERT_EQ(gnutls_pubkey_import(publicKey->get(), &spki, GNUTLS_X509_FMT_DER), 0);
+    gnutls_datum_t plain{reinterpret_cast<unsigned char*>(const_cast<char*>(kPlain.data())),
+                         static_cast<unsigned>(kPlain.size())};
+    crypto::OwnedDatum cipher;
+    ASSERT_EQ(gnutls_pubkey_encrypt_data(publicKey->get(), 0, &plain, cipher.out()), 0);
+    Bytes sealed(cipher.bytes().begin(), cipher.bytes().end());
+
+    GatewayConnection connection(services(), {getuid(), getpid()});
+    ASSERT_EQ(connection.initialize(), CKR_OK);
+    CK_SLOT_ID slot = 0;
+    CK_ULONG slots = 1;
+    ASSERT_EQ(connection.getSlotList(CK_TRUE, &slot, &slots), CKR_OK);
+    ASSERT_EQ(slots, 1u);
+    CK_SESSION_HANDLE s = 0;
+    ASSERT_EQ(connection.openSession(slot, CKF_SERIAL_SESSION, &s), CKR_OK);
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE query{CKA_CLASS, &cls, sizeof cls};
+    CK_OBJECT_HANDLE key = 0;
+    CK_ULONG found = 0;
+    ASSERT_EQ(connection.findObjectsInit(s, &query, 1), CKR_OK);
+    ASSERT_EQ(connection.findObjects(s, &key, 1, &found), CKR_OK);
+    ASSERT_EQ(connection.findObjectsFinal(s), CKR_OK);
+    ASSERT_EQ(found, 1u);
+
+    CK_MECHANISM pkcs1{CKM_RSA_PKCS, nullptr, 0};
+    const std::size_t half = sealed.size() / 2;
+    ASSERT_EQ(connection.operationInit(KeyUse::Decrypt, s, &pkcs1, key), CKR_OK);
+    EXPECT_EQ(connection.operationUpdate(KeyUse::Decrypt, s, sealed.data(), half, nullptr),
+              CKR_ARGUMENTS_BAD);
+    CK_ULONG length = 0;
+    EXPECT_EQ(connection.operationFinal(KeyUse::Decrypt, s, nullptr, &length),
+              CKR_OPERATION_NOT_INITIALIZED)
+        << "the operation outlived its error";
+
+    ASSERT_EQ(connection.operationInit(KeyUse::Decrypt, s, &pkcs1, key), CKR_OK);
+    CK_ULONG part = 99;
+    ASSERT_EQ(connection.operationUpdate(KeyUse::Decrypt, s, sealed.data(), half, &part), CKR_OK);
+    EXPECT_EQ(part, 0u);
+    part = 99;
+    ASSERT_EQ(connection.operationUpdate(KeyUse::Decrypt, s, sealed.data() + half,
+                                         sealed.size() - half, &part),
+              CKR_OK);
+    EXPECT_EQ(part, 0u);
+    ASSERT_EQ(connection.operationFinal(KeyUse::Decrypt, s, nullptr, &length), CKR_OK);
+    Bytes opened(length);
+    ASSERT_EQ(connection.operationFinal(KeyUse::Decrypt, s, opened.data(), &length), CKR_OK);
+    opened.resize(length);
+    EXPECT_EQ(opened, Bytes(kPlain.begin(), kPlain.end()));
 }
 
 // A program that loads modules through p11-kit (here gnutls-cli) reaches the gateway through a
