@@ -4,6 +4,16 @@
 
 namespace peertrust::store {
 
+namespace {
+
+// The store's policy_generation (schema 4), or none: an older store read as it is.
+std::optional<std::int64_t> policyGeneration(Database& db) {
+    auto value = db.queryInt("SELECT value FROM policy_generation WHERE id = 1");
+    return value ? std::optional<std::int64_t>(*value) : std::nullopt;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) {
     auto store = std::make_unique<TrustStore>();
     if (config.systemPath) {
@@ -12,13 +22,14 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
                                  openStoreForWriting(*config.systemPath, FileAccess::Public));
             PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
             store->m_layers.push_back(
-                {StoreLayer::System, std::move(db), std::move(writer), true, 0});
+                {StoreLayer::System, std::move(db), std::move(writer), true, 0, std::nullopt});
         } else {
             std::error_code ec;
             // A machine without a system store simply has no machine policy.
             if (std::filesystem::exists(*config.systemPath, ec)) {
                 PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
-                store->m_layers.push_back({StoreLayer::System, std::move(db), nullptr, false, 0});
+                store->m_layers.push_back(
+                    {StoreLayer::System, std::move(db), nullptr, false, 0, std::nullopt});
             }
         }
     }
@@ -26,13 +37,15 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
         PEERTRUST_TRY_ASSIGN(auto writer,
                              openStoreForWriting(*config.userPath, FileAccess::Private));
         PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.userPath));
-        store->m_layers.push_back({StoreLayer::User, std::move(db), std::move(writer), true, 0});
+        store->m_layers.push_back(
+            {StoreLayer::User, std::move(db), std::move(writer), true, 0, std::nullopt});
     }
     if (store->m_layers.empty()) {
         return invalidInput("no store configured: give a system store, a user store, or both");
     }
     for (Layer& layer : store->m_layers) {
         PEERTRUST_TRY_ASSIGN(layer.seenDataVersion, layer.db->dataVersion());
+        layer.seenPolicyGeneration = policyGeneration(*layer.db);
     }
     return store;
 }
@@ -59,8 +72,13 @@ Result<bool> TrustStore::changedElsewhere() {
     bool changed = false;
     for (Layer& layer : m_layers) {
         PEERTRUST_TRY_ASSIGN(std::int64_t version, layer.db->dataVersion());
-        if (version != layer.seenDataVersion) {
-            layer.seenDataVersion = version;
+        if (version == layer.seenDataVersion) {
+            continue;
+        }
+        layer.seenDataVersion = version;
+        std::optional<std::int64_t> generation = policyGeneration(*layer.db);
+        if (!generation || generation != layer.seenPolicyGeneration) {
+            layer.seenPolicyGeneration = generation;
             changed = true;
         }
     }

@@ -26,6 +26,7 @@ struct Layer {
     std::unique_ptr<Database> writer;  // writes; null when this process may not write here
     bool writable = false;
     std::int64_t seenDataVersion = 0;
+    std::optional<std::int64_t> seenPolicyGeneration;  // none: a store without the counter
 };
 
 class TrustStore {
@@ -37,7 +38,9 @@ public:
     Layer* writableLayer();
     Layer* layer(StoreLayer which);
 
-    // True when another process committed to any layer since the last call.
+    // True when a change that can alter a decision was committed to any layer since the last
+    // call, by another process or another connection of ours. Pin statistics do not count
+    // (the policy_generation counter); in a store without that counter every commit does.
     Result<bool> changedElsewhere();
 
 private:

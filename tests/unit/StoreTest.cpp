@@ -116,7 +116,8 @@ TEST(StoreTest, Version2StoreGainsTheCrlTableKeepingItsPolicy) {
         ASSERT_TRUE(db->exec("INSERT INTO protocols VALUES ('irc', 'tls', 'tofu', 1)").ok());
         EXPECT_FALSE(db->queryInt("SELECT count(*) FROM crls").ok());
     }
-    auto db = mustOpen(path, all);
+    std::vector<Migration> v3(all.begin(), all.begin() + 3);
+    auto db = mustOpen(path, v3);
     ASSERT_TRUE(db);
     EXPECT_EQ(*db->userVersion(), 3);
     EXPECT_EQ(*db->queryInt("SELECT count(*) FROM crls"), 0);
@@ -126,6 +127,39 @@ TEST(StoreTest, Version2StoreGainsTheCrlTableKeepingItsPolicy) {
         backedUp = backedUp || entry.path().filename().string().starts_with("s.db.backup-v2-");
     }
     EXPECT_TRUE(backedUp);
+}
+
+// Version 4: policy_generation moves with every row written to a table that decides (here
+// protocols, as `peertrust protocol add` writes it) and not with pin statistics.
+TEST(StoreTest, Version3StoreGainsAPolicyGenerationThatPolicyWritesMove) {
+    TempDir dir;
+    auto path = dir / "s.db";
+    const auto& all = store::schemaMigrations();
+    ASSERT_GE(all.size(), 4u);
+    {
+        auto db = mustOpen(path, std::vector<Migration>(all.begin(), all.begin() + 3));
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec("INSERT INTO protocols VALUES ('irc', 'tls', 'tofu', 1)").ok());
+    }
+    auto db = mustOpen(path, all);
+    ASSERT_TRUE(db);
+    EXPECT_EQ(*db->userVersion(), 4);
+    EXPECT_EQ(*db->queryInt("SELECT count(*) FROM protocols WHERE name = 'irc'"), 1);
+    auto generation = [&] { return *db->queryInt("SELECT value FROM policy_generation"); };
+    const std::int64_t start = generation();
+    ASSERT_TRUE(db->exec("INSERT INTO protocols VALUES ('gemini', 'tls', 'tofu', 0)").ok());
+    EXPECT_EQ(generation(), start + 1);
+    ASSERT_TRUE(db->exec("UPDATE protocols SET policy = 'ca-only' WHERE name = 'gemini'").ok());
+    EXPECT_EQ(generation(), start + 2);
+    ASSERT_TRUE(db->exec("DELETE FROM protocols WHERE name = 'gemini'").ok());
+    EXPECT_EQ(generation(), start + 3);
+    ASSERT_TRUE(db->exec("INSERT INTO pins VALUES ('p1', 'host.example', 'ssh', 'spki', "
+                         "zeroblob(32), x'00', 1, 'manual')")
+                    .ok());
+    EXPECT_EQ(generation(), start + 4);
+    ASSERT_TRUE(db->exec("INSERT INTO pin_stats VALUES ('p1', 5, 1)").ok());
+    ASSERT_TRUE(db->exec("UPDATE pin_stats SET seen_count = 2").ok());
+    EXPECT_EQ(generation(), start + 4) << "pin statistics moved the policy generation";
 }
 
 TEST(StoreTest, FailedMigrationLeavesTheOldSchema) {
