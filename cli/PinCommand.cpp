@@ -93,8 +93,12 @@ Result<int> forget(CommandContext& context) {
     request.peer = peer;
     if (days) {
         PEERTRUST_TRY_ASSIGN(std::int64_t count, parseInteger("older-than", *days));
-        if (count < 0) {
-            return usageError("--older-than needs a number of days, 0 or more");
+        // Bounded so that count * 86400 cannot wrap into a cutoff in the future, which would
+        // forget every pin.
+        constexpr std::int64_t kMaxDays = 1000000;
+        if (count < 0 || count > kMaxDays) {
+            return usageError("--older-than needs a number of days from 0 to " +
+                              std::to_string(kMaxDays));
         }
         request.seenBefore = static_cast<UnixTime>(std::time(nullptr)) - count * 86400;
     }

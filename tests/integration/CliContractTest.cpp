@@ -77,6 +77,20 @@ TEST_F(CliContractTest, UsageErrorsExit64) {
     }
 }
 
+// A number of days so large that days * 86400 wraps: refused, and no pin is forgotten (it
+// used to become a cutoff in the future that forgot them all).
+TEST_F(CliContractTest, AHugeOlderThanIsAUsageErrorAndForgetsNothing) {
+    ASSERT_EQ(cli({"pin", "add", "--protocol", "tls", "--peer", "nas.lan", "--chain", leafFile()})
+                  .exitCode,
+              0);
+    auto huge = cli({"pin", "forget", "--older-than", "213503982334601"});
+    EXPECT_EQ(huge.exitCode, 64) << huge.output << huge.errors;
+    EXPECT_NE(huge.errors.find("from 0 to 1000000"), std::string::npos) << huge.errors;
+    auto listed = cli({"pin", "list", "--json"});
+    ASSERT_EQ(listed.exitCode, 0);
+    EXPECT_TRUE(jq(listed.output, ".pins | length == 1")) << listed.output;
+}
+
 TEST_F(CliContractTest, InvalidValuesExit65) {
     EXPECT_EQ(cli({"verify", "--protocol", "gopher", "--peer", "x.example", "--chain", leafFile()})
                   .exitCode,
