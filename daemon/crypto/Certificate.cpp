@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "peertrust/Der.h"
+#include "peertrust/DisplayText.h"
 
 namespace peertrust::crypto {
 
@@ -23,6 +24,13 @@ Result<Certificate> importOne(std::span<const std::uint8_t> der) {
 }  // namespace
 
 bool looksLikePem(std::span<const std::uint8_t> data) {
+    // DER first: a certificate's own bytes (a name in it) may hold PEM armour, and reading
+    // them as PEM would take the certificate hidden there for the one given. A certificate or
+    // CRL is a SEQUENCE longer than 127 bytes: 0x30, then a long-form length of 1 to 4
+    // bytes, which no ASCII or UTF-8 text has as its first two bytes.
+    if (data.size() >= 2 && data[0] == 0x30 && data[1] >= 0x81 && data[1] <= 0x84) {
+        return false;
+    }
     std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
     return text.find("-----BEGIN ") != std::string_view::npos;
 }
@@ -82,7 +90,8 @@ std::string Certificate::subject() const {
     if (gnutls_x509_crt_get_dn3(crt.get(), dn.out(), 0) < 0) {
         return {};
     }
-    return dn.str();
+    // For messages and listings only: any bytes the certificate's maker chose.
+    return displayText(dn.str());
 }
 
 Result<Certificate> parseCertificate(std::span<const std::uint8_t> data) {

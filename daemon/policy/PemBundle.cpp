@@ -6,6 +6,7 @@
 #include <set>
 
 #include "crypto/GnutlsHandles.h"
+#include "peertrust/DisplayText.h"
 #include "peertrust/TimeFormat.h"
 #include "policy/ProtocolRegistry.h"
 
@@ -60,6 +61,21 @@ std::optional<std::string> whyLeftOut(const ExportedAnchor& anchor,
     return std::nullopt;
 }
 
+// A label (often a certificate's own names) as part of one comment line: valid UTF-8, no line
+// break, and no PEM armour, which GnuTLS finds anywhere in a line, comments included.
+std::string commentText(std::string_view label) {
+    std::string text = displayText(label);
+    std::string out;
+    std::size_t dashes = 0;
+    for (char c : text) {
+        dashes = c == '-' ? dashes + 1 : 0;
+        if (dashes <= 3) {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<std::string> purposeForBundle(std::string_view name) {
@@ -84,17 +100,18 @@ PemBundle pemBundle(const TrustExport& trust, const std::optional<std::string>& 
         }
         if (auto why = whyLeftOut(anchor, purposeOid)) {
             ++bundle.leftOut;
-            omitted += "#   " + anchor.label + " (" + anchor.id + "): " + *why + "\n";
+            omitted += "#   " + commentText(anchor.label) + " (" + anchor.id + "): " + *why + "\n";
             continue;
         }
         std::string pem = pemOf(anchor.certDer);
         if (pem.empty()) {
             ++bundle.leftOut;
-            omitted += "#   " + anchor.label + " (" + anchor.id + "): cannot be encoded\n";
+            omitted +=
+                "#   " + commentText(anchor.label) + " (" + anchor.id + "): cannot be encoded\n";
             continue;
         }
         ++bundle.included;
-        body += "# " + anchor.label + " (" + anchor.id + ")\n" + pem;
+        body += "# " + commentText(anchor.label) + " (" + anchor.id + ")\n" + pem;
     }
     std::string header = "# peertrust anchors for programs that read a PEM bundle, written " +
                          formatIsoTime(generatedAt) + "\n";

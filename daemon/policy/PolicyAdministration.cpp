@@ -4,6 +4,7 @@
 
 #include "crypto/HashedHostName.h"
 #include "crypto/OpenSshKey.h"
+#include "peertrust/DisplayText.h"
 #include "peertrust/TextExcerpt.h"
 #include "policy/AnchorExportRules.h"
 #include "policy/AnchorScope.h"
@@ -31,7 +32,8 @@ std::string certificateLabel(const crypto::Certificate& cert) {
         std::size_t size = sizeof buffer;
         if (gnutls_x509_crt_get_dn_by_oid(cert.crt.get(), oid, 0, 0, buffer, &size) == 0 &&
             size > 0) {
-            return std::string(buffer, size);
+            // A label goes into listings and PEM bundle comments: no line of the maker's own.
+            return displayText(std::string_view(buffer, size));
         }
     }
     return cert.subject();
@@ -43,8 +45,11 @@ Result<std::string> checkedLabel(const std::string& label, const crypto::Certifi
                             " bytes");
     }
     if (std::any_of(label.begin(), label.end(),
-                    [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
         return invalidInput("the label contains control characters");
+    }
+    if (!isValidUtf8(label)) {
+        return invalidInput("the label is not valid UTF-8");
     }
     if (label.empty() && cert != nullptr) {
         return certificateLabel(*cert);

@@ -2,6 +2,7 @@
 // trusting more than the daemon, and a header that says what was left out and why.
 #include <gtest/gtest.h>
 
+#include "peertrust/DisplayText.h"
 #include "policy/AnchorScope.h"
 #include "policy/PemBundle.h"
 #include "support/CrlFactory.h"
@@ -82,6 +83,33 @@ TEST_F(PemBundleTest, AServerAuthFileAlsoHoldsAnchorsForTheWholeTlsFamily) {
     EXPECT_NE(b.text.find("# Only for server-auth"), std::string::npos) << b.text;
     EXPECT_EQ(policy::purposeForBundle("world-domination").error().category(),
               ErrorCategory::InvalidInput);
+}
+
+// A certificate's names are its maker's choice: a label taken from them cannot add a line
+// (here a whole CERTIFICATE block) to the file, nor PEM armour to a comment (GnuTLS looks for
+// it anywhere), nor bytes that are not UTF-8 to a listing.
+TEST_F(PemBundleTest, ACertificatesNamesCannotAddLinesToTheFile) {
+    const std::string smuggled = "Evil\n-----BEGIN CERTIFICATE-----\n" +
+                                 open.pem.substr(open.pem.find('\n') + 1) + "\xff\xfe";
+    Issued evil = selfSigned(caSpec(smuggled));
+    // The DER holds PEM armour: what is anchored is still this certificate, not the one inside.
+    EXPECT_EQ(addAnchor(system(), evil, scopeOf({}, {".br"}), ""), anchorIdOf(evil));
+    const std::string text = bundle(std::nullopt).text;
+    EXPECT_EQ(blocks(text), 1u) << text;
+    EXPECT_EQ(text.find("\xff"), std::string::npos);
+    EXPECT_NE(text.find("Evil\xef\xbf\xbd---BEGIN CERTIFICATE---\xef\xbf\xbd"), std::string::npos)
+        << text;
+    auto anchors = system().listAnchors();
+    ASSERT_OK(anchors);
+    for (const AnchorInfo& anchor : *anchors) {
+        EXPECT_TRUE(isValidUtf8(anchor.label)) << anchor.label;
+        EXPECT_TRUE(isValidUtf8(anchor.subject)) << anchor.subject;
+    }
+    // A label a person gives is checked, not mended.
+    AnchorAddRequest request{selfSigned(caSpec("Labelled Root")).der, {}, "caf\xe9"};
+    auto refused = system().addAnchor(request);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message().find("not valid UTF-8"), std::string::npos);
 }
 
 TEST_F(PemBundleTest, AnAnchorUnderACrlWithEntriesIsLeftOutSayingWhy) {
