@@ -4,11 +4,14 @@ namespace peertrust::cli {
 
 namespace {
 
-// "[host]:port" -> "host:port"; "host" stays.
+// "[host]:port" -> "host:port"; "host" stays. An IPv6 address keeps its brackets, which a
+// peer name needs too: without them "[2001:db8::1]:2222" would read as the address
+// 2001:db8::1:2222 on port 22, another host.
 std::string peerOf(const std::string& host) {
     if (host.size() > 2 && host.front() == '[') {
         auto close = host.find("]:");
-        if (close != std::string::npos) {
+        if (close != std::string::npos &&
+            host.substr(1, close - 1).find(':') == std::string::npos) {
             return host.substr(1, close - 1) + ":" + host.substr(close + 2);
         }
     }

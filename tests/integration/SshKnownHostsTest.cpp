@@ -46,6 +46,14 @@ TEST_P(SshKnownHostsTest, PrintsThePinnedKeysInKnownHostsForm) {
     EXPECT_EQ(other.output, "");
     EXPECT_EQ(knownHosts({}).exitCode, 64);
     EXPECT_EQ(knownHosts({"git.example", "HOSTNAME", "ssh-ed25519"}).exitCode, 64);
+    // An IPv6 address on another port is that address and port, not a longer address.
+    ASSERT_TRUE(client
+                    ->addPin({"ssh", "[2001:db8::1]:2222", KeyFormat::OpenSsh, bytesOf(key), false,
+                              PinOrigin::Manual})
+                    .ok());
+    auto v6 = knownHosts({"[2001:db8::1]:2222", "ADDRESS", "ssh-ed25519", "AAAA"});
+    EXPECT_EQ(v6.exitCode, 0) << v6.errors;
+    EXPECT_EQ(v6.output, "[2001:db8::1]:2222 " + withoutComment(key) + "\n");
     auto bad = knownHosts({"bad..host", "HOSTNAME"});
     EXPECT_EQ(bad.exitCode, 65);
     EXPECT_NE(bad.errors.find("bad..host"), std::string::npos) << bad.errors;
