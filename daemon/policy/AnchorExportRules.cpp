@@ -15,11 +15,9 @@ bool permitsType(const AnchorScope& scope, NameSubtree::Type type) {
                        [&](const NameSubtree& t) { return t.type == type; });
 }
 
-}  // namespace
-
-AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
-                                 const std::optional<std::string>& revocationListId,
-                                 const ProtocolRegistry& registry) {
+AnchorExport computeWithoutDistrustBelow(const AnchorScope& scope, bool distrusted,
+                                         const std::optional<std::string>& revocationListId,
+                                         const ProtocolRegistry& registry) {
     AnchorExport out;
     if (distrusted) {
         out.gnutls = out.nss = out.pemFile = nothing("distrusted");
@@ -94,6 +92,20 @@ AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
     }
     out.gnutls = {ExportLevel::AnchorWithNameConstraints, hostPurposes,
                   "anchor with stapled NameConstraints (" + formatNameScope(scope) + ")"};
+    return out;
+}
+
+}  // namespace
+
+AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
+                                 const std::optional<std::string>& revocationListId,
+                                 const ProtocolRegistry& registry,
+                                 const std::optional<std::string>& distrustBelowId) {
+    AnchorExport out = computeWithoutDistrustBelow(scope, distrusted, revocationListId, registry);
+    if (distrustBelowId && out.pemFile.level != ExportLevel::None) {
+        out.pemFile = nothing("the distrust " + *distrustBelowId +
+                              " is of a certificate it issued, which a PEM file cannot say");
+    }
     return out;
 }
 

@@ -13,9 +13,12 @@
 namespace peertrust::policy {
 
 // `revocationListId`: a CRL with revoked entries that applies under the anchor (signed by it
-// or by a certificate it issued), which no exported form can carry.
+// or by a certificate it issued), which no exported form can carry. `distrustBelowId`: the
+// distrust of a certificate the anchor issued; the trust module exports that distrust beside
+// the anchor, a PEM file cannot.
 AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
                                  const std::optional<std::string>& revocationListId,
-                                 const ProtocolRegistry& registry);
+                                 const ProtocolRegistry& registry,
+                                 const std::optional<std::string>& distrustBelowId = std::nullopt);
 
 }  // namespace peertrust::policy

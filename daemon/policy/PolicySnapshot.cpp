@@ -44,6 +44,7 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
 
     std::vector<gnutls_x509_crt_t> forTrustList;
     std::set<crypto::Sha256> inTrustList;
+    std::vector<std::pair<crypto::Certificate, DistrustMatch>> distrustedCertificates;
     for (store::Layer& layer : store.layers()) {
         store::AnchorStore anchors(*layer.db);
         PEERTRUST_TRY_ASSIGN(auto rows, anchors.list());
@@ -87,6 +88,9 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
             snapshot->m_distrustedKeys.emplace(entry.spkiSha256, match);
             if (entry.certSha256) {
                 snapshot->m_distrustedCerts.emplace(*entry.certSha256, match);
+                if (auto cert = crypto::parseCertificate(entry.data)) {
+                    distrustedCertificates.emplace_back(std::move(cert).value(), match);
+                }
             }
         }
 
@@ -105,6 +109,13 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
             crl.row = std::move(row);
             snapshot->m_crlIssuerIndex.emplace(rawKey(crl.row.issuerDn), snapshot->m_crls.size());
             snapshot->m_crls.push_back(std::move(crl));
+        }
+    }
+
+    // Anchors that issued a distrusted certificate (once every layer's anchors are in).
+    for (const auto& [cert, match] : distrustedCertificates) {
+        for (const CompiledAnchor* anchor : snapshot->issuersOf(cert)) {
+            snapshot->m_distrustUnderAnchor.emplace(anchor->cert.certSha256, match);
         }
     }
 
@@ -212,6 +223,22 @@ std::vector<RevocationMatch> PolicySnapshot::revocationsOf(const crypto::Certifi
 const CompiledCrl* PolicySnapshot::revocationListUnder(const CompiledAnchor& anchor) const {
     auto found = m_crlUnderAnchor.find(anchor.cert.certSha256);
     return found == m_crlUnderAnchor.end() ? nullptr : &m_crls[found->second];
+}
+
+std::optional<DistrustMatch> PolicySnapshot::distrustUnder(const CompiledAnchor& anchor) const {
+    auto found = m_distrustUnderAnchor.find(anchor.cert.certSha256);
+    if (found == m_distrustUnderAnchor.end()) {
+        return std::nullopt;
+    }
+    return found->second;
+}
+
+std::optional<std::string> distrustIdUnder(const PolicySnapshot& snapshot,
+                                           const CompiledAnchor& anchor) {
+    if (auto match = snapshot.distrustUnder(anchor)) {
+        return match->id;
+    }
+    return std::nullopt;
 }
 
 std::optional<DistrustMatch> PolicySnapshot::distrustOfKey(const crypto::Sha256& spkiSha256) const {

@@ -73,6 +73,9 @@ public:
     // A CRL with at least one entry signed by the anchor, or by a certificate the anchor
     // issued: clients outside the daemon cannot apply it. Null when there is none.
     const CompiledCrl* revocationListUnder(const CompiledAnchor& anchor) const;
+    // The distrust of a certificate the anchor issued (a sub-CA, a server's certificate): a
+    // PEM file, which can only list anchors, cannot carry it.
+    std::optional<DistrustMatch> distrustUnder(const CompiledAnchor& anchor) const;
 
     // The certificate itself, or its key, distrusted.
     std::optional<DistrustMatch> distrustOfCertificate(const crypto::Certificate& cert) const;
@@ -92,10 +95,14 @@ private:
     std::map<crypto::Sha256, DistrustMatch> m_distrustedCerts;
     std::map<crypto::Sha256, DistrustMatch> m_distrustedKeys;
     std::vector<CompiledCrl> m_crls;
-    std::multimap<std::string, std::size_t> m_crlIssuerIndex;  // raw issuer DN -> CRL
-    std::map<crypto::Sha256, std::size_t> m_crlUnderAnchor;    // anchor certificate -> CRL
+    std::multimap<std::string, std::size_t> m_crlIssuerIndex;       // raw issuer DN -> CRL
+    std::map<crypto::Sha256, std::size_t> m_crlUnderAnchor;         // anchor certificate -> CRL
+    std::map<crypto::Sha256, DistrustMatch> m_distrustUnderAnchor;  // anchor certificate -> it
 };
 
+// The id of distrustUnder(anchor), for the export rules.
+std::optional<std::string> distrustIdUnder(const PolicySnapshot& snapshot,
+                                           const CompiledAnchor& anchor);
 // The id of revocationListUnder(anchor), for the export rules.
 std::optional<std::string> revocationListIdUnder(const PolicySnapshot& snapshot,
                                                  const CompiledAnchor& anchor);

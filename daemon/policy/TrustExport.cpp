@@ -28,9 +28,9 @@ Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
         exported.certDer = anchor.row.certDer;
         exported.scope = anchor.row.scope;
         bool distrusted = current->distrustOfCertificate(anchor.cert).has_value();
-        exported.exports =
-            computeAnchorExport(anchor.row.scope, distrusted,
-                                revocationListIdUnder(*current, anchor), current->protocols());
+        exported.exports = computeAnchorExport(
+            anchor.row.scope, distrusted, revocationListIdUnder(*current, anchor),
+            current->protocols(), distrustIdUnder(*current, anchor));
         out->anchors.push_back(std::move(exported));
     }
     for (store::Layer& layer : m_store->layers()) {

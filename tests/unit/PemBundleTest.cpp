@@ -112,6 +112,30 @@ TEST_F(PemBundleTest, ACertificatesNamesCannotAddLinesToTheFile) {
     EXPECT_NE(refused.error().message().find("not valid UTF-8"), std::string::npos);
 }
 
+// The daemon rejects chains through a distrusted sub-CA; a file that can only list anchors
+// cannot, so the anchor that issued it leaves the file. The trust module keeps the anchor, and
+// exports the distrust beside it.
+TEST_F(PemBundleTest, AnAnchorThatIssuedADistrustedCertificateIsLeftOut) {
+    CertSpec subCa = caSpec("Rogue Sub-CA");
+    Issued rogue = issue(subCa, open);
+    ASSERT_OK(system().addDistrust({DistrustKind::Certificate, rogue.der, "rogue sub-CA"}));
+    auto b = bundle(std::nullopt);
+    EXPECT_EQ(b.included, 0u) << b.text;
+    EXPECT_EQ(b.text.find(open.pem), std::string::npos) << b.text;
+    EXPECT_NE(b.text.find("#   Open Root (" + anchorIdOf(open) + "): the distrust "),
+              std::string::npos)
+        << b.text;
+    EXPECT_NE(b.text.find("is of a certificate it issued"), std::string::npos) << b.text;
+    auto anchors = system().listAnchors();
+    ASSERT_OK(anchors);
+    for (const AnchorInfo& anchor : *anchors) {
+        if (anchor.label == "Open Root") {
+            EXPECT_EQ(anchor.exports.gnutls.level, ExportLevel::Anchor);
+            EXPECT_EQ(anchor.exports.pemFile.level, ExportLevel::None);
+        }
+    }
+}
+
 TEST_F(PemBundleTest, AnAnchorUnderACrlWithEntriesIsLeftOutSayingWhy) {
     CrlSpec spec;
     spec.thisUpdate = kNow - 3600;
