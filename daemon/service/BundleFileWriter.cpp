@@ -1,7 +1,9 @@
 #include "service/BundleFileWriter.h"
 
 #include <chrono>
+#include <fstream>
 #include <string>
+#include <system_error>
 
 #include "service/DaemonLog.h"
 #include "store/AtomicFile.h"
@@ -47,9 +49,10 @@ void BundleFileWriter::writeIfChanged() {
     Result<void> written =
         bundle ? store::writeFileAtomically(m_path, bundle->pem) : Result<void>(bundle.error());
     if (!written) {
+        const std::string withdrawn = withdraw();
         if (!m_failing) {
-            log(LogLevel::Warning,
-                "cannot keep " + m_path.string() + " up to date: " + written.error().message());
+            log(LogLevel::Error, "cannot keep " + m_path.string() + " up to date: " +
+                                     written.error().message() + "; " + withdrawn);
         }
         m_failing = true;
         return;
@@ -59,6 +62,27 @@ void BundleFileWriter::writeIfChanged() {
     }
     m_failing = false;
     m_written = trust ? (*trust)->generation : 0;
+}
+
+std::string BundleFileWriter::withdraw() {
+    std::error_code ec;
+    if (!std::filesystem::exists(m_path, ec)) {
+        return "there is no old file to withdraw";
+    }
+    if (std::filesystem::remove(m_path, ec)) {
+        return "removed the old file, which may trust what has since changed";
+    }
+    const std::string whyNotRemoved = ec.message();
+    // A directory the daemon may not write to can still hold a file it may truncate.
+    std::ofstream out(m_path, std::ios::trunc);
+    out << "# peertrust: this file could not be kept up to date and holds no anchors until it\n"
+           "# can; see peertrustd's log.\n";
+    out.flush();
+    if (out) {
+        return "could not remove the old file (" + whyNotRemoved + "), so emptied it of anchors";
+    }
+    return "could neither remove nor empty the old file (" + whyNotRemoved +
+           "): its readers may trust what has since changed";
 }
 
 }  // namespace peertrust::service

@@ -1,6 +1,8 @@
 // Keeps a PEM bundle file (peertrustd.conf: pem_bundle, pem_bundle_purpose) equal to what
 // `peertrust anchor export` would write: at start, and within a second of any change to the
-// stores, also one made by another process. The file is replaced atomically.
+// stores, also one made by another process. The file is replaced atomically. When it cannot
+// be brought up to date, the old file (which may trust what was since distrusted) is removed,
+// or failing that emptied of anchors: its readers get less, never more.
 #pragma once
 
 #include <condition_variable>
@@ -23,6 +25,9 @@ public:
 private:
     void run();
     void writeIfChanged();
+    // The file after a failed update: gone, or (where it cannot be removed) without anchors.
+    // What happened, for the log.
+    std::string withdraw();
 
     policy::PolicyEngine& m_engine;
     std::filesystem::path m_path;

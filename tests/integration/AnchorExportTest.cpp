@@ -2,6 +2,7 @@
 // the engine makes, anyone may ask, and a bad purpose is InvalidInput (exit 65); and the
 // bundle file the daemon keeps up to date.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <ctime>
@@ -107,6 +108,25 @@ TEST_F(PemBundleFileTest, TheDaemonKeepsTheFileUpToDate) {
     ASSERT_EQ(added.exitCode, 0) << added.errors;
     EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 2; }))
         << "a change by another process did not reach the file";
+}
+
+// An update that fails (here the export cannot read the store's pins) withdraws the old file,
+// which may trust what the change took away, instead of leaving it in place.
+TEST_F(PemBundleFileTest, AFileThatCannotBeUpdatedIsWithdrawn) {
+    const auto file = dir / "bundle.pem";
+    startDaemon({"--pem-bundle", file.string()});
+    ASSERT_TRUE(client->addAnchor({selfSigned(caSpec("First Root")).der, {}, "First Root"}).ok());
+    ASSERT_TRUE(eventually([&] { return certificatesIn(file) == 1; }));
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "user.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE pin_stats; DROP TABLE pins", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    ASSERT_TRUE(
+        client->addDistrust({DistrustKind::Certificate, selfSigned(caSpec("Other")).der, "x"})
+            .ok());
+    EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(file); }))
+        << "the stale file is still there";
 }
 
 TEST_F(PemBundleFileTest, AnAnchorLeavesTheFileWhenACrlRevokesUnderIt) {
