@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -141,6 +142,9 @@ Result<void> readFile(DaemonConfig& config, bool named) {
 Result<void> readDaemonConfig(std::istream& in, const std::string& source, DaemonConfig& config) {
     std::string line;
     int number = 0;
+    // Every key but "protocol" holds one value: a second line for it, further down, would
+    // quietly override the first (an admin_group, say), so it is an error, naming both lines.
+    std::map<std::string, int> seen;
     while (std::getline(in, line)) {
         ++number;
         std::string text = trim(line);
@@ -154,7 +158,14 @@ Result<void> readDaemonConfig(std::istream& in, const std::string& source, Daemo
         if (equals == std::string::npos) {
             return where("expected \"key = value\"");
         }
-        auto set = setOption(config, trim(text.substr(0, equals)), trim(text.substr(equals + 1)),
+        const std::string key = trim(text.substr(0, equals));
+        if (key != "protocol") {
+            if (auto [first, added] = seen.emplace(key, number); !added) {
+                return where("\"" + key + "\" is already set on line " +
+                             std::to_string(first->second));
+            }
+        }
+        auto set = setOption(config, key, trim(text.substr(equals + 1)),
                              source + ":" + std::to_string(number));
         if (!set) {
             return where(set.error().message());

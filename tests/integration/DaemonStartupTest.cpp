@@ -22,6 +22,14 @@ TEST(DaemonStartupTest, BadConfigurationStopsStartUpWithFileLineAndReason) {
         << result.errors;
 
     writeFile(dir / "typo.conf", "admin_grup = wheel\n");
+    // A key given twice: the second would quietly win, so neither does.
+    writeFile(dir / "twice.conf", "admin_group = peertrust-admins\n# later\nadmin_group = wheel\n");
+    auto twice =
+        runProgram({builtProgram("peertrustd"), "--config", (dir / "twice.conf").string()});
+    EXPECT_EQ(twice.exitCode, 78) << twice.errors;
+    EXPECT_NE(twice.errors.find("twice.conf:3: \"admin_group\" is already set on line 1"),
+              std::string::npos)
+        << twice.errors;
     auto typo = runProgram({builtProgram("peertrustd"), "--config", (dir / "typo.conf").string()});
     EXPECT_EQ(typo.exitCode, 78);
     EXPECT_NE(typo.errors.find(":1: unknown option \"admin_grup\""), std::string::npos)
