@@ -207,7 +207,7 @@ ImportSummary importSummaryFromWire(
 }  // namespace
 
 Result<ImportSummary> Client::importKnownHosts(const Bytes& text) {
-    std::string data(text.begin(), text.end());
+    PEERTRUST_TRY_ASSIGN(std::string data, wire::textForWire(text, "the known_hosts file"));
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply,
                          guarded([&] { return m_impl->proxy->ImportKnownHosts(data); }));
@@ -215,7 +215,7 @@ Result<ImportSummary> Client::importKnownHosts(const Bytes& text) {
 }
 
 Result<ImportSummary> Client::importGnutlsKnownHosts(const Bytes& text) {
-    std::string data(text.begin(), text.end());
+    PEERTRUST_TRY_ASSIGN(std::string data, wire::textForWire(text, "the GnuTLS known_hosts file"));
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply,
                          guarded([&] { return m_impl->proxy->ImportGnutlsKnownHosts(data); }));
@@ -258,7 +258,7 @@ Result<std::vector<AnchorInfo>> Client::listAnchors() {
 }
 
 Result<ImportSummary> Client::importSystemAnchors(const Bytes& pemBundle) {
-    std::string bundle(pemBundle.begin(), pemBundle.end());
+    PEERTRUST_TRY_ASSIGN(std::string bundle, wire::textForWire(pemBundle, "the PEM bundle"));
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply,
                          guarded([&] { return m_impl->proxy->ImportSystemAnchors(bundle); }));

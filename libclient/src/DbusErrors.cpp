@@ -39,6 +39,11 @@ ErrorCategory categoryFromName(const std::string& name) {
     if (name == "org.freedesktop.DBus.Error.AccessDenied") {
         return ErrorCategory::NotAuthorized;
     }
+    // sd-bus's own refusal of what we were about to send (a string that is not UTF-8, say):
+    // the input is at fault, not the daemon.
+    if (name == "org.freedesktop.DBus.Error.InvalidArgs") {
+        return ErrorCategory::InvalidInput;
+    }
     return ErrorCategory::Unavailable;
 }
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "peertrust/Der.h"
+#include "peertrust/DisplayText.h"
 #include "peertrust/TextExcerpt.h"
 
 namespace peertrust::wire {
@@ -120,15 +121,31 @@ Result<std::string> derChainToPem(const Bytes& der) {
 constexpr std::size_t kMaxOcspBase64 = 4 * ((64 * 1024 + 2) / 3) + 1024;
 
 bool isPem(const Bytes& data) {
+    // DER first, as the daemon reads it: DER may hold armour inside a certificate's name.
+    if (data.size() >= 2 && data[0] == 0x30 && data[1] >= 0x81 && data[1] <= 0x84) {
+        return false;
+    }
     std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
     return text.find("-----BEGIN ") != std::string_view::npos;
 }
 
 }  // namespace
 
+Result<std::string> textForWire(const Bytes& bytes, std::string_view what) {
+    std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+        return invalidInput(std::string(what) + " holds a NUL byte (offset " + std::to_string(nul) +
+                            "): it is not text");
+    }
+    if (!isValidUtf8(text)) {
+        return invalidInput(std::string(what) + " is not valid UTF-8 text");
+    }
+    return std::string(text);
+}
+
 Result<std::string> keyToText(KeyFormat format, const Bytes& key) {
     if (format == KeyFormat::OpenSsh || isPem(key)) {
-        return std::string(key.begin(), key.end());
+        return textForWire(key, format == KeyFormat::OpenSsh ? "the OpenSSH key" : "the PEM key");
     }
     if (format == KeyFormat::X509Chain) {
         return derChainToPem(key);
@@ -138,7 +155,7 @@ Result<std::string> keyToText(KeyFormat format, const Bytes& key) {
 
 Result<std::string> crlToText(const Bytes& crl) {
     if (isPem(crl)) {
-        return std::string(crl.begin(), crl.end());
+        return textForWire(crl, "the PEM CRL");
     }
     return pemBlock("X509 CRL", crl);
 }

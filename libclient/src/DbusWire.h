@@ -20,6 +20,9 @@ using Dict = std::map<std::string, sdbus::Variant>;
 
 // Keys as text: PEM for certificates and public keys (DER input is converted), the OpenSSH
 // line as it is.
+// File contents as a D-Bus string: sd-bus cuts a string at its first NUL and refuses one that
+// is not UTF-8 (an error that would read as "no daemon"), so both are refused here first.
+Result<std::string> textForWire(const Bytes& bytes, std::string_view what);
 Result<std::string> keyToText(KeyFormat format, const Bytes& key);
 // A CRL as text: PEM "X509 CRL" (DER input is converted).
 Result<std::string> crlToText(const Bytes& crl);

@@ -91,6 +91,27 @@ TEST_F(CliContractTest, AHugeOlderThanIsAUsageErrorAndForgetsNothing) {
     EXPECT_TRUE(jq(listed.output, ".pins | length == 1")) << listed.output;
 }
 
+// File contents travel as D-Bus text: a NUL byte would cut them short (importing only what
+// comes before it) and bytes that are not UTF-8 made sd-bus refuse the call, which read as "no
+// daemon" (69). Both are the input's fault: 65, and nothing is imported.
+TEST_F(CliContractTest, FilesThatAreNotTextExit65AndChangeNothing) {
+    const std::string key = openSshLine(generateKey(KeyType::Ed25519).get());
+    writeFile(dir / "known_hosts",
+              "a.example " + key + "\n" + std::string(1, '\0') + "\nb.example " + key + "\n");
+    auto cut = cli({"pin", "import-known-hosts", (dir / "known_hosts").string()});
+    EXPECT_EQ(cut.exitCode, 65) << cut.output << cut.errors;
+    EXPECT_NE(cut.errors.find("NUL byte"), std::string::npos) << cut.errors;
+    auto listed = cli({"pin", "list", "--json"});
+    ASSERT_EQ(listed.exitCode, 0);
+    EXPECT_TRUE(jq(listed.output, ".pins | length == 0")) << listed.output;
+
+    writeFile(dir / "binary.pub", "ssh-ed25519 \xff\xfe\x80\n");
+    auto binary = cli({"verify", "--protocol", "ssh", "--peer", "h.example", "--ssh-key",
+                       (dir / "binary.pub").string()});
+    EXPECT_EQ(binary.exitCode, 65) << binary.errors;
+    EXPECT_NE(binary.errors.find("not valid UTF-8"), std::string::npos) << binary.errors;
+}
+
 TEST_F(CliContractTest, InvalidValuesExit65) {
     EXPECT_EQ(cli({"verify", "--protocol", "gopher", "--peer", "x.example", "--chain", leafFile()})
                   .exitCode,
