@@ -16,8 +16,9 @@ constexpr const char* kUsage =
     "                            [--not-after DATE] [--label L]\n"
     "       peertrust anchor list [--json]\n"
     "       peertrust anchor remove ID\n"
-    "       peertrust anchor scope ID [--protocols P,..] [--permit NAME,..] [--exclude NAME,..]\n"
-    "                                 [--not-after DATE]\n"
+    "       peertrust anchor scope ID ([--protocols P,..] [--permit NAME,..] [--exclude NAME,..]\n"
+    "                                 [--not-after DATE] | --unlimited)\n"
+    "anchor scope replaces the whole scope: an option left out is a limit lifted.\n"
     "       peertrust anchor import-system [BUNDLE]\n"
     "       peertrust anchor export [--format pem] [--purpose PURPOSE] [-o FILE]\n"
     "PURPOSE: server-auth, client-auth, email or code-signing; without it the file is for\n"
@@ -153,11 +154,19 @@ Result<int> list(CommandContext& context) {
 }
 
 Result<int> scope(CommandContext& context) {
+    const bool unlimited = context.args.flag("unlimited");
     PEERTRUST_TRY_ASSIGN(AnchorScope newScope, readScope(context.args));
     auto id = context.args.positional();
     PEERTRUST_TRY(context.args.finish());
     if (!id) {
         return usageError("anchor scope needs an ID");
+    }
+    // Widening an anchor to everything is said, not implied by options forgotten.
+    const bool limited = newScope != AnchorScope{};
+    if (limited == unlimited) {
+        return usageError(unlimited ? "anchor scope: --unlimited takes no other scope option"
+                                    : "anchor scope replaces the whole scope: give the new "
+                                      "scope's options, or --unlimited to lift every limit");
     }
     PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
     PEERTRUST_TRY(service->setAnchorScope(*id, newScope));

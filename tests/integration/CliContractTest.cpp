@@ -68,6 +68,8 @@ TEST_F(CliContractTest, UsageErrorsExit64) {
              {"pin", "forget"},
              {"pin", "forget", "--older-than", "ten"},
              {"anchor", "remove"},
+             {"anchor", "scope", "0123456789abcdef"},
+             {"anchor", "scope", "0123456789abcdef", "--unlimited", "--permit", ".br"},
              {"distrust"},
              {"--session", "--system", "pin", "list"}}) {
         auto result = cli(args);
@@ -110,6 +112,24 @@ TEST_F(CliContractTest, FilesThatAreNotTextExit65AndChangeNothing) {
                        (dir / "binary.pub").string()});
     EXPECT_EQ(binary.exitCode, 65) << binary.errors;
     EXPECT_NE(binary.errors.find("not valid UTF-8"), std::string::npos) << binary.errors;
+}
+
+// anchor scope replaces the whole scope: lifting every limit takes --unlimited, so that a
+// forgotten option cannot widen an anchor to everything.
+TEST_F(CliContractTest, AnchorScopeWidensToEverythingOnlyWhenTold) {
+    auto added = cli({"anchor", "add", (dir / "root.pem").string(), "--protocols", "smtp"});
+    ASSERT_EQ(added.exitCode, 0) << added.errors;
+    auto listed = cli({"anchor", "list", "--json"});
+    const std::string id = jqText(listed.output, ".anchors[0].id");
+    auto bare = cli({"anchor", "scope", id});
+    EXPECT_EQ(bare.exitCode, 64);
+    EXPECT_NE(bare.errors.find("--unlimited"), std::string::npos) << bare.errors;
+    EXPECT_TRUE(
+        jq(cli({"anchor", "list", "--json"}).output, ".anchors[0].scope.protocols == [\"smtp\"]"))
+        << "a refused scope change changed the scope";
+    auto lifted = cli({"anchor", "scope", id, "--unlimited"});
+    EXPECT_EQ(lifted.exitCode, 0) << lifted.errors;
+    EXPECT_TRUE(jq(cli({"anchor", "list", "--json"}).output, ".anchors[0].scope.protocols == []"));
 }
 
 TEST_F(CliContractTest, InvalidValuesExit65) {
