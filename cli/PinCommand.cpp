@@ -38,7 +38,13 @@ Result<int> add(CommandContext& context) {
     PEERTRUST_TRY_ASSIGN(AddOutcome outcome,
                          service->addPin({*protocol, *peer, key.first, std::move(key.second),
                                           replace, PinOrigin::Manual}));
-    context.out << addedMessage("pin", outcome) << '\n';
+    if (replace && !outcome.created) {
+        // Other keys may just have gone: "nothing changed" would not be true.
+        context.out << "pin " << outcome.id << " was already pinned; it is now the only key for "
+                    << *peer << " over " << *protocol << '\n';
+    } else {
+        context.out << addedMessage("pin", outcome) << '\n';
+    }
     return 0;
 }
 

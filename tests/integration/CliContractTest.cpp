@@ -132,6 +132,28 @@ TEST_F(CliContractTest, AnchorScopeWidensToEverythingOnlyWhenTold) {
     EXPECT_TRUE(jq(cli({"anchor", "list", "--json"}).output, ".anchors[0].scope.protocols == []"));
 }
 
+// pin add --replace with a key already pinned still removes the peer's other keys, and says so
+// rather than "nothing changed".
+TEST_F(CliContractTest, ReplacingWithAPinnedKeySaysTheOthersAreGone) {
+    Issued other = issue(serverSpec("www.example.com"), root);
+    writeFile(dir / "other.pem", other.pem);
+    const std::vector<std::string> pin = {"pin", "add", "--protocol", "tls", "--peer", "nas.lan"};
+    auto withChain = [&](std::vector<std::string> args, const std::string& file) {
+        args.insert(args.end(), {"--chain", file});
+        return cli(args);
+    };
+    ASSERT_EQ(withChain(pin, leafFile()).exitCode, 0);
+    ASSERT_EQ(withChain(pin, (dir / "other.pem").string()).exitCode, 0);
+    auto replace = pin;
+    replace.push_back("--replace");
+    auto replaced = withChain(replace, leafFile());
+    EXPECT_EQ(replaced.exitCode, 0) << replaced.errors;
+    EXPECT_NE(replaced.output.find("it is now the only key for nas.lan over tls"),
+              std::string::npos)
+        << replaced.output;
+    EXPECT_TRUE(jq(cli({"pin", "list", "--json"}).output, ".pins | length == 1"));
+}
+
 TEST_F(CliContractTest, InvalidValuesExit65) {
     EXPECT_EQ(cli({"verify", "--protocol", "gopher", "--peer", "x.example", "--chain", leafFile()})
                   .exitCode,
