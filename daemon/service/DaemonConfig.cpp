@@ -282,6 +282,12 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
     }
     config.mode = system ? BusMode::System : BusMode::Session;
     PEERTRUST_TRY(readFile(config, named));
+    if (config.mode == BusMode::Session) {
+        // A configuration file's pem_bundle is the machine's bundle, the system daemon's to
+        // write: a session daemon would put its own user's anchors and distrust in it. A
+        // session writes a bundle only when its command line says --pem-bundle.
+        config.pemBundle.reset();
+    }
     for (const auto& [flag, value] : flags) {
         Result<void> set;
         if (flag == "--db") {

@@ -151,6 +151,19 @@ TEST_F(PemBundleFileTest, AnAnchorLeavesTheFileWhenACrlRevokesUnderIt) {
     EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 1; }));
 }
 
+// pem_bundle in a configuration file is the machine's bundle: a session daemon (whose user's
+// own anchors and distrust it would write there) leaves it to the system daemon, and writes a
+// bundle only when its own command line asks.
+TEST_F(PemBundleFileTest, ASessionDaemonLeavesAConfiguredBundleToTheSystemDaemon) {
+    const auto machineFile = dir / "machine.pem";
+    writeFile(dir / "peertrustd.conf", "pem_bundle = " + machineFile.string() + "\n");
+    startDaemon({"--config", (dir / "peertrustd.conf").string()});
+    ASSERT_TRUE(client->addAnchor({selfSigned(caSpec("User Root")).der, {}, "User Root"}).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the writer's next round
+    EXPECT_FALSE(std::filesystem::exists(machineFile))
+        << "a session daemon wrote the machine's bundle";
+}
+
 TEST_F(PemBundleFileTest, ABadPurposeStopsStartUp) {
     writeFile(dir / "peertrustd.conf", "pem_bundle = /tmp/x.pem\npem_bundle_purpose = all\n");
     auto result =
