@@ -57,7 +57,17 @@ bool Arguments::flag(std::string_view name) {
 }
 
 bool Arguments::helpRequested() {
-    return flag("help") || flag("h");
+    bool help = flag("help");
+    // "-h" as well, as every tool takes it (it was looked for as "--h").
+    for (std::size_t i = 0; i < m_words.size() && m_words[i] != "--";) {
+        if (m_words[i] == "-h") {
+            help = true;
+            m_words.erase(m_words.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+            ++i;
+        }
+    }
+    return help;
 }
 
 std::optional<std::string> Arguments::positional() {

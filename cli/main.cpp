@@ -39,6 +39,10 @@ Result<int> run(int argc, char** argv) {
     PEERTRUST_TRY_ASSIGN(connection.systemDb, args.value("system-db"));
 
     auto command = args.positional();
+    if (command == "-h") {  // read as a word, having one dash
+        std::cout << kUsage;
+        return 0;
+    }
     if (!command) {
         if (args.helpRequested()) {
             std::cout << kUsage;

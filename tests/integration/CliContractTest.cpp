@@ -422,6 +422,11 @@ TEST_F(CliContractTest, HelpOnEveryCommand) {
         EXPECT_EQ(help.output.rfind("usage: peertrust", 0), 0u) << command << ": " << help.output;
     }
     EXPECT_EQ(cli({"--help"}).exitCode, 0);
+    for (const auto& args : std::vector<std::vector<std::string>>{{"-h"}, {"pin", "-h"}}) {
+        auto help = cli(args);
+        EXPECT_EQ(help.exitCode, 0) << args.back() << ": " << help.errors;
+        EXPECT_EQ(help.output.rfind("usage: peertrust", 0), 0u) << help.output;
+    }
     for (const auto& action : {"add", "list", "remove"}) {
         auto help = cli({"crl", action, "--help"});
         EXPECT_EQ(help.exitCode, 0) << action;
