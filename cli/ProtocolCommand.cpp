@@ -45,9 +45,10 @@ Result<int> list(CommandContext& context) {
 }
 
 Result<int> add(CommandContext& context) {
-    auto name = context.args.positional();
+    // Options first: until their values are taken, "--family tls NAME" would read tls as NAME.
     PEERTRUST_TRY_ASSIGN(auto family, context.args.value("family"));
     PEERTRUST_TRY_ASSIGN(auto policy, context.args.value("policy"));
+    auto name = context.args.positional();
     PEERTRUST_TRY(context.args.finish());
     if (!name || !family || !policy) {
         return usageError("protocol add needs NAME, --family and --policy");

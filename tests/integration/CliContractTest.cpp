@@ -154,6 +154,13 @@ TEST_F(CliContractTest, ReplacingWithAPinnedKeySaysTheOthersAreGone) {
     EXPECT_TRUE(jq(cli({"pin", "list", "--json"}).output, ".pins | length == 1"));
 }
 
+// Options and the positional in any order.
+TEST_F(CliContractTest, ProtocolAddTakesItsNameAfterTheOptions) {
+    auto added = cli({"protocol", "add", "--family", "tls", "imaps2", "--policy", "tofu"});
+    EXPECT_EQ(added.exitCode, 0) << added.errors;
+    EXPECT_NE(added.output.find("protocol imaps2 set"), std::string::npos) << added.output;
+}
+
 TEST_F(CliContractTest, InvalidValuesExit65) {
     EXPECT_EQ(cli({"verify", "--protocol", "gopher", "--peer", "x.example", "--chain", leafFile()})
                   .exitCode,
