@@ -401,9 +401,7 @@ void keyText(FuzzedDataProvider& in) {
     std::string_view raw(reinterpret_cast<const char*>(key.data()), key.size());
     // Input that starts as DER is DER, even with armour inside (a certificate's name may hold
     // it); other input with armour, and every OpenSSH key, is text and passed on as it is.
-    const bool startsAsDer = key.size() >= 2 && key[0] == 0x30 && key[1] >= 0x81 && key[1] <= 0x84;
-    if (format == KeyFormat::OpenSsh ||
-        (!startsAsDer && raw.find("-----BEGIN ") != std::string_view::npos)) {
+    if (format == KeyFormat::OpenSsh || looksLikePem(key)) {
         check(*converted == raw);
         return;
     }

@@ -23,18 +23,6 @@ Result<Certificate> importOne(std::span<const std::uint8_t> der) {
 
 }  // namespace
 
-bool looksLikePem(std::span<const std::uint8_t> data) {
-    // DER first: a certificate's own bytes (a name in it) may hold PEM armour, and reading
-    // them as PEM would take the certificate hidden there for the one given. A certificate or
-    // CRL is a SEQUENCE longer than 127 bytes: 0x30, then a long-form length of 1 to 4
-    // bytes, which no ASCII or UTF-8 text has as its first two bytes.
-    if (data.size() >= 2 && data[0] == 0x30 && data[1] >= 0x81 && data[1] <= 0x84) {
-        return false;
-    }
-    std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
-    return text.find("-----BEGIN ") != std::string_view::npos;
-}
-
 Result<Bytes> exportSpki(gnutls_pubkey_t key) {
     OwnedDatum der;
     int rc = gnutls_pubkey_export2(key, GNUTLS_X509_FMT_DER, der.out());

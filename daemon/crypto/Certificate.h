@@ -49,6 +49,4 @@ Result<Bytes> exportSpki(gnutls_pubkey_t key);
 // A bare SubjectPublicKeyInfo, DER or PEM ("PUBLIC KEY").
 Result<UniquePubkey> parseSpki(std::span<const std::uint8_t> data);
 
-bool looksLikePem(std::span<const std::uint8_t> data);
-
 }  // namespace peertrust::crypto

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "peertrust/Der.h"
+
 namespace peertrust::policy {
 
 namespace {
@@ -53,7 +55,7 @@ Result<RevocationList> parseRevocationList(std::span<const std::uint8_t> data) {
     PEERTRUST_TRY_ASSIGN(list.crl, crypto::makeCrl());
     std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
     bool pem = text.find(kPemHeader) != std::string_view::npos;
-    if (!pem && crypto::looksLikePem(data)) {
+    if (!pem && looksLikePem(data)) {
         return invalidInput("the PEM input holds no \"X509 CRL\" block");
     }
     gnutls_datum_t datum = crypto::datumOf(data);

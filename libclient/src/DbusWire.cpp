@@ -120,15 +120,6 @@ Result<std::string> derChainToPem(const Bytes& der) {
 // daemon, not the wire, says "too big".
 constexpr std::size_t kMaxOcspBase64 = 4 * ((64 * 1024 + 2) / 3) + 1024;
 
-bool isPem(const Bytes& data) {
-    // DER first, as the daemon reads it: DER may hold armour inside a certificate's name.
-    if (data.size() >= 2 && data[0] == 0x30 && data[1] >= 0x81 && data[1] <= 0x84) {
-        return false;
-    }
-    std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
-    return text.find("-----BEGIN ") != std::string_view::npos;
-}
-
 }  // namespace
 
 Result<std::string> textForWire(const Bytes& bytes, std::string_view what) {
@@ -144,7 +135,7 @@ Result<std::string> textForWire(const Bytes& bytes, std::string_view what) {
 }
 
 Result<std::string> keyToText(KeyFormat format, const Bytes& key) {
-    if (format == KeyFormat::OpenSsh || isPem(key)) {
+    if (format == KeyFormat::OpenSsh || looksLikePem(key)) {
         return textForWire(key, format == KeyFormat::OpenSsh ? "the OpenSSH key" : "the PEM key");
     }
     if (format == KeyFormat::X509Chain) {
@@ -154,7 +145,7 @@ Result<std::string> keyToText(KeyFormat format, const Bytes& key) {
 }
 
 Result<std::string> crlToText(const Bytes& crl) {
-    if (isPem(crl)) {
+    if (looksLikePem(crl)) {
         return textForWire(crl, "the PEM CRL");
     }
     return pemBlock("X509 CRL", crl);

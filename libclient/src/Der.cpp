@@ -1,5 +1,7 @@
 #include "peertrust/Der.h"
 
+#include <string_view>
+
 namespace peertrust {
 
 std::size_t derSequenceLength(std::span<const std::uint8_t> data) {
@@ -24,6 +26,16 @@ std::size_t derSequenceLength(std::span<const std::uint8_t> data) {
         return 0;
     }
     return header + length;
+}
+
+bool looksLikePem(std::span<const std::uint8_t> data) {
+    // A certificate or CRL is a SEQUENCE longer than 127 bytes: 0x30, then a long-form length
+    // of 1 to 4 bytes, which no ASCII or UTF-8 text has as its first two bytes.
+    if (data.size() >= 2 && data[0] == 0x30 && data[1] >= 0x81 && data[1] <= 0x84) {
+        return false;
+    }
+    std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+    return text.find("-----BEGIN ") != std::string_view::npos;
 }
 
 }  // namespace peertrust
