@@ -14,7 +14,11 @@ uid_t CallerAuthority::callerUid(sdbus::IObject& object) {
     if (auto uid = m_credentials.cached(sender)) {
         return *uid;
     }
-    uid_t uid = message->getCredsUid();
+    // The uid dbus-daemon took from the socket when the caller connected (UnixUserID), which
+    // sd-bus reports as the effective uid. Not getCredsUid(): sd-bus reads the real uid from
+    // /proc/<pid>/status, which belongs to whatever process holds that pid now (a setuid
+    // program the caller started, or a reused pid).
+    uid_t uid = message->getCredsEuid();
     m_credentials.remember(sender, uid);
     return uid;
 }

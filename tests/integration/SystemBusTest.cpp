@@ -3,6 +3,8 @@
 // daemon sees the machine's anchors under its own pins.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -52,6 +54,11 @@ protected:
 TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
     auto anchor = root->addAnchor({machineRoot.der, {}, "Machine Root"});
     ASSERT_TRUE(anchor.ok()) << anchor.error().message();
+    const std::filesystem::path fixtures = PEERTRUST_FIXTURES_DIR "/known-hosts";
+    for (const char* name : {"known_hosts", "gnutls_known_hosts"}) {
+        const Bytes text = readFile(fixtures / name);
+        writeFile(dir / name, std::string(text.begin(), text.end()));
+    }
 
     auto verified = cliAsUser({"verify", "--protocol", "https", "--peer", "www.example.com",
                                "--chain", (dir / "leaf.pem").string()});
@@ -75,6 +82,8 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
          (dir / "leaf.pem").string()},
         {"pin", "remove", "0123456789abcdef"},
         {"pin", "forget", "--peer", "x.example"},
+        {"pin", "import-known-hosts", (dir / "known_hosts").string()},
+        {"pin", "import-gnutls", (dir / "gnutls_known_hosts").string()},
         {"distrust", "add", (dir / "root.pem").string()},
         {"distrust", "remove", "0123456789abcdef"},
         {"crl", "add", (dir / "root.crl").string()},
@@ -93,6 +102,34 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
     // Nothing changed, and root still writes.
     EXPECT_EQ(root->listAnchors()->size(), 1u);
     EXPECT_TRUE(root->addProtocol({"irc", "tls", ProtocolPolicy::Tofu}).ok());
+}
+
+// The caller is who the bus says connected, not who /proc says holds the caller's pid now: a
+// process whose real uid is root but whose effective uid (the one its socket carries) is the
+// test user, as in a setuid program, is the test user.
+TEST_F(SystemBusTest, TheCallersUidIsTheOneTheBusReports) {
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        // Real uid root, effective uid the test user; the saved uid keeps root.
+        if (setresgid(0, gid, 0) != 0 || setresuid(0, uid, 0) != 0) {
+            _exit(3);
+        }
+        auto asUser = Client::connect(Bus::System);
+        if (!asUser.ok()) {
+            _exit(4);
+        }
+        auto added = (*asUser)->addProtocol({"irc", "tls", ProtocolPolicy::Tofu});
+        _exit(added.ok() ? 1 : added.error().category() == ErrorCategory::NotAuthorized ? 0 : 2);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the write was let through; 2: another error";
+    auto protocols = root->listProtocols();
+    ASSERT_TRUE(protocols.ok());
+    EXPECT_TRUE(std::none_of(protocols->begin(), protocols->end(),
+                             [](const ProtocolInfo& p) { return p.name == "irc"; }));
 }
 
 TEST_F(SystemBusTest, AdminGroupMembersWriteOnlyWhileInTheGroup) {
