@@ -196,8 +196,20 @@ Result<ImportSummary> PolicyEngine::importGnutlsKnownHosts(const Bytes& text) {
                          "the entry expired on " + formatIsoTime(entry.expiration));
             continue;
         }
+        if (entry.expiration > 0) {
+            // A pin has no end: pinning an entry meant to lapse would accept its key for ever.
+            builder.skip(entry.line, "not-supported",
+                         "the entry lapses on " + formatIsoTime(entry.expiration) +
+                             " and peertrust pins do not expire; not pinned");
+            continue;
+        }
         // The same mapping as the gnutls_tdb glue, so an imported pin answers that glue.
-        auto [protocolName, peerText] = protocolForService(entry.host, entry.service);
+        auto named = protocolForService(entry.host, entry.service);
+        if (!named) {
+            builder.skip(entry.line, "not-supported", named.error().message());
+            continue;
+        }
+        const auto& [protocolName, peerText] = *named;
         auto protocol = current->protocols().find(protocolName);
         if (!protocol) {
             builder.skip(entry.line, "not-supported", protocol.error().message());

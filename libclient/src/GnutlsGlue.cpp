@@ -41,10 +41,10 @@ Result<Verdict> askAboutKey(const char* host, const char* service, const gnutls_
     if (trust == nullptr || host == nullptr || pubkey == nullptr) {
         return unavailable("no peertrust trust database is set up");
     }
-    auto [protocol, peer] = protocolForService(host, service != nullptr ? service : "");
+    PEERTRUST_TRY_ASSIGN(auto named, protocolForService(host, service != nullptr ? service : ""));
     VerifyRequest request;
-    request.protocol = protocol;
-    request.peer = peer;
+    request.protocol = std::move(named.first);
+    request.peer = std::move(named.second);
     request.keyFormat = KeyFormat::Spki;
     request.key = bytesOf(pubkey);
     return trust->verify(request);
@@ -55,7 +55,8 @@ Result<Verdict> askAboutKey(const char* host, const char* service, const gnutls_
 // "never seen, may be trusted now". So only a key peertrust knows nothing against is "not
 // found"; a key it refuses, or a daemon it cannot ask, is a mismatch: the program stops
 // rather than trusting it.
-int tdbVerify(const char*, const char* host, const char* service, const gnutls_datum_t* pubkey) {
+int tdbVerify(const char*, const char* host, const char* service,
+              const gnutls_datum_t* pubkey) noexcept try {
     auto verdict = askAboutKey(host, service, pubkey);
     if (!verdict) {
         return GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
@@ -67,18 +68,35 @@ int tdbVerify(const char*, const char* host, const char* service, const gnutls_d
         return GNUTLS_E_NO_CERTIFICATE_FOUND;
     }
     return GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
+} catch (...) {
+    // Nothing may unwind through GnuTLS's C frames; a failure is a refusal.
+    return GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
 }
 
-int tdbStore(const char*, const char* host, const char* service, time_t,
-             const gnutls_datum_t* pubkey) {
+int tdbStore(const char*, const char* host, const char* service, time_t expiration,
+             const gnutls_datum_t* pubkey) noexcept try {
     TrustService* trust = g_tdbService.load();
-    if (trust == nullptr || host == nullptr || pubkey == nullptr) {
+    // A peertrust pin does not expire: one stored for an hour would be accepted for ever, so
+    // a key meant to lapse is not stored at all (the program asks again next time).
+    if (trust == nullptr || host == nullptr || pubkey == nullptr || expiration != 0) {
         return GNUTLS_E_DB_ERROR;
     }
-    auto [protocol, peer] = protocolForService(host, service != nullptr ? service : "");
-    auto added = trust->addPin(
-        {protocol, peer, KeyFormat::Spki, bytesOf(pubkey), false, PinOrigin::Imported});
+    auto named = protocolForService(host, service != nullptr ? service : "");
+    if (!named) {
+        return GNUTLS_E_DB_ERROR;
+    }
+    auto added = trust->addPin({named->first, named->second, KeyFormat::Spki, bytesOf(pubkey),
+                                false, PinOrigin::Imported});
     return added ? 0 : GNUTLS_E_DB_ERROR;
+} catch (...) {
+    return GNUTLS_E_DB_ERROR;
+}
+
+// peertrust keeps keys, not commitments to hashes of them: GnuTLS calls this without a check
+// for null, so the tdb has one, which refuses.
+int tdbStoreCommitment(const char*, const char*, const char*, time_t, gnutls_digest_algorithm_t,
+                       const gnutls_datum_t*) noexcept {
+    return GNUTLS_E_DB_ERROR;
 }
 
 }  // namespace
@@ -127,20 +145,51 @@ GnutlsSessionVerifier::~GnutlsSessionVerifier() {
     }
 }
 
-int GnutlsSessionVerifier::check(gnutls_session_t session) {
+int GnutlsSessionVerifier::check(gnutls_session_t session) noexcept {
     GnutlsSessionVerifier* verifier = verifierFor(session);
     // No verifier: fail closed rather than accept an unchecked peer.
-    return verifier != nullptr ? verifier->checkThis(session)
-                               : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    if (verifier == nullptr) {
+        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    }
+    // Nothing may unwind through GnuTLS's C frames (the service is any TrustService): an
+    // exception fails the handshake, and error() says why.
+    try {
+        return verifier->checkThis(session);
+    } catch (const std::exception& e) {
+        verifier->failedWith(e.what());
+    } catch (...) {
+        verifier->failedWith("an unknown exception");
+    }
+    return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+}
+
+void GnutlsSessionVerifier::failedWith(const char* what) noexcept {
+    m_verdict.reset();
+    try {
+        m_error = internalError(std::string("the check of the peer failed: ") + what);
+    } catch (...) {
+        m_error.reset();  // no memory for the message; the handshake fails all the same
+    }
 }
 
 int GnutlsSessionVerifier::clientHelloSent(gnutls_session_t session, unsigned type, unsigned when,
-                                           unsigned incoming, const gnutls_datum_t* message) {
+                                           unsigned incoming,
+                                           const gnutls_datum_t* message) noexcept {
     if (type != GNUTLS_HANDSHAKE_CLIENT_HELLO || when != GNUTLS_HOOK_POST || incoming != 0) {
         return 0;
     }
     GnutlsSessionVerifier* verifier = verifierFor(session);
-    return verifier != nullptr ? verifier->learnServerName(message) : 0;
+    if (verifier == nullptr) {
+        return 0;
+    }
+    try {
+        return verifier->learnServerName(message);
+    } catch (const std::exception& e) {
+        verifier->failedWith(e.what());
+    } catch (...) {
+        verifier->failedWith("an unknown exception");
+    }
+    return GNUTLS_E_INVALID_REQUEST;
 }
 
 int GnutlsSessionVerifier::learnServerName(const gnutls_datum_t* message) {
@@ -184,7 +233,7 @@ int GnutlsSessionVerifier::checkThis(gnutls_session_t session) {
     VerifyRequest request;
     request.protocol = m_protocol;
     request.peer = peer;
-    if (gnutls_certificate_type_get2(session, GNUTLS_CTYPE_SERVER) == GNUTLS_CRT_RAWPK) {
+    if (gnutls_certificate_type_get2(session, GNUTLS_CTYPE_PEERS) == GNUTLS_CRT_RAWPK) {
         request.keyFormat = KeyFormat::Spki;
         request.key = bytesOf(&certs[0]);
     } else {
@@ -217,6 +266,7 @@ Result<gnutls_tdb_t> makeTrustDatabase(TrustService& service) {
     g_tdbService.store(&service);
     gnutls_tdb_set_verify_func(tdb, &tdbVerify);
     gnutls_tdb_set_store_func(tdb, &tdbStore);
+    gnutls_tdb_set_store_commitment_func(tdb, &tdbStoreCommitment);
     return tdb;
 }
 

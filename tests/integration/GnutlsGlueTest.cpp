@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <ctime>
+#include <stdexcept>
 #include <thread>
 
 #include "peertrust/GnutlsGlue.h"
@@ -92,7 +94,9 @@ protected:
     // `serverName`, the program itself sets it on the session (gnutls_server_name_set) first.
     Outcome connect(const std::string& protocol, const std::string& peer,
                     const std::optional<std::string>& serverName,
-                    const std::vector<const Issued*>& chain, Verifiers verifiers = Verifiers::One) {
+                    const std::vector<const Issued*>& chain, Verifiers verifiers = Verifiers::One,
+                    TrustService* service = nullptr) {
+        TrustService& trust = service != nullptr ? *service : *client;
         Outcome outcome;
         int fds[2];
         EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
@@ -113,10 +117,9 @@ protected:
         {
             // The one replaced takes its peer from the ClientHello, so it owns the session's hook.
             auto verifier = std::make_unique<GnutlsSessionVerifier>(
-                session, *client, protocol, verifiers == Verifiers::Replaced ? "" : peer);
+                session, trust, protocol, verifiers == Verifiers::Replaced ? "" : peer);
             if (verifiers == Verifiers::Replaced) {
-                verifier =
-                    std::make_unique<GnutlsSessionVerifier>(session, *client, protocol, peer);
+                verifier = std::make_unique<GnutlsSessionVerifier>(session, trust, protocol, peer);
             } else if (verifiers == Verifiers::DestroyedBefore) {
                 verifier.reset();
             }
@@ -276,6 +279,90 @@ TEST_F(GnutlsGlueTest, TrustDatabaseKeepsGnutlsPinsInPeertrust) {
     gnutls_tdb_deinit(*tdb);
 }
 
+// What the tdb cannot keep as GnuTLS means it, it does not keep: a pin would not lapse, a
+// service without a known port would be pinned for every TLS protocol of the host, and
+// peertrust has no commitments. Each is refused (a mismatch), and nothing is pinned.
+TEST_F(GnutlsGlueTest, TrustDatabaseStoresNothingItCannotKeepAsAsked) {
+    auto tdb = makeTrustDatabase(*client);
+    ASSERT_TRUE(tdb.ok());
+    Issued key = server("nas.lan", nullptr);
+    gnutls_datum_t der{key.der.data(), static_cast<unsigned>(key.der.size())};
+    const time_t inAnHour = std::time(nullptr) + 3600;
+    gnutls_store_pubkey(nullptr, *tdb, "nas.lan", "8443", GNUTLS_CRT_X509, &der, inAnHour, 0);
+    EXPECT_EQ(
+        gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "8443", GNUTLS_CRT_X509, &der, 0),
+        GNUTLS_E_NO_CERTIFICATE_FOUND)
+        << "a key stored to lapse in an hour was pinned for ever";
+
+    gnutls_store_pubkey(nullptr, *tdb, "nas.lan", "gopher-over-tls", GNUTLS_CRT_X509, &der, 0, 0);
+    EXPECT_EQ(gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "gopher-over-tls",
+                                          GNUTLS_CRT_X509, &der, 0),
+              GNUTLS_E_CERTIFICATE_KEY_MISMATCH);
+    EXPECT_EQ(
+        gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "443", GNUTLS_CRT_X509, &der, 0),
+        GNUTLS_E_NO_CERTIFICATE_FOUND)
+        << "a key stored for an unknown service is accepted over https";
+
+    std::array<unsigned char, 32> hash{};
+    gnutls_datum_t digest{hash.data(), static_cast<unsigned>(hash.size())};
+    EXPECT_LT(
+        gnutls_store_commitment(nullptr, *tdb, "nas.lan", "443", GNUTLS_DIG_SHA256, &digest, 0, 0),
+        0);
+    auto pins = client->listPins();
+    ASSERT_TRUE(pins.ok());
+    EXPECT_TRUE(pins->empty()) << pins->size() << " pins";
+    gnutls_tdb_deinit(*tdb);
+}
+
+// A TrustService that throws (the verifier takes any): the exception must not unwind through
+// GnuTLS's C frames, and the handshake fails with error() saying why.
+class ThrowingTrustService final : public TrustService {
+public:
+    Result<Verdict> verify(const VerifyRequest&) override {
+        throw std::runtime_error("the service broke");
+    }
+    Result<AddOutcome> addPin(const PinAddRequest&) override { return refused(); }
+    Result<void> removePin(const std::string&) override { return refused(); }
+    Result<std::vector<PinInfo>> listPins() override { return refused(); }
+    Result<std::size_t> forgetPins(const PinForgetRequest&) override { return refused(); }
+    Result<ImportSummary> importKnownHosts(const Bytes&) override { return refused(); }
+    Result<ImportSummary> importGnutlsKnownHosts(const Bytes&) override { return refused(); }
+    Result<std::vector<KnownKey>> pinnedKeys(const std::string&, const std::string&) override {
+        return refused();
+    }
+    Result<AddOutcome> addAnchor(const AnchorAddRequest&) override { return refused(); }
+    Result<void> setAnchorScope(const std::string&, const AnchorScope&) override {
+        return refused();
+    }
+    Result<void> removeAnchor(const std::string&) override { return refused(); }
+    Result<std::vector<AnchorInfo>> listAnchors() override { return refused(); }
+    Result<ImportSummary> importSystemAnchors(const Bytes&) override { return refused(); }
+    Result<AnchorBundle> exportAnchors(const std::string&) override { return refused(); }
+    Result<AddOutcome> addDistrust(const DistrustAddRequest&) override { return refused(); }
+    Result<void> removeDistrust(const std::string&) override { return refused(); }
+    Result<std::vector<DistrustInfo>> listDistrust() override { return refused(); }
+    Result<AddOutcome> addCrl(const CrlAddRequest&) override { return refused(); }
+    Result<void> removeCrl(const std::string&) override { return refused(); }
+    Result<std::vector<CrlInfo>> listCrls() override { return refused(); }
+    Result<std::vector<ProtocolInfo>> listProtocols() override { return refused(); }
+    Result<AddOutcome> addProtocol(const ProtocolAddRequest&) override { return refused(); }
+
+private:
+    static Error refused() { return unavailable("not used by this test"); }
+};
+
+TEST_F(GnutlsGlueTest, AnExceptionFromTheServiceFailsTheHandshake) {
+    ThrowingTrustService throwing;
+    Issued known = server("www.example.com", &root);
+    Outcome outcome =
+        connect("https", "www.example.com", std::nullopt, {&known}, Verifiers::One, &throwing);
+    EXPECT_EQ(outcome.rc, GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) << gnutls_strerror(outcome.rc);
+    EXPECT_FALSE(outcome.verdict.has_value());
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_NE(outcome.error->message().find("the service broke"), std::string::npos)
+        << outcome.error->message();
+}
+
 // The real gnutls-serv staples an OCSP response (--ocsp-response) for its certificate; the
 // verifier hands it to the daemon with the chain.
 class GnutlsServStapleTest : public GnutlsGlueTest {
@@ -392,14 +479,24 @@ TEST_F(GnutlsServStapleTest, RevokedStapleFailsTheHandshakeGoodOneChangesNothing
 }
 
 TEST(GnutlsServiceMapping, WellKnownPortsAndNames) {
-    EXPECT_EQ(protocolForService("h", "443"), (std::pair<std::string, std::string>{"https", "h"}));
-    EXPECT_EQ(protocolForService("h", "imaps"), (std::pair<std::string, std::string>{"imap", "h"}));
-    EXPECT_EQ(protocolForService("h", "587"), (std::pair<std::string, std::string>{"smtp", "h"}));
-    EXPECT_EQ(protocolForService("h", "8443"),
-              (std::pair<std::string, std::string>{"tls", "h:8443"}));
-    EXPECT_EQ(protocolForService("2001:db8::1", "8443"),
-              (std::pair<std::string, std::string>{"tls", "[2001:db8::1]:8443"}));
-    EXPECT_EQ(protocolForService("h", "gopher"), (std::pair<std::string, std::string>{"tls", "h"}));
+    using Named = std::pair<std::string, std::string>;
+    auto named = [](const std::string& host, const std::string& service) {
+        auto mapped = protocolForService(host, service);
+        return mapped.ok() ? *mapped : Named{"error", mapped.error().message()};
+    };
+    EXPECT_EQ(named("h", "443"), (Named{"https", "h"}));
+    EXPECT_EQ(named("h", "imaps"), (Named{"imap", "h"}));
+    EXPECT_EQ(named("h", "587"), (Named{"smtp", "h"}));
+    EXPECT_EQ(named("h", "8443"), (Named{"tls", "h:8443"}));
+    EXPECT_EQ(named("2001:db8::1", "8443"), (Named{"tls", "[2001:db8::1]:8443"}));
+    // No service, or GnuTLS's "*": any service of the host, the whole tls family.
+    EXPECT_EQ(named("h", ""), (Named{"tls", "h"}));
+    EXPECT_EQ(named("h", "*"), (Named{"tls", "h"}));
+    // Another name is its port from the services database (netbase's /etc/services)...
+    EXPECT_EQ(named("h", "ftps"), (Named{"tls", "h:990"}));
+    EXPECT_EQ(named("h", "submissions"), (Named{"smtp", "h"}));  // 465
+    // ...and a name without one is refused, never widened to the whole family.
+    EXPECT_EQ(named("h", "gopher-over-tls").first, "error");
 }
 
 }  // namespace

@@ -28,11 +28,12 @@
 namespace peertrust {
 
 // Installs itself with gnutls_session_set_verify_function (keep it alive until the session is
-// done). Each handshake asks the daemon about the chain the peer sent (or its raw public key)
-// for `protocol` and `peer`; anything but "accepted" fails the handshake, and so does a daemon
-// that cannot be asked. A second verifier for the same session replaces the first, which then
-// has no more say, not even when it is destroyed. Once the one in force is destroyed, the
-// session's handshakes fail: no one is left to check them.
+// done, and destroy it before gnutls_deinit: its destructor touches the session). Each handshake
+// asks the daemon about the chain the peer sent (or its raw public key) for `protocol` and `peer`;
+// anything but "accepted" fails the handshake, and so does a daemon that cannot be asked. A second
+// verifier for the same session replaces the first, which then has no more say, not even when it is
+// destroyed. Once the one in force is destroyed, the session's handshakes fail: no one is left to
+// check them.
 class PEERTRUST_API GnutlsSessionVerifier {
 public:
     // A non-empty `peer` is also set as the session's server name (SNI) when it is a host name.
@@ -56,9 +57,11 @@ public:
     const std::optional<Error>& error() const { return m_error; }
 
 private:
-    static int check(gnutls_session_t session);
+    // GnuTLS's callbacks: no exception leaves them (one fails the handshake instead).
+    static int check(gnutls_session_t session) noexcept;
     static int clientHelloSent(gnutls_session_t session, unsigned type, unsigned when,
-                               unsigned incoming, const gnutls_datum_t* message);
+                               unsigned incoming, const gnutls_datum_t* message) noexcept;
+    void failedWith(const char* what) noexcept;
     int checkThis(gnutls_session_t session);
     int learnServerName(const gnutls_datum_t* message);
 
@@ -78,6 +81,8 @@ private:
 // then answers 0 for a key peertrust accepts, GNUTLS_E_NO_CERTIFICATE_FOUND for one it knows
 // nothing about (first use, or no anchor for it), and GNUTLS_E_CERTIFICATE_KEY_MISMATCH for
 // any other refusal and when the daemon cannot be asked: never "not found" for a key refused.
+// A service protocolForService cannot map is refused too. gnutls_store_pubkey with an
+// expiration stores nothing (peertrust pins do not expire), nor does gnutls_store_commitment.
 PEERTRUST_API Result<gnutls_tdb_t> makeTrustDatabase(TrustService& service);
 
 }  // namespace peertrust
