@@ -4,6 +4,7 @@
 #include "cli/Command.h"
 #include "cli/Json.h"
 #include "cli/Table.h"
+#include "peertrust/DisplayText.h"
 #include "peertrust/TimeFormat.h"
 #include "store/AtomicFile.h"
 
@@ -28,6 +29,17 @@ constexpr const char* kUsage =
 
 constexpr const char* kDebianBundle = "/etc/ssl/certs/ca-certificates.crt";
 
+// The items of a list option given on the command line. An empty list is a usage error:
+// "--protocols \"$P\"" with P unset would otherwise lift the limit it was meant to set.
+Result<std::vector<std::string>> listOption(const char* flag, const std::string& text) {
+    std::vector<std::string> items = splitList(text);
+    if (items.empty()) {
+        return usageError(std::string("--") + flag +
+                          " needs at least one item; leave the option out for no limit");
+    }
+    return items;
+}
+
 Result<AnchorScope> readScope(Arguments& args) {
     AnchorScope scope;
     PEERTRUST_TRY_ASSIGN(auto protocols, args.value("protocols"));
@@ -35,13 +47,19 @@ Result<AnchorScope> readScope(Arguments& args) {
     PEERTRUST_TRY_ASSIGN(auto exclude, args.value("exclude"));
     PEERTRUST_TRY_ASSIGN(auto notAfter, args.value("not-after"));
     if (protocols) {
-        scope.protocols = splitList(*protocols);
+        PEERTRUST_TRY_ASSIGN(scope.protocols, listOption("protocols", *protocols));
     }
-    for (const auto& name : splitList(permit.value_or(""))) {
-        scope.permitted.push_back(nameSubtreeFromText(name));
+    if (permit) {
+        PEERTRUST_TRY_ASSIGN(auto names, listOption("permit", *permit));
+        for (const auto& name : names) {
+            scope.permitted.push_back(nameSubtreeFromText(name));
+        }
     }
-    for (const auto& name : splitList(exclude.value_or(""))) {
-        scope.excluded.push_back(nameSubtreeFromText(name));
+    if (exclude) {
+        PEERTRUST_TRY_ASSIGN(auto names, listOption("exclude", *exclude));
+        for (const auto& name : names) {
+            scope.excluded.push_back(nameSubtreeFromText(name));
+        }
     }
     if (notAfter) {
         PEERTRUST_TRY_ASSIGN(scope.notAfter, parseIsoTime(*notAfter));
@@ -183,7 +201,7 @@ Result<int> importSystem(CommandContext& context) {
     context.out << "imported " << summary.imported << ", already present " << summary.alreadyPresent
                 << ", skipped " << summary.skipped << " (scope: the tls family)\n";
     for (const auto& reason : summary.skippedReasons) {
-        context.out << "  skipped: " << reason << '\n';
+        context.out << "  skipped: " << displayText(reason) << '\n';
     }
     return 0;
 }

@@ -35,8 +35,14 @@ Result<int> runSshKnownHosts(CommandContext& context);
 Result<Bytes> readInputFile(const std::string& path);
 std::string isoTime(UnixTime time);
 std::vector<std::string> splitList(const std::string& text);
-// --chain/--spki/--ssh-key FILE: exactly one of them.
-Result<std::pair<KeyFormat, Bytes>> readKeyOption(Arguments& args);
+// --chain/--spki/--ssh-key FILE: exactly one of them. Only the option: read the file with
+// readKeyFile after Arguments::finish(), so that a usage error is found before any reading.
+struct KeyOption {
+    KeyFormat format;
+    std::string path;
+};
+Result<KeyOption> keyOption(Arguments& args);
+Result<std::pair<KeyFormat, Bytes>> readKeyFile(const KeyOption& option);
 std::string addedMessage(const std::string& what, const AddOutcome& outcome);
 
 // "COMMAND ACTION ...": runs the named action, or explains what the actions are.

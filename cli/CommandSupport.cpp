@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -15,9 +17,17 @@ constexpr std::size_t kMaxInputFile = 8 * 1024 * 1024;
 }
 
 Result<Bytes> readInputFile(const std::string& path) {
+    if (path.empty()) {
+        return usageError("a FILE argument is empty");
+    }
     std::ifstream in;
     std::istream* stream = &std::cin;
     if (path != "-") {
+        // A directory opens, then reads as nothing: it is no input, said before any reading.
+        struct stat st {};
+        if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+            return notFound(path + ": is a directory, not a file");
+        }
         in.open(path, std::ios::binary);
         if (!in) {
             return notFound(path + ": cannot open (" + std::strerror(errno) + ")");
@@ -32,6 +42,11 @@ Result<Bytes> readInputFile(const std::string& path) {
         if (data.size() > kMaxInputFile) {
             return invalidInput(path + ": larger than " + std::to_string(kMaxInputFile) + " bytes");
         }
+    }
+    // End of file sets eofbit and failbit; badbit is a read that failed: what was read is
+    // only part of the file, and a part is not taken for the whole.
+    if (stream->bad()) {
+        return notFound(path + ": cannot read (" + std::strerror(errno) + ")");
     }
     return data;
 }
@@ -53,8 +68,8 @@ std::vector<std::string> splitList(const std::string& text) {
     return items;
 }
 
-Result<std::pair<KeyFormat, Bytes>> readKeyOption(Arguments& args) {
-    std::optional<std::pair<KeyFormat, std::string>> chosen;
+Result<KeyOption> keyOption(Arguments& args) {
+    std::optional<KeyOption> chosen;
     for (auto [flag, format] :
          {std::pair{"chain", KeyFormat::X509Chain}, std::pair{"spki", KeyFormat::Spki},
           std::pair{"ssh-key", KeyFormat::OpenSsh}}) {
@@ -63,14 +78,18 @@ Result<std::pair<KeyFormat, Bytes>> readKeyOption(Arguments& args) {
             if (chosen) {
                 return usageError("give one of --chain, --spki and --ssh-key");
             }
-            chosen = std::pair{format, *file};
+            chosen = KeyOption{format, *file};
         }
     }
     if (!chosen) {
         return usageError("the key is missing: --chain FILE, --spki FILE or --ssh-key FILE");
     }
-    PEERTRUST_TRY_ASSIGN(Bytes data, readInputFile(chosen->second));
-    return std::pair{chosen->first, std::move(data)};
+    return *chosen;
+}
+
+Result<std::pair<KeyFormat, Bytes>> readKeyFile(const KeyOption& option) {
+    PEERTRUST_TRY_ASSIGN(Bytes data, readInputFile(option.path));
+    return std::pair{option.format, std::move(data)};
 }
 
 std::string addedMessage(const std::string& what, const AddOutcome& outcome) {

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "peertrust/DisplayText.h"
+
 namespace peertrust::cli {
 
 void JsonWriter::separate() {
@@ -53,9 +55,16 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 JsonWriter& JsonWriter::value(std::string_view text) {
     separate();
     m_out += '"';
-    for (char c : text) {
-        auto u = static_cast<unsigned char>(c);
-        switch (c) {
+    for (std::size_t i = 0; i < text.size();) {
+        // JSON is UTF-8: a byte that begins no UTF-8 character (text read from a file with
+        // --db, say) becomes U+FFFD rather than making the whole document unreadable.
+        const Utf8Character c = utf8CharacterAt(text, i);
+        if (c.length == 0) {
+            m_out += "\\ufffd";
+            ++i;
+            continue;
+        }
+        switch (c.code) {
             case '"':
                 m_out += "\\\"";
                 break;
@@ -72,14 +81,18 @@ JsonWriter& JsonWriter::value(std::string_view text) {
                 m_out += "\\r";
                 break;
             default:
-                if (u < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", u);
+                // Control characters, C1 (U+0080..U+009F: 8-bit terminal escapes) included,
+                // only ever as escapes, so that the output is safe on a terminal too.
+                if (c.code < 0x20 || (c.code >= 0x7f && c.code <= 0x9f)) {
+                    char escaped[16];
+                    std::snprintf(escaped, sizeof escaped, "\\u%04x",
+                                  static_cast<unsigned>(c.code));
                     m_out += escaped;
                 } else {
-                    m_out += c;
+                    m_out.append(text.substr(i, c.length));
                 }
         }
+        i += c.length;
     }
     m_out += '"';
     return *this;

@@ -10,6 +10,7 @@
 #include "cli/Command.h"
 #include "cli/Json.h"
 #include "cli/Table.h"
+#include "peertrust/DisplayText.h"
 
 namespace peertrust::cli {
 
@@ -32,8 +33,9 @@ Result<int> add(CommandContext& context) {
     if (!protocol || !peer) {
         return usageError("pin add needs --protocol and --peer");
     }
-    PEERTRUST_TRY_ASSIGN(auto key, readKeyOption(args));
+    PEERTRUST_TRY_ASSIGN(KeyOption keyFile, keyOption(args));
     PEERTRUST_TRY(args.finish());
+    PEERTRUST_TRY_ASSIGN(auto key, readKeyFile(keyFile));
     PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
     PEERTRUST_TRY_ASSIGN(AddOutcome outcome,
                          service->addPin({*protocol, *peer, key.first, std::move(key.second),
@@ -173,7 +175,7 @@ Result<int> importFile(CommandContext& context, const char* defaultFile,
         context.out << '\n';
     }
     for (const auto& reason : summary.skippedReasons) {
-        context.out << "  " << reason << '\n';
+        context.out << "  " << displayText(reason) << '\n';
     }
     return 0;
 }

@@ -10,7 +10,8 @@ namespace peertrust::cli {
 class Table {
 public:
     explicit Table(std::vector<std::string> headers) : m_headers(std::move(headers)) {}
-    void addRow(std::vector<std::string> cells) { m_rows.push_back(std::move(cells)); }
+    // Each cell is shown as displayText (no control characters, valid UTF-8).
+    void addRow(std::vector<std::string> cells);
     void print(std::ostream& out) const;
     bool empty() const { return m_rows.empty(); }
 

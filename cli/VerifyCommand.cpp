@@ -4,6 +4,7 @@
 
 #include "cli/Command.h"
 #include "cli/Json.h"
+#include "peertrust/DisplayText.h"
 
 namespace peertrust::cli {
 
@@ -71,12 +72,13 @@ Result<int> runVerify(CommandContext& context) {
         PEERTRUST_TRY_ASSIGN(request.at, parseInteger("at", *at));
     }
     PEERTRUST_TRY_ASSIGN(auto ocspFile, args.value("ocsp"));
-    PEERTRUST_TRY_ASSIGN(auto key, readKeyOption(args));
+    PEERTRUST_TRY_ASSIGN(KeyOption keyFile, keyOption(args));
     PEERTRUST_TRY(args.finish());
+    if (ocspFile && keyFile.format != KeyFormat::X509Chain) {
+        return usageError("--ocsp is about a certificate: it needs --chain");
+    }
+    PEERTRUST_TRY_ASSIGN(auto key, readKeyFile(keyFile));
     if (ocspFile) {
-        if (key.first != KeyFormat::X509Chain) {
-            return usageError("--ocsp is about a certificate: it needs --chain");
-        }
         PEERTRUST_TRY_ASSIGN(request.ocsp, readInputFile(*ocspFile));
         if (request.ocsp.empty()) {
             return invalidInput(*ocspFile + ": empty, not an OCSP response");
@@ -92,8 +94,8 @@ Result<int> runVerify(CommandContext& context) {
     if (json) {
         printJson(verdict, context.out);
     } else {
-        context.out << toString(verdict.kind) << " (" << verdict.reason << ")\n"
-                    << verdict.explanation << '\n';
+        context.out << toString(verdict.kind) << " (" << displayText(verdict.reason) << ")\n"
+                    << displayText(verdict.explanation) << '\n';
     }
     switch (verdict.kind) {
         case VerdictKind::Accepted:

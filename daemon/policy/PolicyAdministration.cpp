@@ -44,12 +44,12 @@ Result<std::string> checkedLabel(const std::string& label, const crypto::Certifi
         return invalidInput("the label is longer than " + std::to_string(kMaxLabelBytes) +
                             " bytes");
     }
-    if (std::any_of(label.begin(), label.end(),
-                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
-        return invalidInput("the label contains control characters");
-    }
     if (!isValidUtf8(label)) {
         return invalidInput("the label is not valid UTF-8");
+    }
+    // C0, DEL and C1 (U+0080..U+009F, which terminals take as escapes too).
+    if (displayText(label) != label) {
+        return invalidInput("the label contains control characters");
     }
     if (label.empty() && cert != nullptr) {
         return certificateLabel(*cert);

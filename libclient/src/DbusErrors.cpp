@@ -55,7 +55,12 @@ Error fromDbusError(const sdbus::Error& error) {
     ErrorCategory category = categoryFromName(error.getName());
     std::string message = error.getMessage();
     if (!error.getName().starts_with("org.peertrust.")) {
-        message = "no peertrust daemon answers (" + error.getName() + ": " + message + ")";
+        const char* what = category == ErrorCategory::NotAuthorized
+                               ? "the bus does not let this call through to peertrust ("
+                           : category == ErrorCategory::InvalidInput
+                               ? "the bus refused what was to be sent ("
+                               : "no peertrust daemon answers (";
+        message = what + error.getName() + ": " + message + ")";
     }
     return Error(category, message);
 }

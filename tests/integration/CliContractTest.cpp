@@ -71,7 +71,13 @@ TEST_F(CliContractTest, UsageErrorsExit64) {
              {"anchor", "scope", "0123456789abcdef"},
              {"anchor", "scope", "0123456789abcdef", "--unlimited", "--permit", ".br"},
              {"distrust"},
-             {"--session", "--system", "pin", "list"}}) {
+             {"--session", "--system", "pin", "list"},
+             // The command line is checked before any file is read: the file here is missing
+             // (66 if it were read first), or stdin, which would wait for input.
+             {"pin", "add", "--protocol", "ssh", "--peer", "h", "--spki", "/nonexistent",
+              "--bogus"},
+             {"verify", "--protocol", "ssh", "--peer", "h", "--spki", "-", "--bogus"},
+             {"verify", "--protocol", "ssh", "--peer", "h", "--spki="}}) {
         auto result = cli(args);
         EXPECT_EQ(result.exitCode, 64)
             << (args.empty() ? "(none)" : args[0]) << ": " << result.errors;
@@ -112,6 +118,29 @@ TEST_F(CliContractTest, FilesThatAreNotTextExit65AndChangeNothing) {
                        (dir / "binary.pub").string()});
     EXPECT_EQ(binary.exitCode, 65) << binary.errors;
     EXPECT_NE(binary.errors.find("not valid UTF-8"), std::string::npos) << binary.errors;
+}
+
+// A list option given with no item ("--protocols \"$P\"" with P unset) is a usage error, never
+// an anchor without that limit.
+TEST_F(CliContractTest, AnEmptyScopeListIsAUsageErrorNotALimitLifted) {
+    for (const char* flag : {"--protocols", "--permit", "--exclude"}) {
+        for (const char* empty : {"", ","}) {
+            auto added = cli({"anchor", "add", (dir / "root.pem").string(), flag, empty});
+            EXPECT_EQ(added.exitCode, 64) << flag << " '" << empty << "': " << added.errors;
+            EXPECT_NE(added.errors.find("needs at least one item"), std::string::npos)
+                << added.errors;
+        }
+    }
+    EXPECT_TRUE(jq(cli({"anchor", "list", "--json"}).output, ".anchors | length == 0"));
+}
+
+// A directory opens like a file and reads as nothing: it is no input (66), not an empty one.
+TEST_F(CliContractTest, ADirectoryIsNoInputFile) {
+    auto imported = cli({"pin", "import-known-hosts", dir.path().string()});
+    EXPECT_EQ(imported.exitCode, 66) << imported.output << imported.errors;
+    EXPECT_NE(imported.errors.find("is a directory"), std::string::npos) << imported.errors;
+    auto anchor = cli({"anchor", "add", dir.path().string()});
+    EXPECT_EQ(anchor.exitCode, 66) << anchor.errors;
 }
 
 // anchor scope replaces the whole scope: lifting every limit takes --unlimited, so that a
@@ -263,6 +292,77 @@ TEST_F(CliContractTest, ListsAreAlignedTables) {
     EXPECT_NE(anchorTable.output.find("GNUTLS"), std::string::npos);
     EXPECT_NE(anchorTable.output.find("NSS"), std::string::npos);
     EXPECT_NE(anchorTable.output.find("PEM FILE"), std::string::npos);
+}
+
+// Columns line up on a terminal when a label holds wide characters (two columns each) or a
+// combining mark (none): what lines up is columns, not bytes or characters.
+TEST_F(CliContractTest, TablesAlignByTerminalColumns) {
+    Issued other = selfSigned(caSpec("Other Root"));
+    writeFile(dir / "other.pem", other.pem);
+    ASSERT_EQ(
+        cli({"anchor", "add", (dir / "root.pem").string(), "--label", "\xe4\xb8\xad\xe6\x96\x87"})
+            .exitCode,
+        0);  // 中文: four columns
+    ASSERT_EQ(
+        cli({"anchor", "add", (dir / "other.pem").string(), "--label", "e\xcc\x81tat"}).exitCode,
+        0);  // é as e + U+0301: four columns
+    auto table = cli({"anchor", "list"});
+    std::istringstream lines(table.output);
+    std::string header, first, second;
+    std::getline(lines, header);
+    std::getline(lines, first);
+    std::getline(lines, second);
+    // The SCOPE column starts at the same terminal column on every line: after ID and LABEL
+    // (both padded), each row's text up to "all protocols" takes as many columns as the
+    // header's up to "SCOPE".
+    auto columnsBefore = [](const std::string& line, const std::string& what) {
+        const std::size_t at = line.find(what);
+        EXPECT_NE(at, std::string::npos) << line;
+        const std::string prefix = line.substr(0, at);
+        std::size_t columns = 0;
+        for (std::size_t i = 0; i < prefix.size(); ++i) {
+            const auto byte = static_cast<unsigned char>(prefix[i]);
+            if ((byte & 0xc0) == 0x80) {
+                continue;
+            }
+            columns += byte >= 0xe4 && byte <= 0xe9 ? 2 : 1;  // the CJK lead bytes used here
+        }
+        return columns - (prefix.find("\xcc\x81") != std::string::npos ? 1 : 0);
+    };
+    EXPECT_EQ(columnsBefore(first, "all protocols"), columnsBefore(header, "SCOPE"))
+        << table.output;
+    EXPECT_EQ(columnsBefore(second, "all protocols"), columnsBefore(header, "SCOPE"))
+        << table.output;
+}
+
+// What a terminal takes as a control sequence never reaches it: a label with a C1 control
+// (U+009B is an 8-bit CSI) is refused, and text read from a file in --db mode, where nothing
+// goes over D-Bus, is valid UTF-8 with controls escaped in --json and replaced in tables.
+TEST_F(CliContractTest, NoControlSequenceOrInvalidUtf8ReachesTheOutput) {
+    auto csi = cli({"anchor", "add", (dir / "root.pem").string(), "--label",
+                    "x\xc2\x9b"
+                    "2J"});
+    EXPECT_EQ(csi.exitCode, 65) << csi.errors;
+    EXPECT_NE(csi.errors.find("control characters"), std::string::npos) << csi.errors;
+
+    const std::string key = openSshLine(generateKey(KeyType::Ed25519).get());
+    writeFile(dir / "known_hosts",
+              "bad\xff\xc2\x9b[2J.example " + key + "\ngood.example " + key + "\n");
+    const std::vector<std::string> local = {"--db", (dir / "local.db").string(), "--system-db",
+                                            (dir / "local-system.db").string()};
+    auto run = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), local.begin(), local.end());
+        return cli(args);
+    };
+    auto json = run({"pin", "import-known-hosts", (dir / "known_hosts").string(), "--json"});
+    EXPECT_EQ(json.exitCode, 0) << json.errors;
+    EXPECT_TRUE(jq(json.output, ".imported == 1 and .skipped == 1")) << json.output;
+    EXPECT_EQ(json.output.find("\xc2\x9b"), std::string::npos) << json.output;
+    EXPECT_EQ(json.output.find("\xff"), std::string::npos) << json.output;
+    auto human = run({"pin", "import-known-hosts", (dir / "known_hosts").string()});
+    EXPECT_EQ(human.exitCode, 0) << human.errors;
+    EXPECT_EQ(human.output.find("\xc2\x9b"), std::string::npos) << human.output;
+    EXPECT_EQ(human.output.find("\xff"), std::string::npos) << human.output;
 }
 
 TEST_F(CliContractTest, VerifyWithStapledOcsp) {
