@@ -115,6 +115,13 @@ int serve(const service::DaemonConfig& config) {
     {
         // One rule for who calls and who writes, shared by both interfaces.
         service::CallerAuthority authority(config.mode, config.adminGroup);
+        if (config.mode == service::BusMode::System && !authority.writers().adminGroupExists()) {
+            // Not fatal: the group may be created later, and is looked up at every write.
+            service::log(service::LogLevel::Warning,
+                         "the admin group \"" + config.adminGroup +
+                             "\" does not exist (admin_group in peertrustd.conf): only root "
+                             "may change the machine's trust policy until it does");
+        }
         service::TrustAdaptor adaptor(*connection, **engine, authority, config.workers);
         // Keys1 is always there; without the key layer it says how to start it.
         service::KeysAdaptor keysAdaptor(

@@ -15,6 +15,17 @@
 
 namespace peertrust::service {
 
+// The error reply to a call whose work threw. What threw may be the reply itself (sdbus-c++
+// throws when the bus is gone): then no answer can be sent, and the daemon is ending anyway.
+template <typename Reply>
+void replyWithInternalError(Reply& reply, const char* what) noexcept {
+    try {
+        reply.returnError(wire::toDbusError(internalError(what)));
+    } catch (...) {
+        // Nowhere left to say it; the bus loss itself is reported as the daemon ends.
+    }
+}
+
 // Runs `work(reply)` on a worker; an exception it throws goes back as an internal error.
 template <typename ResultType, typename Work>
 void answerOnWorker(WorkerPool& workers, ResultType&& result, Work&& work) {
@@ -24,7 +35,9 @@ void answerOnWorker(WorkerPool& workers, ResultType&& result, Work&& work) {
         try {
             work(*reply);
         } catch (const std::exception& e) {
-            reply->returnError(wire::toDbusError(internalError(e.what())));
+            replyWithInternalError(*reply, e.what());
+        } catch (...) {
+            replyWithInternalError(*reply, "an unknown exception");
         }
     });
 }

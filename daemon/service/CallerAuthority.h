@@ -26,6 +26,7 @@ public:
     CallerAuthority& operator=(const CallerAuthority&) = delete;
 
     BusMode mode() const { return m_mode; }
+    const WriterPolicy& writers() const { return m_writers; }
     // The sender of the message `object` is processing; call on the bus thread.
     uid_t callerUid(sdbus::IObject& object);
     bool mayWrite(uid_t uid);

@@ -4,6 +4,8 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <optional>
 #include <vector>
 
 namespace peertrust::service {
@@ -29,33 +31,88 @@ void CallerCredentials::remember(const std::string& sender, uid_t uid) {
     m_uids[sender] = uid;
 }
 
+namespace {
+
+// Runs a getpwuid_r/getgrnam_r style `lookup(buffer)` with a buffer that grows while the
+// entry does not fit (ERANGE: a group with many members): too small a buffer must not read as
+// "no such group" and refuse its members.
+template <typename Lookup>
+bool lookUp(Lookup&& lookup) {
+    std::vector<char> buffer(16384);
+    while (true) {
+        const int rc = lookup(buffer);
+        if (rc != ERANGE) {
+            return rc == 0;
+        }
+        if (buffer.size() >= (std::size_t{1} << 26)) {
+            return false;  // 64 MiB: no real entry is that large
+        }
+        buffer.resize(buffer.size() * 4);
+    }
+}
+
+std::optional<gid_t> groupId(const std::string& name) {
+    std::optional<gid_t> id;
+    lookUp([&](std::vector<char>& buffer) {
+        group entry{};
+        group* found = nullptr;
+        const int rc = getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
+        if (rc == 0 && found != nullptr) {
+            id = found->gr_gid;
+        }
+        return rc;
+    });
+    return id;
+}
+
+// Every group `uid` is in: its primary group and the supplementary ones.
+std::vector<gid_t> groupsOf(uid_t uid) {
+    std::string name;
+    gid_t primary = 0;
+    const bool known = lookUp([&](std::vector<char>& buffer) {
+        passwd entry{};
+        passwd* found = nullptr;
+        const int rc = getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found);
+        if (rc == 0 && found == nullptr) {
+            return ENOENT;
+        }
+        if (rc == 0) {
+            name = found->pw_name;
+            primary = found->pw_gid;
+        }
+        return rc;
+    });
+    if (!known) {
+        return {};
+    }
+    int count = 64;
+    std::vector<gid_t> groups(static_cast<std::size_t>(count));
+    if (getgrouplist(name.c_str(), primary, groups.data(), &count) < 0) {
+        groups.resize(static_cast<std::size_t>(count));
+        if (getgrouplist(name.c_str(), primary, groups.data(), &count) < 0) {
+            return {primary};
+        }
+    }
+    groups.resize(static_cast<std::size_t>(std::max(count, 0)));
+    return groups;
+}
+
+}  // namespace
+
 bool WriterPolicy::mayWrite(uid_t uid) const {
     if (uid == 0) {
         return true;
     }
-    bool allowed = false;
-    passwd pw{};
-    passwd* user = nullptr;
-    std::vector<char> buffer(16384);
-    group gr{};
-    group* adminGroup = nullptr;
-    std::vector<char> groupBuffer(65536);
-    if (getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &user) == 0 && user != nullptr &&
-        getgrnam_r(m_adminGroup.c_str(), &gr, groupBuffer.data(), groupBuffer.size(),
-                   &adminGroup) == 0 &&
-        adminGroup != nullptr) {
-        int count = 64;
-        std::vector<gid_t> groups(static_cast<std::size_t>(count));
-        if (getgrouplist(user->pw_name, user->pw_gid, groups.data(), &count) < 0) {
-            groups.resize(static_cast<std::size_t>(count));
-            getgrouplist(user->pw_name, user->pw_gid, groups.data(), &count);
-        }
-        groups.resize(static_cast<std::size_t>(std::max(count, 0)));
-        for (gid_t gid : groups) {
-            allowed = allowed || gid == adminGroup->gr_gid;
-        }
+    const std::optional<gid_t> admin = groupId(m_adminGroup);
+    if (!admin) {
+        return false;
     }
-    return allowed;
+    const std::vector<gid_t> groups = groupsOf(uid);
+    return std::find(groups.begin(), groups.end(), *admin) != groups.end();
+}
+
+bool WriterPolicy::adminGroupExists() const {
+    return groupId(m_adminGroup).has_value();
 }
 
 }  // namespace peertrust::service

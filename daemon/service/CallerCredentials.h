@@ -32,6 +32,8 @@ public:
     explicit WriterPolicy(std::string adminGroup) : m_adminGroup(std::move(adminGroup)) {}
     bool mayWrite(uid_t uid) const;
     const std::string& adminGroup() const { return m_adminGroup; }
+    // Whether the group database knows the admin group now (it may be created later).
+    bool adminGroupExists() const;
 
 private:
     std::string m_adminGroup;

@@ -71,14 +71,16 @@ void KeysAdaptor::answer(ResultType&& result, bool write, Work&& work) {
         return;
     }
     const uid_t uid = m_authority.callerUid(getObject());
-    if (write) {
-        if (auto allowed = m_authority.authorizeWrite(uid, kAdministerKeys); !allowed) {
-            result.returnError(wire::toDbusError(allowed.error()));
-            return;
-        }
-    }
     answerOnWorker(*m_workers, std::forward<ResultType>(result),
-                   [this, uid, work = std::forward<Work>(work)](auto& reply) mutable {
+                   [this, uid, write, work = std::forward<Work>(work)](auto& reply) mutable {
+                       // On the worker: the group database may be sssd or LDAP, and slow.
+                       if (write) {
+                           if (auto allowed = m_authority.authorizeWrite(uid, kAdministerKeys);
+                               !allowed) {
+                               reply.returnError(wire::toDbusError(allowed.error()));
+                               return;
+                           }
+                       }
                        auto outcome = work(*m_keys, uid);
                        if (!outcome) {
                            reply.returnError(wire::toDbusError(outcome.error()));

@@ -1,5 +1,10 @@
 #include "service/WorkerPool.h"
 
+#include <exception>
+#include <string>
+
+#include "service/DaemonLog.h"
+
 namespace peertrust::service {
 
 WorkerPool::WorkerPool(std::size_t threads) {
@@ -39,7 +44,15 @@ void WorkerPool::run() {
             job = std::move(m_jobs.front());
             m_jobs.pop_front();
         }
-        job();
+        // A job answers its own errors (answerOnWorker); one that still throws must not end
+        // the daemon with std::terminate and leave the other calls unanswered.
+        try {
+            job();
+        } catch (const std::exception& e) {
+            log(LogLevel::Error, std::string("a worker's job failed: ") + e.what());
+        } catch (...) {
+            log(LogLevel::Error, "a worker's job failed with an unknown exception");
+        }
     }
 }
 

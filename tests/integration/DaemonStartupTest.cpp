@@ -1,8 +1,14 @@
 // peertrustd refuses to start on a bad configuration or a damaged store, saying where and
 // why, and prints its options on --help.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "peertrust/Client.h"
+#include "support/CertFactory.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
 
@@ -155,6 +161,71 @@ TEST(DaemonStartupTest, LosingTheBusEndsTheDaemonWithAMessage) {
     const std::string errors(written.begin(), written.end());
     EXPECT_NE(errors.find("peertrustd: lost the session bus: "), std::string::npos) << errors;
     EXPECT_EQ(errors.find("terminate called"), std::string::npos) << errors;
+}
+
+// The bus lost while workers still answer: each reply fails to send (sdbus-c++ throws), and
+// that must end the daemon as any loss of the bus does (69, with a message), not abort it.
+TEST(DaemonStartupTest, LosingTheBusWithCallsInFlightEndsTheDaemonWithAMessage) {
+    TempDir dir;
+    TestBus bus(BusKind::Session, dir.path());
+    DaemonUnderTest daemon(bus, BusKind::Session,
+                           {"--db", (dir / "user.db").string(), "--system-db",
+                            (dir / "system.db").string(), "--workers", "2"},
+                           static_cast<uid_t>(-1), static_cast<gid_t>(-1), dir / "daemon.err");
+    // Imports of nearly 4 MiB each (the client's limit): seconds of work on the workers.
+    const std::string key = openSshLine(generateKey(KeyType::Ed25519).get());
+    std::string text;
+    for (int i = 0; text.size() < 4 * 1000 * 1000; ++i) {
+        text += "host" + std::to_string(i) + ".example " + key + "\n";
+    }
+    const Bytes hosts(text.begin(), text.end());
+    std::vector<std::thread> callers;
+    std::atomic<int> sent{0};
+    for (int i = 0; i < 4; ++i) {
+        callers.emplace_back([&] {
+            auto client = Client::connect(Bus::Session);
+            if (client.ok()) {
+                ++sent;
+                (void)(*client)->importKnownHosts(hosts);  // fails when the bus goes
+            }
+        });
+    }
+    while (sent < 4) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    bus.stop();
+    for (auto& caller : callers) {
+        caller.join();
+    }
+    EXPECT_EQ(daemon.process().wait(), 69);
+    const Bytes written = readFile(dir / "daemon.err");
+    const std::string errors(written.begin(), written.end());
+    EXPECT_NE(errors.find("peertrustd: lost the session bus: "), std::string::npos) << errors;
+    EXPECT_EQ(errors.find("terminate called"), std::string::npos) << errors;
+}
+
+// An admin group the group database does not know is said at start (writes are then root's
+// alone); not fatal, since the group may be created later and is looked up at every write.
+TEST(DaemonStartupTest, AnAdminGroupThatDoesNotExistIsSaidAtStart) {
+    if (geteuid() != 0) {
+        GTEST_SKIP() << "a system bus needs root";
+    }
+    TempDir dir;
+    {
+        TestBus bus(BusKind::System, dir.path());
+        DaemonUnderTest daemon(
+            bus, BusKind::System,
+            {"--db", (dir / "system.db").string(), "--admin-group", "peertrust-no-such-group"},
+            static_cast<uid_t>(-1), static_cast<gid_t>(-1), dir / "daemon.err");
+    }
+    const Bytes written = readFile(dir / "daemon.err");
+    const std::string errors(written.begin(), written.end());
+    EXPECT_NE(errors.find("the admin group \"peertrust-no-such-group\" does not exist"),
+              std::string::npos)
+        << errors;
+    EXPECT_NE(errors.find("serving org.peertrust.Trust1 on the system bus"), std::string::npos)
+        << errors;
 }
 
 TEST(DaemonStartupTest, ABadConfiguredProtocolStopsStartUpWithFileLineAndReason) {
