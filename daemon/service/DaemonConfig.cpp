@@ -119,8 +119,22 @@ constexpr std::pair<std::string_view, const char*> kFlagKeys[] = {
     {"--verdict-cache", "verdict_cache"},
     {"--keys-socket", "keys_socket"},
     {"--pem-bundle", "pem_bundle"},
+    {"--pem-bundle-purpose", "pem_bundle_purpose"},
     {"--keys-dir", "keys_dir"},
+    {"--key-backend-module", "key_backend_module"},
+    {"--key-backend-token", "key_backend_token"},
+    {"--key-backend-pin-file", "key_backend_pin_file"},
     {"--protocol", "protocol"}};
+
+// A key backend other than the default SoftHSM2 token is named whole: module, token and PIN.
+Result<void> checkKeyBackend(const DaemonConfig& config, const std::string& source) {
+    if (config.keyBackendModule && (config.keyBackendToken.empty() || !config.keyBackendPinFile)) {
+        return invalidInput(source +
+                            ": key_backend_module needs key_backend_token and "
+                            "key_backend_pin_file");
+    }
+    return {};
+}
 
 // `named`: given with --config. Only the default file may be absent (the defaults then); one
 // that is named but missing, or there but unreadable, would silently drop its settings.
@@ -207,7 +221,10 @@ std::string daemonUsage() {
     return "usage: peertrustd [--session | --system] [--config FILE] [--db PATH]\n"
            "                  [--system-db PATH] [--admin-group GROUP] [--workers N]\n"
            "                  [--log-level error|warning|info|debug] [--verdict-cache yes|no]\n"
-           "                  [--keys] [--keys-socket PATH] [--keys-dir DIR] [--pem-bundle FILE]\n"
+           "                  [--keys] [--keys-socket PATH] [--keys-dir DIR]\n"
+           "                  [--key-backend-module SO --key-backend-token LABEL\n"
+           "                   --key-backend-pin-file FILE]\n"
+           "                  [--pem-bundle FILE [--pem-bundle-purpose PURPOSE]]\n"
            "                  [--protocol \"NAME FAMILY tofu|ca-only\"]...\n"
            "  --session       serve one user on the session bus (default): the user's store in\n"
            "                  $XDG_DATA_HOME/peertrust/, the system store read-only below it\n"
@@ -226,11 +243,16 @@ std::string daemonUsage() {
            "                  $XDG_RUNTIME_DIR/peertrust/keys.sock (session)\n"
            "  --keys-socket PATH  run the key layer with its gateway on this Unix socket\n"
            "  --keys-dir DIR  the key layer's state: keys.db and the default SoftHSM2 token\n"
-           "                  (default: keys/ beside the store; file keys: keys, keys_socket, "
-           "keys_dir,\n"
+           "                  (default: keys/ beside the store)\n"
+           "  --key-backend-module SO, --key-backend-token LABEL, --key-backend-pin-file FILE\n"
+           "                  a PKCS#11 module and token for the keys instead of SoftHSM2\n"
+           "                  (all three; file keys: keys, keys_socket, keys_dir,\n"
            "                  key_backend_module, key_backend_token, key_backend_pin_file)\n"
-           "  --pem-bundle FILE  keep FILE equal to `peertrust anchor export` (file keys:\n"
-           "                  pem_bundle, pem_bundle_purpose)\n"
+           "  --pem-bundle FILE  keep FILE equal to `peertrust anchor export`\n"
+           "  --pem-bundle-purpose PURPOSE  for that file only: server-auth, client-auth,\n"
+           "                  email or code-signing (file keys: pem_bundle, pem_bundle_purpose)\n"
+           "  A session daemon leaves the file's pem_bundle and key layer settings to the system\n"
+           "  daemon: it writes a bundle or runs a key layer only when its flags say so.\n"
            "  --protocol \"NAME FAMILY tofu|ca-only\"  a protocol to add at start to the store\n"
            "                  this daemon writes, as `peertrust protocol add` would (file key:\n"
            "                  protocol, once per protocol)\n";
@@ -282,11 +304,24 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
     }
     config.mode = system ? BusMode::System : BusMode::Session;
     PEERTRUST_TRY(readFile(config, named));
+    // Checked as the file says it, even where a session leaves it to the system daemon.
+    PEERTRUST_TRY(checkKeyBackend(config, config.configPath.string()));
     if (config.mode == BusMode::Session) {
         // A configuration file's pem_bundle is the machine's bundle, the system daemon's to
         // write: a session daemon would put its own user's anchors and distrust in it. A
         // session writes a bundle only when its command line says --pem-bundle.
         config.pemBundle.reset();
+        config.pemBundlePurpose.clear();
+        // Likewise the key layer of the file is the machine's: its socket, its token and a
+        // PIN file only root reads. Every user's session daemon starting it would fail (and
+        // Verify with it), or give each user a token of their own nobody asked for. A session
+        // runs a key layer only when its command line says --keys or --keys-socket.
+        config.keys = false;
+        config.keysSocket.reset();
+        config.keysDir.reset();
+        config.keyBackendModule.reset();
+        config.keyBackendToken.clear();
+        config.keyBackendPinFile.reset();
     }
     for (const auto& [flag, value] : flags) {
         Result<void> set;
@@ -304,11 +339,7 @@ Result<DaemonConfig> loadDaemonConfig(const std::vector<std::string>& arguments)
             return usageError(flag + ": " + set.error().message());
         }
     }
-    if (config.keyBackendModule && (config.keyBackendToken.empty() || !config.keyBackendPinFile)) {
-        return invalidInput(config.configPath.string() +
-                            ": key_backend_module needs key_backend_token and "
-                            "key_backend_pin_file");
-    }
+    PEERTRUST_TRY(checkKeyBackend(config, "the command line"));
     return config;
 }
 

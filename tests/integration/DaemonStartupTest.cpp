@@ -73,7 +73,8 @@ TEST(DaemonStartupTest, HelpListsEveryOption) {
     for (const char* option :
          {"--session", "--system", "--config", "--db", "--system-db", "--admin-group", "--workers",
           "--log-level", "--verdict-cache", "--keys", "--keys-socket", "--keys-dir", "--pem-bundle",
-          "--protocol"}) {
+          "--pem-bundle-purpose", "--key-backend-module", "--key-backend-token",
+          "--key-backend-pin-file", "--protocol"}) {
         EXPECT_NE(help.output.find(option), std::string::npos) << option;
     }
 }
@@ -100,12 +101,11 @@ TEST(DaemonStartupTest, KeyLayerConfigurationIsCheckedAtStartUp) {
         << half.errors;
 
     writeFile(dir / "pin", "1234\n");
-    writeFile(dir / "missing.conf", "key_backend_module = " + (dir / "nothing.so").string() +
-                                        "\nkey_backend_token = t\nkey_backend_pin_file = " +
-                                        (dir / "pin").string() + "\n");
-    auto missing = runProgram({builtProgram("peertrustd"), "--session", "--config",
-                               (dir / "missing.conf").string(), "--db", db, "--system-db", systemDb,
-                               "--keys-socket", (dir / "keys.sock").string()});
+    auto missing =
+        runProgram({builtProgram("peertrustd"), "--session", "--db", db, "--system-db", systemDb,
+                    "--keys-socket", (dir / "keys.sock").string(), "--key-backend-module",
+                    (dir / "nothing.so").string(), "--key-backend-token", "t",
+                    "--key-backend-pin-file", (dir / "pin").string()});
     EXPECT_EQ(missing.exitCode, 69);
     EXPECT_NE(missing.errors.find("cannot load the key backend module"), std::string::npos)
         << missing.errors;
@@ -226,6 +226,30 @@ TEST(DaemonStartupTest, AnAdminGroupThatDoesNotExistIsSaidAtStart) {
         << errors;
     EXPECT_NE(errors.find("serving org.peertrust.Trust1 on the system bus"), std::string::npos)
         << errors;
+}
+
+// The configuration file's key layer is the machine's (the system daemon's): a session daemon
+// reading the same file starts without it, instead of failing on a PIN file only root reads.
+TEST(DaemonStartupTest, ASessionDaemonLeavesTheFilesKeyLayerToTheSystemDaemon) {
+    TempDir dir;
+    writeFile(dir / "peertrustd.conf",
+              "keys = yes\n"
+              "keys_socket = " +
+                  (dir / "machine-keys.sock").string() +
+                  "\n"
+                  "key_backend_module = /nonexistent/libmachine-hsm.so\n"
+                  "key_backend_token = machine\n"
+                  "key_backend_pin_file = /nonexistent/machine.pin\n");
+    TestBus bus(BusKind::Session, dir.path());
+    DaemonUnderTest daemon(
+        bus, BusKind::Session,
+        {"--config", (dir / "peertrustd.conf").string(), "--db", (dir / "user.db").string(),
+         "--system-db", (dir / "system.db").string()},
+        static_cast<uid_t>(-1), static_cast<gid_t>(-1), dir / "daemon.err");
+    auto client = Client::connect(Bus::Session);
+    ASSERT_TRUE(client.ok()) << client.error().message();
+    EXPECT_TRUE((*client)->listProtocols().ok());
+    EXPECT_FALSE(std::filesystem::exists(dir / "machine-keys.sock"));
 }
 
 TEST(DaemonStartupTest, ABadConfiguredProtocolStopsStartUpWithFileLineAndReason) {
