@@ -29,7 +29,17 @@ for file in \
 done
 grep -qx "Exec=$prefix/sbin/peertrustd --session" "$root/$p/share/dbus-1/services/org.peertrust.Trust1.service"
 grep -qx 'SystemdService=peertrustd.service' "$root/$p/share/dbus-1/system-services/org.peertrust.Trust1.service"
-grep -qx "ExecStart=$prefix/sbin/peertrustd --system" "$root/$p/lib/systemd/system/peertrustd.service"
+unit="$root/$p/lib/systemd/system/peertrustd.service"
+grep -qx "ExecStart=$prefix/sbin/peertrustd --system" "$unit"
+# ProtectSystem=strict makes everything read-only but what the unit names: the system store
+# (/var/lib/peertrust), the key gateway's socket (/run/peertrust/keys.sock) and the PEM bundle
+# the README suggests (/etc/ssl/certs/peertrust.pem) must each be named.
+for line in StateDirectory=peertrust RuntimeDirectory=peertrust ReadWritePaths=-/etc/ssl/certs; do
+    grep -qx "$line" "$unit" || { echo "peertrustd.service lacks $line"; exit 1; }
+done
+if command -v systemd-analyze >/dev/null && [ -d /run/systemd/system ]; then
+    systemd-analyze verify "$unit"
+fi
 # The bus policy is well-formed: dbus-daemon refuses to start on a bad one.
 xml=$(mktemp)
 printf '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd"><busconfig><type>system</type><listen>unix:path=%s.sock</listen><include>%s</include></busconfig>' \
