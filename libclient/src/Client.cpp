@@ -106,6 +106,8 @@ Result<void> Client::subscribe(ChangeHandler handler) {
 }
 
 Result<Verdict> Client::verify(const VerifyRequest& request) {
+    PEERTRUST_TRY(
+        wire::wholeTexts({{"the protocol", request.protocol}, {"the peer", request.peer}}));
     std::lock_guard lock(m_impl->callMutex);
     wire::Dict options = wire::verifyOptions(request);
     const std::string format(toString(request.keyFormat));
@@ -147,6 +149,8 @@ Result<Verdict> Client::verify(const VerifyRequest& request) {
 }
 
 Result<AddOutcome> Client::addPin(const PinAddRequest& request) {
+    PEERTRUST_TRY(
+        wire::wholeTexts({{"the protocol", request.protocol}, {"the peer", request.peer}}));
     PEERTRUST_TRY_ASSIGN(std::string key, wire::keyToText(request.keyFormat, request.key));
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
@@ -158,6 +162,7 @@ Result<AddOutcome> Client::addPin(const PinAddRequest& request) {
 }
 
 Result<void> Client::removePin(const std::string& id) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the id", id}}));
     std::lock_guard lock(m_impl->callMutex);
     return guardedVoid([&] { m_impl->proxy->RemovePin(id); });
 }
@@ -170,6 +175,7 @@ Result<std::vector<PinInfo>> Client::listPins() {
 
 Result<std::vector<KnownKey>> Client::pinnedKeys(const std::string& protocol,
                                                  const std::string& peer) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the protocol", protocol}, {"the peer", peer}}));
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply,
                          guarded([&] { return m_impl->proxy->PinnedKeys(protocol, peer); }));
@@ -223,6 +229,7 @@ Result<ImportSummary> Client::importGnutlsKnownHosts(const Bytes& text) {
 }
 
 Result<std::size_t> Client::forgetPins(const PinForgetRequest& request) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the peer", request.peer.value_or("")}}));
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto count, guarded([&] {
                              return m_impl->proxy->ForgetPins(wire::forgetToWire(request));
@@ -230,7 +237,27 @@ Result<std::size_t> Client::forgetPins(const PinForgetRequest& request) {
     return static_cast<std::size_t>(count);
 }
 
+namespace {
+
+// Every text of a scope whole, as for wholeTexts: an excluded name cut short at a NUL would
+// exclude another subtree than the one meant.
+Result<void> wholeScope(const AnchorScope& scope) {
+    for (const auto& protocol : scope.protocols) {
+        PEERTRUST_TRY(wire::wholeTexts({{"a protocol of the scope", protocol}}));
+    }
+    for (const auto* trees : {&scope.permitted, &scope.excluded}) {
+        for (const auto& tree : *trees) {
+            PEERTRUST_TRY(wire::wholeTexts({{"a name of the scope", tree.value}}));
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<AddOutcome> Client::addAnchor(const AnchorAddRequest& request) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the label", request.label}}));
+    PEERTRUST_TRY(wholeScope(request.scope));
     PEERTRUST_TRY_ASSIGN(std::string certificate,
                          wire::keyToText(KeyFormat::X509Chain, request.certificate));
     std::lock_guard lock(m_impl->callMutex);
@@ -242,11 +269,14 @@ Result<AddOutcome> Client::addAnchor(const AnchorAddRequest& request) {
 }
 
 Result<void> Client::setAnchorScope(const std::string& id, const AnchorScope& scope) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the id", id}}));
+    PEERTRUST_TRY(wholeScope(scope));
     std::lock_guard lock(m_impl->callMutex);
     return guardedVoid([&] { m_impl->proxy->SetAnchorScope(id, wire::scopeToWire(scope)); });
 }
 
 Result<void> Client::removeAnchor(const std::string& id) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the id", id}}));
     std::lock_guard lock(m_impl->callMutex);
     return guardedVoid([&] { m_impl->proxy->RemoveAnchor(id); });
 }
@@ -271,6 +301,7 @@ Result<ImportSummary> Client::importSystemAnchors(const Bytes& pemBundle) {
 }
 
 Result<AnchorBundle> Client::exportAnchors(const std::string& purpose) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the purpose", purpose}}));
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply,
                          guarded([&] { return m_impl->proxy->ExportAnchors(purpose); }));
@@ -278,6 +309,7 @@ Result<AnchorBundle> Client::exportAnchors(const std::string& purpose) {
 }
 
 Result<AddOutcome> Client::addDistrust(const DistrustAddRequest& request) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the label", request.label}}));
     std::string data;
     if (request.kind == DistrustKind::Certificate) {
         PEERTRUST_TRY_ASSIGN(data, wire::keyToText(KeyFormat::X509Chain, request.data));
@@ -297,6 +329,7 @@ Result<AddOutcome> Client::addDistrust(const DistrustAddRequest& request) {
 }
 
 Result<void> Client::removeDistrust(const std::string& id) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the id", id}}));
     std::lock_guard lock(m_impl->callMutex);
     return guardedVoid([&] { m_impl->proxy->RemoveDistrust(id); });
 }
@@ -320,6 +353,7 @@ Result<AddOutcome> Client::addCrl(const CrlAddRequest& request) {
 }
 
 Result<void> Client::removeCrl(const std::string& id) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the id", id}}));
     std::lock_guard lock(m_impl->callMutex);
     return guardedVoid([&] { m_impl->proxy->RemoveCrl(id); });
 }
@@ -337,6 +371,8 @@ Result<std::vector<ProtocolInfo>> Client::listProtocols() {
 }
 
 Result<AddOutcome> Client::addProtocol(const ProtocolAddRequest& request) {
+    PEERTRUST_TRY(
+        wire::wholeTexts({{"the protocol name", request.name}, {"the family", request.family}}));
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
                              return m_impl->proxy->AddProtocol(

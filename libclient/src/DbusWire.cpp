@@ -122,6 +122,17 @@ constexpr std::size_t kMaxOcspBase64 = 4 * ((64 * 1024 + 2) / 3) + 1024;
 
 }  // namespace
 
+Result<void> wholeTexts(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> texts) {
+    for (const auto& [what, text] : texts) {
+        if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+            return invalidInput(std::string(what) + " holds a NUL byte (offset " +
+                                std::to_string(nul) + "): it would be cut short there");
+        }
+    }
+    return {};
+}
+
 Result<std::string> textForWire(const Bytes& bytes, std::string_view what) {
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (auto nul = text.find('\0'); nul != std::string_view::npos) {

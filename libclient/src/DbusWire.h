@@ -6,9 +6,11 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "DbusErrors.h"
@@ -23,6 +25,10 @@ using Dict = std::map<std::string, sdbus::Variant>;
 // File contents as a D-Bus string: sd-bus cuts a string at its first NUL and refuses one that
 // is not UTF-8 (an error that would read as "no daemon"), so both are refused here first.
 Result<std::string> textForWire(const Bytes& bytes, std::string_view what);
+// InvalidInput for the first of `texts` (what it is, the text) that holds a NUL byte:
+// sdbus-c++ sends a std::string as its c_str(), so "bank.example\0.evil" would be asked about
+// as "bank.example", and an id cut short could name another item by its prefix.
+Result<void> wholeTexts(std::initializer_list<std::pair<std::string_view, std::string_view>> texts);
 Result<std::string> keyToText(KeyFormat format, const Bytes& key);
 // A CRL as text: PEM "X509 CRL" (DER input is converted).
 Result<std::string> crlToText(const Bytes& crl);

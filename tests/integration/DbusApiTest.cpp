@@ -362,6 +362,38 @@ TEST_F(DbusApiTest, EveryErrorNameWithAMessage) {
     expectError(busy.error(), ErrorCategory::Unavailable, "locked");
 }
 
+// A NUL byte in a text argument would cut it short on the wire (sdbus-c++ sends c_str()):
+// "www.example.com\0.evil" would be checked as www.example.com. Each is refused before sending.
+TEST_F(DbusApiTest, ATextWithANulByteIsRefusedNotCutShort) {
+    ASSERT_OK(client->addAnchor({root.der, {}, "Api Root"}));
+    const std::string cut("www.example.com\0.evil.example", 30);
+    auto verdict = verifyLeaf(cut);
+    ASSERT_FALSE(verdict.ok()) << "verified as " << verdict->reason;
+    EXPECT_EQ(verdict.error().category(), ErrorCategory::InvalidInput);
+    EXPECT_NE(verdict.error().message().find("the peer holds a NUL byte (offset 15)"),
+              std::string::npos)
+        << verdict.error().message();
+    auto pin = client->addPin({"tls", cut, KeyFormat::X509Chain, leaf.der});
+    ASSERT_FALSE(pin.ok());
+    EXPECT_EQ(pin.error().category(), ErrorCategory::InvalidInput);
+
+    Issued other = selfSigned(caSpec("Other Root"));
+    AnchorScope scope;
+    scope.excluded = {{NameSubtree::Type::Dns, std::string("bank.example\0.org", 17)}};
+    auto anchor = client->addAnchor({other.der, scope, ""});
+    ASSERT_FALSE(anchor.ok());
+    EXPECT_EQ(anchor.error().category(), ErrorCategory::InvalidInput);
+    EXPECT_NE(anchor.error().message().find("a name of the scope"), std::string::npos);
+
+    auto anchors = client->listAnchors();
+    ASSERT_OK(anchors);
+    ASSERT_EQ(anchors->size(), 1u);
+    auto removed = client->removeAnchor(anchors->front().id.substr(0, 8) + std::string(1, '\0'));
+    ASSERT_FALSE(removed.ok());
+    EXPECT_EQ(removed.error().category(), ErrorCategory::InvalidInput);
+    EXPECT_EQ(client->listAnchors()->size(), 1u);
+}
+
 TEST_F(DbusApiTest, ChangedSignalReachesASubscriber) {
     ChangeLog changes;
     ASSERT_OK(changes.subscribe());
