@@ -15,6 +15,10 @@ namespace peertrust::keys {
 namespace {
 
 constexpr std::size_t kMaxGatheredInput = 1 << 20;
+// What one connection may hold: sessions, and input gathered for operations across them.
+// Nothing signs or decrypts megabytes in one go; a client that tries only takes memory.
+constexpr std::size_t kMaxSessions = 16;
+constexpr std::size_t kMaxConnectionInput = 4 << 20;
 
 // What the gateway lets through: what p11-kit 0.24.1's RPC carries (measured: it refuses
 // CKM_ECDSA_SHA* and CKM_SHA*_RSA_PKCS_PSS), for the key's type and use.
@@ -300,9 +304,20 @@ CK_RV GatewayConnection::openSession(CK_SLOT_ID slot, CK_FLAGS flags,
     if (!(flags & CKF_SERIAL_SESSION)) {
         return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
     }
+    if (m_sessions.size() >= kMaxSessions) {
+        return CKR_SESSION_COUNT;
+    }
     *session = m_nextSession++;
     m_sessions[*session] = Session{slot, flags, {}, std::nullopt};
     return CKR_OK;
+}
+
+std::size_t GatewayConnection::gatheredInput() const {
+    std::size_t total = 0;
+    for (const auto& [handle, session] : m_sessions) {
+        total += session.operation ? session.operation->input.size() : 0;
+    }
+    return total;
 }
 
 CK_RV GatewayConnection::sessionOf(CK_SESSION_HANDLE handle, Session*& session) {
@@ -665,6 +680,12 @@ CK_RV GatewayConnection::operation(KeyUse use, CK_SESSION_HANDLE handle, CK_BYTE
             session->operation.reset();
             return CKR_OPERATION_ACTIVE;  // a multi-part operation ends with C_SignFinal
         }
+        // Kept across a length query: bounded as gathered input is.
+        if (inputLength > kMaxGatheredInput ||
+            gatheredInput() + inputLength > kMaxConnectionInput) {
+            session->operation.reset();
+            return CKR_DATA_LEN_RANGE;
+        }
         op.input.assign(input, input + inputLength);
     }
     return finishOperation(*session, output, outputLength);
@@ -688,7 +709,8 @@ CK_RV GatewayConnection::operationUpdate(KeyUse use, CK_SESSION_HANDLE handle, C
         return CKR_OPERATION_NOT_INITIALIZED;
     }
     Operation& op = *session->operation;
-    if (op.input.size() + inputLength > kMaxGatheredInput) {
+    if (op.input.size() + inputLength > kMaxGatheredInput ||
+        gatheredInput() + inputLength > kMaxConnectionInput) {
         session->operation.reset();
         return CKR_DATA_LEN_RANGE;
     }

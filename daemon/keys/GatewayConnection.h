@@ -95,6 +95,8 @@ private:
     const KeyRecord* keyOf(const std::string& id) const;
     // CKR_OK for a slot this connection lists, else why not.
     CK_RV checkSlot(CK_SLOT_ID slot) const;
+    // Input held for operations in all of this connection's sessions.
+    std::size_t gatheredInput() const;
     CK_RV sessionOf(CK_SESSION_HANDLE handle, Session*& session);
     CK_OBJECT_HANDLE handleOf(const std::string& keyId, CK_OBJECT_CLASS objectClass);
     std::optional<pkcs11::AttributeSet> attributesOf(CK_OBJECT_HANDLE handle, CK_SLOT_ID slot);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "pkcs11/FunctionList.h"
@@ -282,6 +283,18 @@ void KeyGateway::joinEnded() {
     }
 }
 
+bool KeyGateway::admitLocked(uid_t uid) {
+    std::size_t& mine = m_connectionsOf[uid];
+    if (mine >= kMaxConnectionsPerUid || m_connections.size() >= kMaxConnections) {
+        if (mine == 0) {
+            m_connectionsOf.erase(uid);
+        }
+        return false;
+    }
+    ++mine;
+    return true;
+}
+
 void KeyGateway::acceptLoop() {
     while (!m_stopping) {
         pollfd p{m_listener, POLLIN, 0};
@@ -291,25 +304,45 @@ void KeyGateway::acceptLoop() {
         joinEnded();
         int fd = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) {
+            // Out of descriptors or memory: the connection waits in the backlog, and poll()
+            // would report it again at once. Wait a little instead of spinning.
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            continue;
+        }
+        ucred credentials{};
+        socklen_t size = sizeof credentials;
+        if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0) {
+            ::close(fd);
             continue;
         }
         std::lock_guard lock(m_lock);
+        if (!admitLocked(credentials.uid)) {
+            // Turned away at once (the client reads the end of the stream): one user holding
+            // connections open must not take every thread and descriptor of the daemon.
+            ::close(fd);
+            continue;
+        }
         const std::uint64_t number = m_nextNumber++;
+        const Caller caller{credentials.uid, credentials.pid};
         try {
-            m_threads.emplace(number, std::thread([this, fd, number] { serve(fd, number); }));
+            m_threads.emplace(
+                number, std::thread([this, fd, number, caller] { serve(fd, number, caller); }));
         } catch (const std::system_error&) {
             ::close(fd);  // no thread to be had: this client is turned away, the rest served
+            if (--m_connectionsOf[caller.uid] == 0) {
+                m_connectionsOf.erase(caller.uid);
+            }
             continue;
         }
         m_connections.push_back(fd);
     }
 }
 
-void KeyGateway::serve(int fd, std::uint64_t number) {
-    ucred credentials{};
-    socklen_t size = sizeof credentials;
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) == 0) {
-        GatewayConnection connection(m_services, Caller{credentials.uid, credentials.pid});
+void KeyGateway::serve(int fd, std::uint64_t number, Caller caller) {
+    {
+        GatewayConnection connection(m_services, caller);
         tConnection = &connection;
         p11_kit_remote_serve_module(gatewayFunctionList(), fd, fd);
         tConnection = nullptr;
@@ -317,6 +350,9 @@ void KeyGateway::serve(int fd, std::uint64_t number) {
     std::lock_guard lock(m_lock);
     m_connections.remove(fd);
     ::close(fd);
+    if (--m_connectionsOf[caller.uid] == 0) {
+        m_connectionsOf.erase(caller.uid);
+    }
     m_ended.push_back(number);
 }
 

@@ -21,6 +21,11 @@ namespace peertrust::keys {
 // being served on the calling thread.
 CK_FUNCTION_LIST* gatewayFunctionList();
 
+// Connections a uid may hold at once, and all uids together: each costs a thread and a file
+// descriptor, and any local user may connect.
+inline constexpr std::size_t kMaxConnectionsPerUid = 16;
+inline constexpr std::size_t kMaxConnections = 128;
+
 class KeyGateway {
 public:
     // Listens on `socketPath` (mode 0666: any local user may connect; what they may use is
@@ -34,7 +39,9 @@ public:
 
 private:
     void acceptLoop();
-    void serve(int fd, std::uint64_t number);
+    void serve(int fd, std::uint64_t number, Caller caller);
+    // Whether a connection of `uid` may be served now; counts it if so (m_lock held).
+    bool admitLocked(uid_t uid);
     // Joins the threads of connections that ended: a thread not joined keeps its stack, and
     // a client that connects and leaves over and over would exhaust the daemon's memory.
     void joinEnded();
@@ -48,6 +55,7 @@ private:
     std::map<std::uint64_t, std::thread> m_threads;  // by connection number
     std::list<std::uint64_t> m_ended;                // connections whose thread is returning
     std::uint64_t m_nextNumber = 0;
+    std::map<uid_t, std::size_t> m_connectionsOf;  // open connections by uid
     std::thread m_acceptor;
 };
 

@@ -6,6 +6,7 @@
 #include <gnutls/crypto.h>
 #include <gtest/gtest.h>
 #include <p11-kit/p11-kit.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -647,6 +648,79 @@ TEST_F(KeyGatewayTest, ConnectionsThatEndedLeaveNoThreadBehind) {
     connectAndLeave();  // the gateway joins what ended when it accepts
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_LT(mappings() - before, 40) << "threads of ended connections are kept";
+}
+
+// Any local user may connect: one that holds connections open gets kMaxConnectionsPerUid of
+// them, and further ones are closed at once, instead of taking every thread and descriptor.
+TEST_F(KeyGatewayTest, AUidHoldsABoundedNumberOfConnections) {
+    auto connectTo = [&] {
+        int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, socket.c_str(), socket.size() + 1);
+        EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        return fd;
+    };
+    // Closed by the gateway within `wait`: readable, and at its end.
+    auto closedByGateway = [](int fd, int waitMs) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, waitMs) <= 0) {
+            return false;
+        }
+        char byte = 0;
+        return ::read(fd, &byte, 1) == 0;
+    };
+    std::vector<int> held;
+    for (std::size_t i = 0; i < kMaxConnectionsPerUid; ++i) {
+        held.push_back(connectTo());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    for (int fd : held) {
+        EXPECT_FALSE(closedByGateway(fd, 0));
+    }
+    const int oneTooMany = connectTo();
+    EXPECT_TRUE(closedByGateway(oneTooMany, 3000)) << "a connection beyond the limit is served";
+    ::close(oneTooMany);
+    // One given back, one more served.
+    ::close(held.back());
+    held.pop_back();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    held.push_back(connectTo());
+    EXPECT_FALSE(closedByGateway(held.back(), 500));
+    for (int fd : held) {
+        ::close(fd);
+    }
+}
+
+// Within a connection: at most 16 sessions, and no input of more than 1 MiB kept for an
+// operation (a length query keeps the operation, and with it the input).
+TEST_F(KeyGatewayTest, AConnectionHoldsBoundedSessionsAndInput) {
+    grantSignerToMe();
+    GatewayClient client(socket);
+    ASSERT_NE(client.f, nullptr) << "p11-kit-client.so did not connect";
+    CK_FUNCTION_LIST* f = client.f;
+    CK_SESSION_HANDLE s = client.session();
+    CK_OBJECT_HANDLE key = client.privateKey(s);
+    CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};
+    ASSERT_EQ(f->C_SignInit(s, &ecdsa, key), CKR_OK);
+    std::vector<CK_BYTE> huge((1 << 20) + 1, 0x42);
+    CK_ULONG length = 0;
+    EXPECT_EQ(f->C_Sign(s, huge.data(), huge.size(), nullptr, &length), CKR_DATA_LEN_RANGE);
+    EXPECT_EQ(f->C_Sign(s, huge.data(), 32, nullptr, &length), CKR_OPERATION_NOT_INITIALIZED)
+        << "the refused operation was kept";
+
+    CK_SLOT_ID slots[4];
+    CK_ULONG count = 4;
+    ASSERT_EQ(f->C_GetSlotList(CK_TRUE, slots, &count), CKR_OK);
+    CK_RV rv = CKR_OK;
+    std::size_t opened = 1;
+    while (rv == CKR_OK && opened < 64) {
+        CK_SESSION_HANDLE more = 0;
+        rv = f->C_OpenSession(slots[0], CKF_SERIAL_SESSION, nullptr, nullptr, &more);
+        opened += rv == CKR_OK ? 1 : 0;
+    }
+    EXPECT_EQ(rv, CKR_SESSION_COUNT);
+    EXPECT_EQ(opened, 16u);
 }
 
 // Rows the writer cannot store are lost; the daemon's log must say so, with SQLite's reason.
