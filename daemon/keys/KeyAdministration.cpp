@@ -116,9 +116,23 @@ Result<void> KeyAdministration::grant(std::string_view subject, uid_t uid,
 }
 
 Result<void> KeyAdministration::revoke(std::string_view subject, uid_t uid) {
-    PEERTRUST_TRY_ASSIGN(auto target, subjectOf(subject));
-    PEERTRUST_TRY_ASSIGN(bool removed, m_registry.revoke(target.first, target.second, uid));
-    if (!removed) {
+    // A name can be a key and a set at once (a key's set defaults to its label; a key created
+    // later may take a set's name): revoke every grant of `uid` the name can stand for, so
+    // that a grant on the set is never left in force behind "no grant on the key".
+    bool removed = false;
+    auto key = m_registry.findKey(subject);
+    if (key) {
+        PEERTRUST_TRY_ASSIGN(removed, m_registry.revoke(GrantSubject::Key, key->id, uid));
+    } else if (key.error().category() != ErrorCategory::NotFound) {
+        return key.error();
+    }
+    PEERTRUST_TRY_ASSIGN(bool fromSet, m_registry.revoke(GrantSubject::Set, subject, uid));
+    if (!removed && !fromSet) {
+        if (!key) {
+            return notFound("no key or set named '" + std::string(subject) +
+                            "' with a grant to uid " + std::to_string(uid) +
+                            " (see peertrust keys list)");
+        }
         return notFound("uid " + std::to_string(uid) + " has no grant on '" + std::string(subject) +
                         "'");
     }

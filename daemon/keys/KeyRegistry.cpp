@@ -86,6 +86,12 @@ Result<void> KeyRegistry::removeKey(const std::string& id) {
     if (sqlite3_changes(m_db->handle()) == 0) {
         return notFound("no key " + id);
     }
+    // A set is its keys: with the last one gone, so are the grants on it. Kept, they would be
+    // listed nowhere, and give a later set of the same name to uids nobody granted it to.
+    PEERTRUST_TRY_ASSIGN(Statement emptySets,
+                         m_db->prepare("DELETE FROM key_grants WHERE subject_kind = 'set' AND "
+                                       "subject NOT IN (SELECT key_set FROM keys)"));
+    PEERTRUST_TRY(emptySets.run());
     return tx.commit();
 }
 

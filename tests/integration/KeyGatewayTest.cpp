@@ -723,6 +723,31 @@ TEST_F(KeyGatewayTest, AConnectionHoldsBoundedSessionsAndInput) {
     EXPECT_EQ(opened, 16u);
 }
 
+// A grant on a set ends with the set's last key: a later set of that name is not given to
+// whoever had the old one. And a name that is both a key and a set revokes the set's grant
+// too, never answering "no grant" while one stays in force.
+TEST_F(KeyGatewayTest, SetGrantsNeitherOutliveTheSetNorHideBehindAKey) {
+    const uid_t user = 4242;
+    create(KeyType::EcP256, KeyUse::Sign, "build-1", "ci");
+    ASSERT_TRUE(admin->grant("ci", user, std::nullopt).ok());
+    ASSERT_TRUE(admin->dispose("build-1").ok());
+    auto left = admin->grants();
+    ASSERT_TRUE(left.ok());
+    EXPECT_TRUE(left->empty()) << left->size() << " grants outlived their set";
+    KeyRecord release = create(KeyType::EcP256, KeyUse::Sign, "release", "ci");
+    auto usable = admin->listUsableBy(user, 1700000000);
+    ASSERT_TRUE(usable.ok());
+    EXPECT_TRUE(usable->empty()) << "a new key of the set went to the old set's grantee";
+
+    // The set "ci" granted, then a key labelled "ci" (in another set) takes the name.
+    ASSERT_TRUE(admin->grant("ci", user, std::nullopt).ok());
+    create(KeyType::EcP256, KeyUse::Sign, "ci", "other");
+    ASSERT_TRUE(admin->revoke("ci", user).ok());
+    usable = admin->listUsableBy(user, 1700000000);
+    ASSERT_TRUE(usable.ok());
+    EXPECT_TRUE(usable->empty()) << "the set's grant stayed behind the key of the same name";
+}
+
 // Rows the writer cannot store are lost; the daemon's log must say so, with SQLite's reason.
 TEST(AuditLogTest, RowsThatCannotBeWrittenAreReportedWithTheReason) {
     TempDir dir;
