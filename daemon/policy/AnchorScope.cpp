@@ -176,6 +176,25 @@ Result<NameSubtree> parseNameSubtree(std::string_view text) {
                 }()) +
                 "?");
         }
+        // Peers are IPv4 when the address is (::ffff:10.0.0.5 is 10.0.0.5), and an IPv6 range
+        // never holds an IPv4 address: a mapped range would limit nothing.
+        const bool mapped = net->family == AF_INET6 &&
+                            std::all_of(net->address.begin(), net->address.begin() + 10,
+                                        [](std::uint8_t b) { return b == 0; }) &&
+                            net->address[10] == 0xff && net->address[11] == 0xff;
+        if (mapped) {
+            std::string suggestion;
+            if (net->prefix >= 96) {
+                Network v4;
+                v4.family = AF_INET;
+                std::copy(net->address.begin() + 12, net->address.end(), v4.address.begin());
+                v4.prefix = net->prefix - 96;
+                suggestion = ": write it as " + formatNetwork(v4);
+            }
+            return invalidInput("IP range \"" + std::string(text) +
+                                "\" is of IPv4-mapped addresses, which peers never are" +
+                                suggestion);
+        }
         return NameSubtree{NameSubtree::Type::Ip, formatNetwork(*net)};
     }
     std::string_view domain = text.front() == '.' ? text.substr(1) : text;

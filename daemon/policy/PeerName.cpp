@@ -189,6 +189,14 @@ Result<std::string> canonicalDnsName(std::string_view text) {
                     [](char c) { return c >= '0' && c <= '9'; })) {
         return invalidInput("the last label is numeric (not a valid IP address either)");
     }
+    // Other spellings of an IPv4 address ("0x0a000001", "10.1", "012.0.0.1"): the resolver
+    // (inet_aton) connects to the address, so as a name it would escape every IP scope.
+    if (in_addr address{}; inet_aton(lowered.c_str(), &address) != 0) {
+        char dotted[INET_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET, &address, dotted, sizeof dotted);
+        return invalidInput(std::string("it reads as the IPv4 address ") + dotted +
+                            " in another spelling: write that address instead");
+    }
     return lowered;
 }
 

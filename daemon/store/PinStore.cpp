@@ -85,10 +85,12 @@ Result<std::optional<PinRow>> PinStore::get(const std::string& id) {
 
 Result<std::size_t> PinStore::forgetPeer(const std::string& peer) {
     // A peer without a port also forgets its pins on other ports ("host:8443", "[v6]:8443").
+    // An IPv6 peer carries a port only in brackets: "2001:db8::1:" begins other addresses
+    // (2001:db8::1:5), whose pins are not this peer's.
+    const bool v6 = peer.find(':') != std::string::npos;
     PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare("DELETE FROM pins WHERE peer = ?1 OR "
-                                                      "substr(peer, 1, length(?2)) = ?2 OR "
-                                                      "substr(peer, 1, length(?3)) = ?3"));
-    stmt.bind(1, peer).bind(2, peer + ":").bind(3, "[" + peer + "]:");
+                                                      "substr(peer, 1, length(?2)) = ?2"));
+    stmt.bind(1, peer).bind(2, v6 ? "[" + peer + "]:" : peer + ":");
     PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
     return static_cast<std::size_t>(changed);
 }

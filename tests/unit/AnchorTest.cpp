@@ -40,10 +40,16 @@ TEST(NameSubtreeTest, ParsesTheCliForms) {
     ASSERT_TRUE(mail.ok());
     EXPECT_EQ(mail->type, NameSubtree::Type::Email);
     EXPECT_EQ(toString(*mail), "@example.org");
-    for (const char* bad :
-         {"", "192.0.2.1/24", "192.0.2.0/33", "10.0.0.0/x", "@", "a..b", "@a b"}) {
+    for (const char* bad : {"", "192.0.2.1/24", "192.0.2.0/33", "10.0.0.0/x", "@", "a..b", "@a b",
+                            "::ffff:0:0/96", ".0x0a000001"}) {
         EXPECT_FALSE(policy::parseNameSubtree(bad).ok()) << bad;
     }
+    // An IPv4-mapped range would exclude nothing (peers at those addresses are IPv4): refused,
+    // naming the IPv4 range meant.
+    auto mapped = policy::parseNameSubtree("::ffff:10.0.0.0/104");
+    ASSERT_FALSE(mapped.ok());
+    EXPECT_NE(mapped.error().message().find("write it as 10.0.0.0/8"), std::string::npos)
+        << mapped.error().message();
 }
 
 TEST(NameSubtreeTest, ScopeAdmitsNamesStrictlyByType) {

@@ -68,6 +68,9 @@ TEST(PeerNameTest, MalformedNamesAreErrors) {
                          "[www.example.com]:443",
                          "fe80::1%eth0",
                          "192.0.2.999",
+                         "0x0a000001",  // 10.0.0.1 to the resolver (inet_aton)
+                         "10.0.0.0x1",
+                         "0x7f.1",
                          "bad!char.example",
                          "@example.org",
                          "user@",

@@ -135,6 +135,21 @@ TEST_F(PinTest, ForgetByPeerAlsoForgetsItsOtherPorts) {
     EXPECT_EQ(pins->front().peer, "older.example");
 }
 
+// An IPv6 peer's other ports are "[v6]:port": forgetting 2001:db8::1 leaves 2001:db8::1:5,
+// another host whose address merely begins the same way.
+TEST_F(PinTest, ForgetByIpv6PeerForgetsOnlyThatAddress) {
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "2001:db8::1", KeyFormat::OpenSsh, key}));
+    ASSERT_OK(user().addPin({"ssh", "[2001:db8::1]:2222", KeyFormat::OpenSsh, key}));
+    ASSERT_OK(user().addPin({"ssh", "2001:db8::1:5", KeyFormat::OpenSsh, key}));
+    auto forgotten = user().forgetPins({std::string("2001:db8::1"), std::nullopt});
+    ASSERT_OK(forgotten);
+    EXPECT_EQ(*forgotten, 2u);
+    auto pins = user().listPins();
+    ASSERT_EQ(pins->size(), 1u);
+    EXPECT_EQ(pins->front().peer, "2001:db8::1:5");
+}
+
 TEST_F(PinTest, ForgetOlderThanKeepsPinsSeenRecently) {
     Bytes stale = sshKey();
     Bytes used = sshKey();
