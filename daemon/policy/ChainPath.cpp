@@ -10,9 +10,7 @@ namespace peertrust::policy {
 namespace {
 
 // True when a CA certificate on the path carries NameConstraints that the leaf violates.
-bool violatesChainNameConstraints(const std::vector<crypto::Certificate>& chain,
-                                  const PolicySnapshot& snapshot) {
-    ChainPath path = buildChainPath(snapshot, chain);
+bool violatesChainNameConstraints(const ChainPath& path) {
     std::vector<gnutls_x509_crt_t> issuers;
     for (std::size_t i = 1; i < path.presented.size(); ++i) {
         issuers.push_back(path.presented[i]->crt.get());
@@ -20,7 +18,7 @@ bool violatesChainNameConstraints(const std::vector<crypto::Certificate>& chain,
     if (path.anchorCert() != nullptr && path.anchorCert() != path.presented.front()) {
         issuers.push_back(path.anchorCert()->crt.get());
     }
-    gnutls_x509_crt_t leaf = chain.front().crt.get();
+    gnutls_x509_crt_t leaf = path.presented.front()->crt.get();
     for (gnutls_x509_crt_t issuer : issuers) {
         auto nc = crypto::makeNameConstraints();
         if (!nc) {
@@ -39,31 +37,115 @@ bool violatesChainNameConstraints(const std::vector<crypto::Certificate>& chain,
     return false;
 }
 
-// The anchor certificate whose key signed `cert`, among anchors that all could have issued
-// it by name. Several qualify only when the certificate names no key id (AKI) and anchors share
-// a subject (a re-keyed CA): then the signature decides. When none verifies, the first one
-// stands, and GnuTLS reports the bad signature against it.
-const crypto::Certificate& signerAmong(const crypto::Certificate& cert,
-                                       const std::vector<const CompiledAnchor*>& issuers) {
-    const crypto::Certificate& first = issuers.front()->cert;
-    if (std::all_of(issuers.begin(), issuers.end(), [&](const CompiledAnchor* anchor) {
-            return anchor->cert.certSha256 == first.certSha256;
-        })) {
-        return first;
-    }
+// The anchor certificates among `issuers` (anchors that all could have issued `cert` by name)
+// whose key signed it, each once. Several qualify when the certificate names no key id (AKI)
+// and anchors share a subject: a re-keyed CA, or one CA certificate re-issued with the same
+// key under another scope. When none verifies, the first stands alone, and GnuTLS reports the
+// bad signature against it.
+std::vector<const crypto::Certificate*> signersAmong(
+    const crypto::Certificate& cert, const std::vector<const CompiledAnchor*>& issuers) {
+    std::vector<const crypto::Certificate*> distinct;
     for (const CompiledAnchor* anchor : issuers) {
-        gnutls_x509_crt_t signer = anchor->cert.crt.get();
+        if (std::none_of(distinct.begin(), distinct.end(), [&](const crypto::Certificate* c) {
+                return c->certSha256 == anchor->cert.certSha256;
+            })) {
+            distinct.push_back(&anchor->cert);
+        }
+    }
+    if (distinct.size() == 1) {
+        return distinct;
+    }
+    std::vector<const crypto::Certificate*> signers;
+    for (const crypto::Certificate* candidate : distinct) {
+        gnutls_x509_crt_t signer = candidate->crt.get();
         unsigned status = 0;
         if (gnutls_x509_crt_verify(
                 cert.crt.get(), &signer, 1,
                 GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS,
                 &status) >= 0 &&
             (status & (GNUTLS_CERT_SIGNATURE_FAILURE | GNUTLS_CERT_SIGNER_NOT_FOUND)) == 0) {
-            return anchor->cert;
+            signers.push_back(candidate);
         }
     }
-    return first;
+    if (signers.empty()) {
+        signers.push_back(distinct.front());
+    }
+    return signers;
 }
+
+// Paths this many at most, found in this many steps at most: a chain is at most 16
+// certificates, but 16 of one subject would otherwise make factorially many orders.
+constexpr std::size_t kMaxPaths = 8;
+constexpr std::size_t kMaxSteps = 64;
+
+// A depth-first walk over the presented certificates, in the order they were presented, so
+// that the first path found is the one GnuTLS's own walk takes.
+class PathSearch {
+public:
+    PathSearch(const PolicySnapshot& snapshot, const std::vector<crypto::Certificate>& chain)
+        : m_snapshot(snapshot), m_chain(chain), m_used(chain.size(), false) {}
+
+    std::vector<ChainPath> run() {
+        m_used[0] = true;
+        extend(&m_chain.front());
+        if (m_found.empty()) {
+            m_found.push_back(std::move(m_firstDeadEnd));
+        }
+        return std::move(m_found);
+    }
+
+private:
+    void extend(const crypto::Certificate* current) {
+        if (m_steps >= kMaxSteps || m_found.size() >= kMaxPaths) {
+            return;
+        }
+        ++m_steps;
+        if (auto entries = m_snapshot.anchorsFor(current->certSha256); !entries.empty()) {
+            ChainPath path;
+            // The leaf itself may be the anchor; otherwise the anchor is not "presented".
+            path.presented = m_presented.empty() ? std::vector<const crypto::Certificate*>{current}
+                                                 : m_presented;
+            path.anchors = std::move(entries);
+            m_found.push_back(std::move(path));
+            return;
+        }
+        m_presented.push_back(current);
+        if (auto issuers = m_snapshot.issuersOf(*current); !issuers.empty()) {
+            for (const crypto::Certificate* signer : signersAmong(*current, issuers)) {
+                ChainPath path;
+                path.presented = m_presented;
+                // Every entry for that anchor certificate, whichever layer holds it.
+                path.anchors = m_snapshot.anchorsFor(signer->certSha256);
+                m_found.push_back(std::move(path));
+            }
+        } else {
+            bool extended = false;
+            for (std::size_t i = 0; i < m_chain.size(); ++i) {
+                if (!m_used[i] &&
+                    gnutls_x509_crt_check_issuer(current->crt.get(), m_chain[i].crt.get())) {
+                    extended = true;
+                    m_used[i] = true;
+                    extend(&m_chain[i]);
+                    m_used[i] = false;
+                }
+            }
+            if (!extended && !m_haveDeadEnd) {
+                m_firstDeadEnd.presented = m_presented;
+                m_haveDeadEnd = true;
+            }
+        }
+        m_presented.pop_back();
+    }
+
+    const PolicySnapshot& m_snapshot;
+    const std::vector<crypto::Certificate>& m_chain;
+    std::vector<bool> m_used;
+    std::vector<const crypto::Certificate*> m_presented;
+    std::vector<ChainPath> m_found;
+    ChainPath m_firstDeadEnd;
+    bool m_haveDeadEnd = false;
+    std::size_t m_steps = 0;
+};
 
 }  // namespace
 
@@ -85,50 +167,28 @@ const crypto::Certificate* ChainPath::leafIssuer() const {
     return nullptr;
 }
 
-ChainPath buildChainPath(const PolicySnapshot& snapshot,
-                         const std::vector<crypto::Certificate>& chain) {
-    ChainPath path;
-    std::vector<bool> used(chain.size(), false);
-    const crypto::Certificate* current = &chain.front();
-    used[0] = true;
-    for (std::size_t depth = 0; depth <= chain.size(); ++depth) {
-        if (auto entries = snapshot.anchorsFor(current->certSha256); !entries.empty()) {
-            path.anchors = std::move(entries);
-            if (path.presented.empty()) {
-                path.presented.push_back(current);  // the leaf itself is an anchor
-            }
-            return path;
-        }
-        path.presented.push_back(current);
-        if (auto issuers = snapshot.issuersOf(*current); !issuers.empty()) {
-            // Every entry for that anchor certificate, whichever layer holds it.
-            path.anchors = snapshot.anchorsFor(signerAmong(*current, issuers).certSha256);
-            return path;
-        }
-        const crypto::Certificate* next = nullptr;
-        for (std::size_t i = 0; i < chain.size(); ++i) {
-            if (!used[i] && gnutls_x509_crt_check_issuer(current->crt.get(), chain[i].crt.get())) {
-                used[i] = true;
-                next = &chain[i];
-                break;
-            }
-        }
-        if (next == nullptr) {
-            return path;
-        }
-        current = next;
+std::vector<ChainPath> buildChainPaths(const PolicySnapshot& snapshot,
+                                       const std::vector<crypto::Certificate>& chain) {
+    if (chain.empty()) {
+        return {ChainPath{}};
     }
-    return path;
+    return PathSearch(snapshot, chain).run();
 }
 
-std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
-                                     const crypto::Certificate& anchor,
-                                     const std::vector<crypto::Certificate>& chain,
+ChainPath buildChainPath(const PolicySnapshot& snapshot,
+                         const std::vector<crypto::Certificate>& chain) {
+    return std::move(buildChainPaths(snapshot, chain).front());
+}
+
+std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot, const ChainPath& path,
                                      const PeerName& peer, const std::string& purposeOid) {
+    const crypto::Certificate& anchor = *path.anchorCert();
+    // The path's certificates only, in its order: GnuTLS would sort the whole presented chain
+    // by names, and could take a certificate of the right name that leads nowhere.
     std::vector<gnutls_x509_crt_t> certs;
-    certs.reserve(chain.size());
-    for (const auto& cert : chain) {
-        certs.push_back(cert.crt.get());
+    certs.reserve(path.presented.size());
+    for (const crypto::Certificate* cert : path.presented) {
+        certs.push_back(cert->crt.get());
     }
     std::string name = peer.certificateName();
     std::array<gnutls_typed_vdata_st, 2> data{};
@@ -183,7 +243,7 @@ std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
     }
     if (status & GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE) {
         // GnuTLS uses one bit for name constraints and for path or key-usage constraints.
-        if (violatesChainNameConstraints(chain, snapshot)) {
+        if (violatesChainNameConstraints(path)) {
             failures.push_back({reason::NameConstraint,
                                 "the certificate names something its issuer's name "
                                 "constraints do not permit"});

@@ -23,8 +23,15 @@ struct ChainPath {
     const crypto::Certificate* leafIssuer() const;
 };
 
-// Follows issuers from the leaf through the presented certificates until a certificate is an
-// anchor or is issued by one (the same walk GnuTLS's verification takes).
+// Every path from the leaf through the presented certificates to a certificate that is an
+// anchor or is issued by one, each ending at one anchor certificate: the first is the walk
+// GnuTLS's verification takes. Another path matters when that one dead-ends (a presented
+// certificate of the issuer's name that leads nowhere) or when anchors share a key and differ
+// in scope. When no path reaches an anchor: the first walk alone, as far as it went. Never
+// empty.
+std::vector<ChainPath> buildChainPaths(const PolicySnapshot& snapshot,
+                                       const std::vector<crypto::Certificate>& chain);
+// The first of buildChainPaths.
 ChainPath buildChainPath(const PolicySnapshot& snapshot,
                          const std::vector<crypto::Certificate>& chain);
 
@@ -33,13 +40,10 @@ struct Failure {
     std::string detail;  // completes "...but " in the explanation
 };
 
-// GnuTLS's checks of the whole chain against `anchor`, the anchor certificate its path
-// reaches: signatures, algorithms, CA and path constraints, the chain's own name constraints,
-// host name or e-mail, key purpose. Time is checked by the caller (time is an input, GnuTLS
-// would use the clock).
-std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot,
-                                     const crypto::Certificate& anchor,
-                                     const std::vector<crypto::Certificate>& chain,
+// GnuTLS's checks of a path that reaches an anchor, against that anchor alone: signatures,
+// algorithms, CA and path constraints, the path's own name constraints, host name or e-mail,
+// key purpose. Time is checked by the caller (time is an input, GnuTLS would use the clock).
+std::vector<Failure> checkWithGnutls(const PolicySnapshot& snapshot, const ChainPath& path,
                                      const PeerName& peer, const std::string& purposeOid);
 
 // Sorts failures by DESIGN.md's precedence, most important first.

@@ -342,24 +342,29 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
         return decision;
     };
 
-    ChainPath path;
+    // Every path the chain offers to an anchor (usually one); the first is GnuTLS's own walk,
+    // and the one explanations speak of unless another is accepted.
+    std::vector<ChainPath> paths(1);
     if (key.format == KeyFormat::X509Chain) {
-        path = buildChainPath(snapshot, key.chain);
-        for (const crypto::Certificate* cert : path.presented) {
-            narrowValidity(now, cert->notBefore, decision.validFrom, decision.validUntil);
-            narrowValidity(now, cert->notAfter + 1, decision.validFrom, decision.validUntil);
-        }
-        if (const crypto::Certificate* anchor = path.anchorCert()) {
-            narrowValidity(now, anchor->notBefore, decision.validFrom, decision.validUntil);
-            narrowValidity(now, anchor->notAfter + 1, decision.validFrom, decision.validUntil);
-            for (const CompiledAnchor* entry : path.anchors) {
-                if (entry->row.scope.notAfter) {
-                    narrowValidity(now, *entry->row.scope.notAfter + 1, decision.validFrom,
-                                   decision.validUntil);
+        paths = buildChainPaths(snapshot, key.chain);
+        for (const ChainPath& candidate : paths) {
+            for (const crypto::Certificate* cert : candidate.presented) {
+                narrowValidity(now, cert->notBefore, decision.validFrom, decision.validUntil);
+                narrowValidity(now, cert->notAfter + 1, decision.validFrom, decision.validUntil);
+            }
+            if (const crypto::Certificate* anchor = candidate.anchorCert()) {
+                narrowValidity(now, anchor->notBefore, decision.validFrom, decision.validUntil);
+                narrowValidity(now, anchor->notAfter + 1, decision.validFrom, decision.validUntil);
+                for (const CompiledAnchor* entry : candidate.anchors) {
+                    if (entry->row.scope.notAfter) {
+                        narrowValidity(now, *entry->row.scope.notAfter + 1, decision.validFrom,
+                                       decision.validUntil);
+                    }
                 }
             }
         }
     }
+    const ChainPath& path = paths.front();
 
     // 1. Distrust: the presented key, every certificate of the path, and the anchor.
     auto distrusted = [&](const DistrustMatch& match, const std::string& what) {
@@ -373,14 +378,18 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     if (auto match = snapshot.distrustOfKey(key.spkiSha256)) {
         return distrusted(*match, "the presented key " + key.fingerprint);
     }
-    for (const crypto::Certificate* cert : path.presented) {
-        if (auto match = snapshot.distrustOfCertificate(*cert)) {
-            return distrusted(*match, "the certificate \"" + cert->subject() + "\" in the chain");
+    // On any path: which one is taken must not decide whether a distrusted CA counts.
+    for (const ChainPath& candidate : paths) {
+        for (const crypto::Certificate* cert : candidate.presented) {
+            if (auto match = snapshot.distrustOfCertificate(*cert)) {
+                return distrusted(*match,
+                                  "the certificate \"" + cert->subject() + "\" in the chain");
+            }
         }
-    }
-    if (const crypto::Certificate* anchor = path.anchorCert()) {
-        if (auto match = snapshot.distrustOfCertificate(*anchor)) {
-            return distrusted(*match, anchorName(*path.anchors.front()));
+        if (const crypto::Certificate* anchor = candidate.anchorCert()) {
+            if (auto match = snapshot.distrustOfCertificate(*anchor)) {
+                return distrusted(*match, anchorName(*candidate.anchors.front()));
+            }
         }
     }
 
@@ -391,8 +400,10 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
         for (const crypto::Certificate& cert : key.chain) {
             revocable.push_back(&cert);
         }
-        if (const crypto::Certificate* anchor = path.anchorCert()) {
-            revocable.push_back(anchor);
+        for (const ChainPath& candidate : paths) {
+            if (const crypto::Certificate* anchor = candidate.anchorCert()) {
+                revocable.push_back(anchor);
+            }
         }
     }
     for (const crypto::Certificate* cert : revocable) {
@@ -513,79 +524,103 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     // 3. Anchors: a chain that reaches one is accepted or rejected here, never pinned on
     // first use.
     if (path.reachesAnchor()) {
-        const crypto::Certificate& anchorCert = *path.anchorCert();
-        std::vector<Failure> failures =
-            checkWithGnutls(snapshot, anchorCert, key.chain, peer, protocol.purposeOid);
-        std::vector<const crypto::Certificate*> onPath = path.presented;
-        if (anchorCert.certSha256 != path.presented.back()->certSha256) {
-            onPath.push_back(&anchorCert);
-        }
-        for (const crypto::Certificate* cert : onPath) {
-            if (now < cert->notBefore) {
-                failures.push_back({reason::NotYetValid, "the certificate \"" + cert->subject() +
-                                                             "\" is not valid before " +
-                                                             formatIsoTime(cert->notBefore)});
-            } else if (now > cert->notAfter) {
-                failures.push_back({reason::Expired, "the certificate \"" + cert->subject() +
-                                                         "\" expired on " +
-                                                         formatIsoTime(cert->notAfter)});
+        // One path's checks: GnuTLS's, time, and the anchor's scope, where any one entry (one
+        // per layer holding the anchor) that admits suffices.
+        struct PathOutcome {
+            std::vector<Failure> failures;
+            const CompiledAnchor* anchor = nullptr;
+        };
+        auto checkPath = [&](const ChainPath& candidate) {
+            const crypto::Certificate& anchorCert = *candidate.anchorCert();
+            PathOutcome outcome;
+            std::vector<Failure>& failures = outcome.failures;
+            failures = checkWithGnutls(snapshot, candidate, peer, protocol.purposeOid);
+            std::vector<const crypto::Certificate*> onPath = candidate.presented;
+            if (anchorCert.certSha256 != candidate.presented.back()->certSha256) {
+                onPath.push_back(&anchorCert);
             }
-        }
-        // The anchor's scope: any one entry (one per layer holding it) that admits suffices.
-        const CompiledAnchor* chosen = nullptr;
-        std::vector<Failure> scopeFailures;
-        for (const CompiledAnchor* entry : path.anchors) {
-            std::vector<Failure> entryFailures;
-            const AnchorScope& scope = entry->row.scope;
-            if (!snapshot.protocols().scopeAdmits(scope.protocols, protocol)) {
-                entryFailures.push_back(
-                    {reason::OutOfScope, "its scope does not admit the protocol " + protocol.name +
-                                             " (it is limited to " + joined(scope.protocols) +
-                                             ")"});
-            } else if (!scopeAdmitsName(scope, peer)) {
-                entryFailures.push_back({reason::OutOfScope, "its scope does not admit the name " +
-                                                                 peerText + " (" +
-                                                                 formatNameScope(scope) + ")"});
-            } else if (entry->scopeConstraints) {
-                gnutls_x509_crt_t leaf = key.chain.front().crt.get();
-                for (auto type :
-                     {GNUTLS_SAN_DNSNAME, GNUTLS_SAN_RFC822NAME, GNUTLS_SAN_IPADDRESS}) {
-                    if (gnutls_x509_name_constraints_check_crt(entry->scopeConstraints.get(), type,
-                                                               leaf) == 0) {
-                        entryFailures.push_back({reason::OutOfScope,
-                                                 "the certificate also names something outside "
-                                                 "the anchor's scope (" +
-                                                     formatNameScope(scope) + ")"});
-                        break;
-                    }
+            for (const crypto::Certificate* cert : onPath) {
+                if (now < cert->notBefore) {
+                    failures.push_back({reason::NotYetValid, "the certificate \"" +
+                                                                 cert->subject() +
+                                                                 "\" is not valid before " +
+                                                                 formatIsoTime(cert->notBefore)});
+                } else if (now > cert->notAfter) {
+                    failures.push_back({reason::Expired, "the certificate \"" + cert->subject() +
+                                                             "\" expired on " +
+                                                             formatIsoTime(cert->notAfter)});
                 }
             }
-            if (scope.notAfter && now > *scope.notAfter) {
-                entryFailures.push_back(
-                    {reason::Expired, "the anchor's not-after override ended its trust on " +
-                                          formatIsoTime(*scope.notAfter)});
+            const CompiledAnchor* chosen = nullptr;
+            std::vector<Failure> scopeFailures;
+            for (const CompiledAnchor* entry : candidate.anchors) {
+                std::vector<Failure> entryFailures;
+                const AnchorScope& scope = entry->row.scope;
+                if (!snapshot.protocols().scopeAdmits(scope.protocols, protocol)) {
+                    entryFailures.push_back(
+                        {reason::OutOfScope, "its scope does not admit the protocol " +
+                                                 protocol.name + " (it is limited to " +
+                                                 joined(scope.protocols) + ")"});
+                } else if (!scopeAdmitsName(scope, peer)) {
+                    entryFailures.push_back(
+                        {reason::OutOfScope, "its scope does not admit the name " + peerText +
+                                                 " (" + formatNameScope(scope) + ")"});
+                } else if (entry->scopeConstraints) {
+                    gnutls_x509_crt_t leaf = key.chain.front().crt.get();
+                    for (auto type :
+                         {GNUTLS_SAN_DNSNAME, GNUTLS_SAN_RFC822NAME, GNUTLS_SAN_IPADDRESS}) {
+                        if (gnutls_x509_name_constraints_check_crt(entry->scopeConstraints.get(),
+                                                                   type, leaf) == 0) {
+                            entryFailures.push_back({reason::OutOfScope,
+                                                     "the certificate also names something "
+                                                     "outside the anchor's scope (" +
+                                                         formatNameScope(scope) + ")"});
+                            break;
+                        }
+                    }
+                }
+                if (scope.notAfter && now > *scope.notAfter) {
+                    entryFailures.push_back(
+                        {reason::Expired, "the anchor's not-after override ended its trust on " +
+                                              formatIsoTime(*scope.notAfter)});
+                }
+                if (entryFailures.empty()) {
+                    chosen = entry;
+                    scopeFailures.clear();
+                    break;
+                }
+                if (chosen == nullptr && scopeFailures.empty()) {
+                    scopeFailures = std::move(entryFailures);
+                }
             }
-            if (entryFailures.empty()) {
-                chosen = entry;
-                scopeFailures.clear();
-                break;
+            outcome.anchor = chosen ? chosen : candidate.anchors.front();
+            failures.insert(failures.end(), scopeFailures.begin(), scopeFailures.end());
+            return outcome;
+        };
+        // Accepted by any path that passes every check; otherwise refused for the reasons of
+        // the first, the path GnuTLS itself would take.
+        std::optional<PathOutcome> first;
+        for (const ChainPath& candidate : paths) {
+            PathOutcome outcome = checkPath(candidate);
+            if (outcome.failures.empty()) {
+                details.anchorId = outcome.anchor->row.id;
+                details.anchorLabel = outcome.anchor->row.label;
+                return finish(VerdictKind::Accepted, reason::Anchor,
+                              "Accepted: the chain for " + peerText + " leads to " +
+                                  anchorName(*outcome.anchor) + ", whose scope admits " +
+                                  protocol.name + " and " + peerText +
+                                  "; the certificate names the peer, is valid for the "
+                                  "protocol's key purpose and every certificate is within its "
+                                  "validity period.");
             }
-            if (chosen == nullptr && scopeFailures.empty()) {
-                scopeFailures = std::move(entryFailures);
+            if (!first) {
+                first = std::move(outcome);
             }
         }
-        const CompiledAnchor& anchor = chosen ? *chosen : *path.anchors.front();
+        const CompiledAnchor& anchor = *first->anchor;
+        std::vector<Failure>& failures = first->failures;
         details.anchorId = anchor.row.id;
         details.anchorLabel = anchor.row.label;
-        failures.insert(failures.end(), scopeFailures.begin(), scopeFailures.end());
-        if (failures.empty()) {
-            return finish(VerdictKind::Accepted, reason::Anchor,
-                          "Accepted: the chain for " + peerText + " leads to " +
-                              anchorName(anchor) + ", whose scope admits " + protocol.name +
-                              " and " + peerText +
-                              "; the certificate names the peer, is valid for the protocol's "
-                              "key purpose and every certificate is within its validity period.");
-        }
         sortByPrecedence(failures);
         for (const Failure& failure : failures) {
             details.failures.emplace_back(failure.reason);

@@ -120,6 +120,41 @@ TEST_F(VerifyScenarioTest, ReKeyedAnchorsOfOneNameEachAnswerForWhatTheirKeySigne
     EXPECT_EQ(verifyChain("https", "www.example.com", {&forged}).reason, "bad-signature");
 }
 
+// A chain may present a certificate of the intermediate's name (and key) that leads nowhere
+// before the one that leads to the anchor: the path through the second still decides, so a
+// scope is not escaped by a decoy (first-use on a TOFU protocol) nor a good chain refused.
+TEST_F(VerifyScenarioTest, ADeadEndCertificateOfTheIssuersNameDoesNotHideThePath) {
+    Issued stranger = selfSigned(caSpec("Stranger Root"));
+    Issued decoy = issueFor(caSpec("Test Intermediate"), intermediate.spkiDerPem, stranger);
+    std::string id = addAnchor(system(), root, scope({}, {".br"}), "Test Root");
+    Issued brLeaf = issue(serverSpec("www.example.br"), intermediate);
+    Verdict accepted = verifyChain("https", "www.example.br", {&brLeaf, &decoy, &intermediate});
+    EXPECT_EQ(accepted.reason, "anchor") << accepted.explanation;
+    EXPECT_EQ(accepted.details.anchorId, id);
+    Verdict escaped = verifyChain("tls", "www.example.com", {&leaf, &decoy, &intermediate});
+    EXPECT_EQ(escaped.kind, VerdictKind::Rejected) << escaped.explanation;
+    EXPECT_EQ(escaped.reason, "out-of-scope") << escaped.explanation;
+}
+
+// One CA key in two anchor certificates with different scopes (re-issued, or added again by
+// the user without the machine's limit): each vouches for what it admits, whichever is listed
+// first, and a chain neither admits names the first.
+TEST_F(VerifyScenarioTest, AnchorsSharingAKeyEachAnswerForTheirOwnScope) {
+    CertSpec reissued = caSpec("Test Root");
+    reissued.notBefore = 1710000000;
+    Issued again = issueFor(reissued, root.spkiDerPem, root);  // self-signed, the same key
+    std::string scoped = addAnchor(system(), root, scope({"smtp"}), "Test Root");
+    std::string wide = addAnchor(user(), again, scope({"https"}), "Test Root again");
+    Verdict https = verifyChain("https", "www.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(https.reason, "anchor") << https.explanation;
+    EXPECT_EQ(https.details.anchorId, wide);
+    Verdict smtp = verifyChain("smtp", "www.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(smtp.reason, "anchor") << smtp.explanation;
+    EXPECT_EQ(smtp.details.anchorId, scoped);
+    Verdict imap = verifyChain("imap", "www.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(imap.reason, "out-of-scope") << imap.explanation;
+}
+
 TEST_F(VerifyScenarioTest, FamilyScopeAdmitsEveryMember) {
     addAnchor(system(), root, scope({"tls"}));
     EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
