@@ -171,6 +171,9 @@ OcspCheck checkOcspStaple(const OcspStaple& staple, const crypto::Certificate& l
 
     OcspCheck check;
     check.edges.push_back(thisUpdate);
+    if (certStatus == GNUTLS_OCSP_CERT_REVOKED && revokedAt != -1) {
+        check.edges.push_back(revokedAt);  // from then on the answer is "revoked"
+    }
     UnixTime until =
         nextUpdate != -1 ? UnixTime(nextUpdate) : thisUpdate + kOcspMaxAgeWithoutNextUpdate;
     check.edges.push_back(until + 1);

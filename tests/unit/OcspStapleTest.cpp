@@ -225,6 +225,15 @@ TEST_F(OcspStapleTest, CacheKeepsStaplesApartAndHonoursTheUpdateWindow) {
     EXPECT_EQ(verdictWith({}).reason, "anchor");
     // Past nextUpdate the cached "anchor" verdict for the good staple no longer holds.
     EXPECT_EQ(verifyWith(good, m_now + 7 * 86400)->reason, "bad-ocsp");
+
+    // Revoked from a time still to come: not yet revoked now ("bad-ocsp"), and revoked from
+    // then on, cached verdict or not.
+    OcspSpec later = fresh(OcspSpec::Status::Revoked);
+    later.revokedAt = m_now + 86400;
+    Bytes revokedLater = makeOcspResponse(leaf, intermediate, later);
+    EXPECT_EQ(verifyWith(revokedLater, m_now)->reason, "bad-ocsp");
+    EXPECT_EQ(verifyWith(revokedLater, m_now + 2 * 86400)->reason, "revoked")
+        << "the verdict of before the revocation was reused after it";
 }
 
 }  // namespace
