@@ -19,6 +19,11 @@ AuditLog::~AuditLog() {
     m_wake.notify_one();
     m_writer.join();
     flush();
+    std::lock_guard lock(m_lock);
+    if (!m_pending.empty()) {
+        report("lost " + std::to_string(m_pending.size()) +
+               " audit rows: the trail could not be written before the key layer stopped");
+    }
 }
 
 void AuditLog::append(AuditRecord record) {
@@ -26,7 +31,24 @@ void AuditLog::append(AuditRecord record) {
     m_pending.push_back(std::move(record));
 }
 
+namespace {
+
+// Rows kept for a trail that cannot be written: beyond this, the oldest go (and are reported),
+// rather than the daemon's memory. Uses are refused meanwhile, so only refusals add rows.
+constexpr std::size_t kMaxUnwrittenRows = 100000;
+
+}  // namespace
+
+void AuditLog::report(const std::string& message) {
+    if (m_reportFailure) {
+        m_reportFailure(message);
+    } else {
+        std::fprintf(stderr, "peertrustd: %s\n", message.c_str());
+    }
+}
+
 void AuditLog::flush() {
+    std::lock_guard writer(m_writeLock);  // one batch at a time, in order
     std::vector<AuditRecord> batch;
     {
         std::lock_guard lock(m_lock);
@@ -36,15 +58,33 @@ void AuditLog::flush() {
         return;
     }
     auto written = m_registry.appendAudit(batch);
-    if (!written) {
-        // The rows are lost, and the administrator must know why.
-        const std::string message = "cannot write " + std::to_string(batch.size()) +
-                                    " audit rows: " + written.error().message();
-        if (m_reportFailure) {
-            m_reportFailure(message);
-        } else {
-            std::fprintf(stderr, "peertrustd: %s\n", message.c_str());
+    if (written) {
+        if (!m_writing.exchange(true)) {
+            report("the audit trail is written again; key uses are served");
         }
+        return;
+    }
+    // Kept for the next try, before anything appended since.
+    std::size_t dropped = 0;
+    std::size_t unwritten = 0;
+    {
+        std::lock_guard lock(m_lock);
+        batch.insert(batch.end(), std::make_move_iterator(m_pending.begin()),
+                     std::make_move_iterator(m_pending.end()));
+        if (batch.size() > kMaxUnwrittenRows) {
+            dropped = batch.size() - kMaxUnwrittenRows;
+            batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(dropped));
+        }
+        m_pending.swap(batch);
+        unwritten = m_pending.size();
+    }
+    if (m_writing.exchange(false)) {
+        // The administrator must know why keys stopped working.
+        report("cannot write " + std::to_string(unwritten) + " audit rows: " +
+               written.error().message() + "; every key use is refused until the trail is written");
+    }
+    if (dropped > 0) {
+        report("lost " + std::to_string(dropped) + " audit rows the trail could not take");
     }
 }
 

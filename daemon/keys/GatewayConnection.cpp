@@ -630,6 +630,12 @@ CK_RV GatewayConnection::finishOperation(Session& session, CK_BYTE_PTR output,
         if (op.mechanism == CKM_RSA_PKCS_OAEP) {
             static_cast<CK_RSA_PKCS_OAEP_PARAMS*>(mechanism.pParameter)->pSourceData = nullptr;
         }
+        // A use the trail cannot record is not made: DESIGN promises every use audited.
+        if (!m_services.audit.writing()) {
+            audit(op.use, op.keyId, op.mechanism, "refused");
+            session.operation.reset();
+            return CKR_DEVICE_ERROR;
+        }
         op.result = m_services.backend.run(op.use, key->backendId, mechanism, op.input);
         audit(op.use, op.keyId, op.mechanism, rvName(op.result->rv));
     }

@@ -748,7 +748,51 @@ TEST_F(KeyGatewayTest, SetGrantsNeitherOutliveTheSetNorHideBehindAKey) {
     EXPECT_TRUE(usable->empty()) << "the set's grant stayed behind the key of the same name";
 }
 
-// Rows the writer cannot store are lost; the daemon's log must say so, with SQLite's reason.
+// Every use is audited: while the trail cannot be written, uses are refused (and the rows
+// kept), and once it can, they are served again and every row reaches it.
+TEST_F(KeyGatewayTest, NoUseIsMadeWhileTheTrailCannotBeWritten) {
+    grantSignerToMe();
+    GatewayClient client(socket);
+    ASSERT_NE(client.f, nullptr) << "p11-kit-client.so did not connect";
+    CK_FUNCTION_LIST* f = client.f;
+    CK_SESSION_HANDLE s = client.session();
+    CK_OBJECT_HANDLE key = client.privateKey(s);
+    auto sign = [&] {
+        CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};
+        CK_BYTE digest[32] = {1, 2, 3};
+        CK_BYTE signature[128];
+        CK_ULONG length = sizeof signature;
+        if (CK_RV rv = f->C_SignInit(s, &ecdsa, key); rv != CKR_OK) {
+            return rv;
+        }
+        return f->C_Sign(s, digest, sizeof digest, signature, &length);
+    };
+    auto onTrail = [&](const char* sql) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((dir / "keys.db").c_str(), &db), SQLITE_OK);
+        EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK)
+            << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    };
+    ASSERT_EQ(sign(), CKR_OK);
+    onTrail("ALTER TABLE key_audit RENAME TO key_audit_away");
+    EXPECT_EQ(sign(), CKR_OK);  // its row waits: the writer has not failed yet
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(sign(), CKR_DEVICE_ERROR) << "a use was made that the trail cannot record";
+    onTrail("ALTER TABLE key_audit_away RENAME TO key_audit");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(sign(), CKR_OK);
+    auto trail = admin->audit(0);
+    ASSERT_TRUE(trail.ok()) << trail.error().message();
+    std::vector<std::string> results;
+    for (const auto& row : *trail) {
+        results.push_back(row.result);
+    }
+    EXPECT_EQ(results, (std::vector<std::string>{"ok", "ok", "refused", "ok"}));
+}
+
+// Rows the writer cannot store are kept and the daemon's log says why, with SQLite's reason,
+// once; rows still unwritten when the key layer stops are reported lost.
 TEST(AuditLogTest, RowsThatCannotBeWrittenAreReportedWithTheReason) {
     TempDir dir;
     auto registry = KeyRegistry::open(dir / "keys.db");
@@ -769,9 +813,11 @@ TEST(AuditLogTest, RowsThatCannotBeWrittenAreReportedWithTheReason) {
         audit.flush();
     }
     std::lock_guard guard(lock);
-    ASSERT_EQ(reports.size(), 1u);
+    ASSERT_EQ(reports.size(), 2u);
     EXPECT_NE(reports[0].find("cannot write 1 audit rows"), std::string::npos) << reports[0];
     EXPECT_NE(reports[0].find("key_audit"), std::string::npos) << reports[0];
+    EXPECT_NE(reports[0].find("every key use is refused"), std::string::npos) << reports[0];
+    EXPECT_NE(reports[1].find("lost 1 audit rows"), std::string::npos) << reports[1];
 }
 
 }  // namespace
