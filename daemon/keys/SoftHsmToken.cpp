@@ -138,14 +138,32 @@ Result<BackendConfig> provisionSoftHsm(const std::filesystem::path& stateDir,
         }
         return config;
     }
-    PEERTRUST_TRY_ASSIGN(std::string soPin, randomPin());
-    PEERTRUST_TRY_ASSIGN(config.userPin, randomPin());
     // The user PIN first line, the SO PIN second: only the daemon reads this file. Written
     // before the token exists, so a crash in between never leaves a token nobody can open.
     const auto pending = stateDir / "backend.pin.new";
-    std::filesystem::remove(pending, ec);
-    PEERTRUST_TRY(writePrivateFile(pending, config.userPin + "\n" + soPin + "\n"));
-    PEERTRUST_TRY(initialiseToken(module, soPin, config.userPin));
+    std::string soPin;
+    {
+        std::ifstream in(pending);
+        std::getline(in, config.userPin);
+        std::getline(in, soPin);
+    }
+    const bool tokenMade = !std::filesystem::is_empty(stateDir / "tokens", ec) && !ec;
+    if (config.userPin.empty() || soPin.empty()) {
+        if (tokenMade) {
+            // A token, but no whole PIN file for it: nothing here can open it.
+            return unavailable("the key backend in " + stateDir.string() +
+                               " has a token but no PIN for it: the key backend is damaged");
+        }
+        PEERTRUST_TRY_ASSIGN(soPin, randomPin());
+        PEERTRUST_TRY_ASSIGN(config.userPin, randomPin());
+        std::filesystem::remove(pending, ec);
+        PEERTRUST_TRY(writePrivateFile(pending, config.userPin + "\n" + soPin + "\n"));
+    }
+    // A whole pending file is of a start that stopped after writing it: its token, if made,
+    // is opened with it, never replaced by a second one.
+    if (!tokenMade) {
+        PEERTRUST_TRY(initialiseToken(module, soPin, config.userPin));
+    }
     std::filesystem::rename(pending, pinFile, ec);
     if (ec) {
         return unavailable("cannot keep the key backend's PIN in " + pinFile.string() + ": " +

@@ -791,6 +791,26 @@ TEST_F(KeyGatewayTest, NoUseIsMadeWhileTheTrailCannotBeWritten) {
     EXPECT_EQ(results, (std::vector<std::string>{"ok", "ok", "refused", "ok"}));
 }
 
+// A first start that stopped between making the SoftHSM token and keeping its PIN: the next
+// start opens that token with the PIN written before it, instead of making a second token
+// beside one nobody can open.
+TEST(SoftHsmProvisioningTest, AStartThatStoppedAfterMakingTheTokenResumesIt) {
+    TempDir dir;
+    auto first = provisionSoftHsm(dir / "backend");
+    ASSERT_TRUE(first.ok()) << first.error().message();
+    std::filesystem::rename(dir / "backend" / "backend.pin", dir / "backend" / "backend.pin.new");
+    auto again = provisionSoftHsm(dir / "backend");
+    ASSERT_TRUE(again.ok()) << again.error().message();
+    EXPECT_EQ(again->userPin, first->userPin);
+    EXPECT_TRUE(std::filesystem::exists(dir / "backend" / "backend.pin"));
+    const auto tokens =
+        std::distance(std::filesystem::directory_iterator(dir / "backend" / "tokens"),
+                      std::filesystem::directory_iterator());
+    EXPECT_EQ(tokens, 1) << "a second token was made";
+    auto backend = KeyBackend::open(*again);
+    EXPECT_TRUE(backend.ok()) << backend.error().message();
+}
+
 // Rows the writer cannot store are kept and the daemon's log says why, with SQLite's reason,
 // once; rows still unwritten when the key layer stops are reported lost.
 TEST(AuditLogTest, RowsThatCannotBeWrittenAreReportedWithTheReason) {
