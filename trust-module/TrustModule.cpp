@@ -171,7 +171,11 @@ CK_RV TrustModule::getInfo(CK_INFO_PTR info) {
     }
     std::memset(info, 0, sizeof *info);
     info->cryptokiVersion = {2, 40};
-    pkcs11::setPadded(info->manufacturerID, "peertrust");
+    // GnuTLS reads distrust (CKA_X_DISTRUSTED, p11-kit's attribute) only from a module whose
+    // library manufacturer is "PKCS#11 Kit": any other name and a distrusted sub-CA under one
+    // of our anchors would pass GnuTLS's checks. The objects follow p11-kit's trust model, so
+    // the module says so here; its own description names it.
+    pkcs11::setPadded(info->manufacturerID, "PKCS#11 Kit");
     pkcs11::setPadded(info->libraryDescription, "peertrust trust module");
     info->libraryVersion = {0, 1};
     return CKR_OK;

@@ -7,6 +7,14 @@ ca() {
     certtool --generate-self-signed --load-privkey "$1.key" --template "$1.tmpl" \
         --outfile "$1.pem" 2>/dev/null
 }
+# sub_ca CA NAME CN: a CA (NAME.pem, NAME.key) issued by CA.
+sub_ca() {
+    printf 'cn = "%s"\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 365\n' "$3" \
+        > "$2.tmpl"
+    certtool --generate-privkey --key-type ecdsa --outfile "$2.key" 2>/dev/null
+    certtool --generate-certificate --load-privkey "$2.key" --load-ca-certificate "$1.pem" \
+        --load-ca-privkey "$1.key" --template "$2.tmpl" --outfile "$2.pem" 2>/dev/null
+}
 # server_cert CA HOST: a TLS server certificate for HOST issued by CA (HOST.pem, HOST.key).
 server_cert() {
     printf 'cn = "%s"\ndns_name = "%s"\ntls_www_server\nexpiration_days = 30\n' "$2" "$2" \

@@ -76,6 +76,18 @@ handshake www.gov.br www.gov.br || fail "www.gov.br from the .br-scoped anchor w
     fail "www.example.ar from the .br-scoped anchor was accepted (NameConstraints not stapled)"
 ! handshake mx.example.com mx.example.com || fail "the smtp-only anchor was a serverAuth anchor"
 handshake www.example.com www.example.com || fail "the unscoped anchor was refused"
+# A sub-CA of an exported anchor, distrusted: its chains fail in GnuTLS as in the daemon. The
+# anchor stays; the distrust is exported beside it, and GnuTLS reads such objects only from a
+# module whose library manufacturer is "PKCS#11 Kit".
+sub_ca open rogue "Rogue Sub-CA"
+server_cert rogue www.rogue.example
+cat www.rogue.example.pem rogue.pem > rogue-chain.pem
+cp www.rogue.example.key rogue-chain.key
+handshake www.rogue.example rogue-chain || fail "the chain through the sub-CA was refused"
+admin distrust add rogue.pem >/dev/null
+! handshake www.rogue.example rogue-chain ||
+    fail "GnuTLS trusted a chain through a distrusted sub-CA"
+handshake www.example.com www.example.com || fail "the sub-CA's distrust took its anchor away"
 
 echo "== NSS: modutil, certutil trust flags, vfychain"
 ca bad "Bad Root"
