@@ -363,16 +363,25 @@ void TrustModule::refresh() {
     if (m_engine && !m_engineHasUserStore && std::filesystem::exists(m_options.userStore, ec)) {
         m_engine.reset();  // the user's first pin or distrust made the store since
     }
+    // What cannot be read is served as nothing, never as what was read before: the store that
+    // cannot be opened now may hold the user's distrust of a system anchor.
+    auto serveNothing = [this] {
+        m_objects.clear();
+        m_index.clear();
+        m_generation = 0;
+    };
     if (!m_engine) {
         if (auto opened = openEngine(false); !opened) {
             debugLog("cannot open the stores: " + opened.error().message());
-            return;  // no store: both tokens are empty
+            serveNothing();  // both tokens are empty
+            return;
         }
     }
     auto trust = m_engine->trustExport();
     if (!trust) {
         debugLog("cannot read the stores: " + trust.error().message());
-        return;  // keep serving what was last read
+        serveNothing();
+        return;
     }
     if ((*trust)->generation == m_generation && !m_objects.empty()) {
         return;

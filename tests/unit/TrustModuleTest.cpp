@@ -340,6 +340,18 @@ TEST_F(TrustModuleTest, AUserStoreMadeAfterTheFirstSearchCountsFromTheNextSearch
         << "the user's distrust of a system anchor is not seen by a running program";
 }
 
+// A user store that appears but cannot be opened (here: not a database) may hold the user's
+// distrust: the module then serves nothing, not what it read before.
+TEST_F(TrustModuleTest, AStoreThatCannotBeReadAfterTheFirstSearchIsServedAsNothing) {
+    ASSERT_FALSE(std::filesystem::exists(userPath()));
+    initialize();
+    CK_SESSION_HANDLE s = open(kSystemSlot);
+    ASSERT_EQ(certificates(s), (std::map<std::string, bool>{{"Open Root", true}}));
+    std::filesystem::create_directories(userPath().parent_path());
+    writeFile(userPath(), std::string(4096, 'x'));
+    EXPECT_TRUE(certificates(s).empty()) << "the anchors read before were served on";
+}
+
 TEST_F(TrustModuleTest, EveryMisuseGetsItsCode) {
     CK_SESSION_HANDLE s = 0;
     CK_ULONG count = 0;
