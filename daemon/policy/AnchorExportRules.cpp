@@ -17,7 +17,8 @@ bool permitsType(const AnchorScope& scope, NameSubtree::Type type) {
 
 AnchorExport computeWithoutDistrustBelow(const AnchorScope& scope, bool distrusted,
                                          const std::optional<std::string>& revocationListId,
-                                         const ProtocolRegistry& registry) {
+                                         const ProtocolRegistry& registry,
+                                         const CertificateOwnLimits& own) {
     AnchorExport out;
     if (distrusted) {
         out.gnutls = out.nss = out.pemFile = nothing("distrusted");
@@ -46,11 +47,22 @@ AnchorExport computeWithoutDistrustBelow(const AnchorScope& scope, bool distrust
         if (info.name != info.family || info.purposeOid.empty()) {
             continue;
         }
-        if (scope.admitsEveryProtocol() || std::find(scope.protocols.begin(), scope.protocols.end(),
-                                                     info.family) != scope.protocols.end()) {
+        // The certificate's own EKU limits it too: a stapled EKU would replace it.
+        const bool ownPurpose =
+            !own.keyPurposes || std::find(own.keyPurposes->begin(), own.keyPurposes->end(),
+                                          info.purposeOid) != own.keyPurposes->end();
+        if (ownPurpose && (scope.admitsEveryProtocol() ||
+                           std::find(scope.protocols.begin(), scope.protocols.end(), info.family) !=
+                               scope.protocols.end())) {
             purposes.push_back(info.purposeOid);
             families.push_back(info.family);
         }
+    }
+    if (purposes.empty() && own.keyPurposes) {
+        out.gnutls = out.nss = out.pemFile = nothing(
+            "its certificate's own key purposes (EKU) admit no whole family its scope "
+            "does");
+        return out;
     }
     if (purposes.empty()) {
         out.gnutls = out.nss = out.pemFile = nothing(
@@ -81,6 +93,12 @@ AnchorExport computeWithoutDistrustBelow(const AnchorScope& scope, bool distrust
             hostPurposes.push_back(oid);
         }
     }
+    if (own.nameConstraints) {
+        out.gnutls = nothing(
+            "name-scoped, and its certificate carries NameConstraints of its own, which stapled "
+            "ones would replace");
+        return out;
+    }
     bool expressible = permitsType(scope, NameSubtree::Type::Dns) || scope.permitted.empty();
     if (hostPurposes.empty() || !expressible) {
         out.gnutls = nothing(hostPurposes.empty()
@@ -97,11 +115,46 @@ AnchorExport computeWithoutDistrustBelow(const AnchorScope& scope, bool distrust
 
 }  // namespace
 
+CertificateOwnLimits ownLimitsOf(const crypto::Certificate& cert) {
+    CertificateOwnLimits own;
+    gnutls_x509_crt_t crt = cert.crt.get();
+    std::vector<std::string> purposes;
+    bool any = false;
+    for (unsigned i = 0;; ++i) {
+        char oid[128];
+        size_t size = sizeof oid;
+        const int rc = gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &size, nullptr);
+        if (rc < 0) {
+            // The end of the list, or no EKU at all; an unreadable one limits to nothing.
+            if (rc != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE && i == 0) {
+                own.keyPurposes = std::vector<std::string>{};
+                return own;
+            }
+            break;
+        }
+        const std::string purpose(oid);
+        any = any || purpose == "2.5.29.37.0";  // anyExtendedKeyUsage
+        purposes.push_back(purpose);
+    }
+    if (!purposes.empty() && !any) {
+        own.keyPurposes = std::move(purposes);
+    }
+    gnutls_datum_t value{nullptr, 0};
+    unsigned critical = 0;
+    if (gnutls_x509_crt_get_extension_by_oid2(crt, "2.5.29.30", 0, &value, &critical) >= 0) {
+        own.nameConstraints = true;
+        gnutls_free(value.data);
+    }
+    return own;
+}
+
 AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
                                  const std::optional<std::string>& revocationListId,
                                  const ProtocolRegistry& registry,
-                                 const std::optional<std::string>& distrustBelowId) {
-    AnchorExport out = computeWithoutDistrustBelow(scope, distrusted, revocationListId, registry);
+                                 const std::optional<std::string>& distrustBelowId,
+                                 const CertificateOwnLimits& own) {
+    AnchorExport out =
+        computeWithoutDistrustBelow(scope, distrusted, revocationListId, registry, own);
     if (distrustBelowId && out.pemFile.level != ExportLevel::None) {
         out.pemFile = nothing("the distrust " + *distrustBelowId +
                               " is of a certificate it issued, which a PEM file cannot say");

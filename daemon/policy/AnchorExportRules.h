@@ -5,12 +5,24 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "crypto/Certificate.h"
 
 #include "peertrust/Types.h"
 #include "policy/AnchorScope.h"
 #include "policy/ProtocolRegistry.h"
 
 namespace peertrust::policy {
+
+// What the anchor certificate limits itself. A PKCS#11 trust module staples extensions that
+// replace the certificate's own of the same kind in GnuTLS, so these must narrow what is
+// stapled, never be lost to it.
+struct CertificateOwnLimits {
+    std::optional<std::vector<std::string>> keyPurposes;  // its EKU; none: any purpose
+    bool nameConstraints = false;                         // it carries NameConstraints
+};
+CertificateOwnLimits ownLimitsOf(const crypto::Certificate& cert);
 
 // `revocationListId`: a CRL with revoked entries that applies under the anchor (signed by it
 // or by a certificate it issued), which no exported form can carry. `distrustBelowId`: the
@@ -19,6 +31,7 @@ namespace peertrust::policy {
 AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
                                  const std::optional<std::string>& revocationListId,
                                  const ProtocolRegistry& registry,
-                                 const std::optional<std::string>& distrustBelowId = std::nullopt);
+                                 const std::optional<std::string>& distrustBelowId = std::nullopt,
+                                 const CertificateOwnLimits& own = {});
 
 }  // namespace peertrust::policy

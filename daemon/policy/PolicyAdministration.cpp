@@ -387,9 +387,9 @@ Result<std::vector<AnchorInfo>> PolicyEngine::listAnchors() {
         info.certificateNotAfter = anchor.cert.notAfter;
         info.scope = anchor.row.scope;
         info.distrusted = current->distrustOfCertificate(anchor.cert).has_value();
-        info.exports = computeAnchorExport(info.scope, info.distrusted,
-                                           revocationListIdUnder(*current, anchor),
-                                           current->protocols(), distrustIdUnder(*current, anchor));
+        info.exports = computeAnchorExport(
+            info.scope, info.distrusted, revocationListIdUnder(*current, anchor),
+            current->protocols(), distrustIdUnder(*current, anchor), ownLimitsOf(anchor.cert));
         out.push_back(std::move(info));
     }
     return out;

@@ -30,7 +30,7 @@ Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
         bool distrusted = current->distrustOfCertificate(anchor.cert).has_value();
         exported.exports = computeAnchorExport(
             anchor.row.scope, distrusted, revocationListIdUnder(*current, anchor),
-            current->protocols(), distrustIdUnder(*current, anchor));
+            current->protocols(), distrustIdUnder(*current, anchor), ownLimitsOf(anchor.cert));
         out->anchors.push_back(std::move(exported));
     }
     for (store::Layer& layer : m_store->layers()) {

@@ -7,6 +7,14 @@ ca() {
     certtool --generate-self-signed --load-privkey "$1.key" --template "$1.tmpl" \
         --outfile "$1.pem" 2>/dev/null
 }
+# constrained_ca NAME CN DOMAIN: like ca, with NameConstraints of its own permitting DOMAIN.
+constrained_ca() {
+    printf 'cn = "%s"\nca\ncert_signing_key\nnc_permit_dns = "%s"\nexpiration_days = 365\n' \
+        "$2" "$3" > "$1.tmpl"
+    certtool --generate-privkey --key-type ecdsa --outfile "$1.key" 2>/dev/null
+    certtool --generate-self-signed --load-privkey "$1.key" --template "$1.tmpl" \
+        --outfile "$1.pem" 2>/dev/null
+}
 # sub_ca CA NAME CN: a CA (NAME.pem, NAME.key) issued by CA.
 sub_ca() {
     printf 'cn = "%s"\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 365\n' "$3" \

@@ -88,6 +88,13 @@ admin distrust add rogue.pem >/dev/null
 ! handshake www.rogue.example rogue-chain ||
     fail "GnuTLS trusted a chain through a distrusted sub-CA"
 handshake www.example.com www.example.com || fail "the sub-CA's distrust took its anchor away"
+# A CA whose certificate permits only example.com, anchored with --permit .br: stapled .br
+# constraints would replace its own in GnuTLS, so GnuTLS is not given it as an anchor.
+constrained_ca narrow "Narrow Root" example.com
+server_cert narrow www.narrow.br
+admin anchor add narrow.pem --permit .br --label "Narrow Root" >/dev/null
+! handshake www.narrow.br www.narrow.br ||
+    fail "GnuTLS trusted a name the anchor certificate's own NameConstraints forbid"
 
 echo "== NSS: modutil, certutil trust flags, vfychain"
 ca bad "Bad Root"

@@ -1,6 +1,7 @@
 // Anchors: scopes, the Debian bundle import, and what each kind of client may be given.
 #include <gtest/gtest.h>
 
+#include "crypto/Certificate.h"
 #include "policy/AnchorExportRules.h"
 #include "policy/AnchorScope.h"
 #include "policy/ProtocolRegistry.h"
@@ -130,6 +131,48 @@ TEST(AnchorExportRulesTest, NoExportedFormTrustsMoreThanTheDaemon) {
         EXPECT_NE(client->why.find("the CRL 0123456789abcdef revokes"), std::string::npos)
             << client->why;
     }
+}
+
+// What the anchor certificate limits itself is kept: a stapled EKU or NameConstraints would
+// replace the certificate's own in GnuTLS, so they are narrowed by it, or not stapled.
+TEST(AnchorExportRulesTest, TheCertificatesOwnLimitsNarrowWhatIsExported) {
+    policy::ProtocolRegistry registry;
+    CertSpec mailOnly = caSpec("Mail Only Root");
+    mailOnly.purposes = {policy::kPurposeEmailProtection};
+    const Issued mail = selfSigned(mailOnly);
+    auto parsed = crypto::parseCertificate(mail.der);
+    ASSERT_TRUE(parsed.ok());
+    const policy::CertificateOwnLimits mailLimits = policy::ownLimitsOf(*parsed);
+    ASSERT_TRUE(mailLimits.keyPurposes.has_value());
+    AnchorExport unscoped =
+        policy::computeAnchorExport({}, false, std::nullopt, registry, std::nullopt, mailLimits);
+    EXPECT_EQ(unscoped.gnutls.purposes, std::vector<std::string>{policy::kPurposeEmailProtection});
+    EXPECT_EQ(unscoped.nss.purposes, std::vector<std::string>{policy::kPurposeEmailProtection});
+    AnchorExport tlsOnly = policy::computeAnchorExport(scopeOf({"tls"}), false, std::nullopt,
+                                                       registry, std::nullopt, mailLimits);
+    EXPECT_EQ(tlsOnly.gnutls.level, ExportLevel::None);
+    EXPECT_EQ(tlsOnly.nss.level, ExportLevel::None);
+    EXPECT_NE(tlsOnly.gnutls.why.find("own key purposes"), std::string::npos) << tlsOnly.gnutls.why;
+
+    CertSpec constrained = caSpec("Constrained Root");
+    constrained.permittedDns = {"example.com"};
+    auto constrainedCert = crypto::parseCertificate(selfSigned(constrained).der);
+    ASSERT_TRUE(constrainedCert.ok());
+    const policy::CertificateOwnLimits ncLimits = policy::ownLimitsOf(*constrainedCert);
+    EXPECT_TRUE(ncLimits.nameConstraints);
+    AnchorExport br = policy::computeAnchorExport(scopeOf({}, {".br"}), false, std::nullopt,
+                                                  registry, std::nullopt, ncLimits);
+    EXPECT_EQ(br.gnutls.level, ExportLevel::None) << "stapled .br would replace example.com";
+    // Without a name scope nothing is stapled over them: GnuTLS applies the certificate's own.
+    AnchorExport plain =
+        policy::computeAnchorExport({}, false, std::nullopt, registry, std::nullopt, ncLimits);
+    EXPECT_EQ(plain.gnutls.level, ExportLevel::Anchor);
+
+    auto openCert = crypto::parseCertificate(selfSigned(caSpec("Open Root")).der);
+    ASSERT_TRUE(openCert.ok());
+    const policy::CertificateOwnLimits none = policy::ownLimitsOf(*openCert);
+    EXPECT_FALSE(none.keyPurposes.has_value());
+    EXPECT_FALSE(none.nameConstraints);
 }
 
 TEST(AnchorExportRulesTest, StapledConstraintsExcludeAddressesADnsScopeDoesNotPermit) {
