@@ -162,4 +162,34 @@ AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
     return out;
 }
 
+void withdrawSharedKeyStaples(std::vector<TokenAnchor>& anchors) {
+    auto staplesAlike = [](const TokenAnchor& a, const TokenAnchor& b) {
+        const ClientExport& x = a.exports->gnutls;
+        const ClientExport& y = b.exports->gnutls;
+        return x.level == y.level && x.purposes == y.purposes &&
+               (x.level != ExportLevel::AnchorWithNameConstraints ||
+                (a.scope->permitted == b.scope->permitted &&
+                 a.scope->excluded == b.scope->excluded));
+    };
+    // Decided on what each would staple before any is withdrawn: withdrawing one first would
+    // hide the conflict from the other.
+    std::vector<std::pair<TokenAnchor*, std::string>> withdrawn;
+    for (TokenAnchor& anchor : anchors) {
+        for (const TokenAnchor& other : anchors) {
+            if (&other != &anchor && other.layer == anchor.layer &&
+                other.spkiSha256 == anchor.spkiSha256 &&
+                other.exports->gnutls.level != ExportLevel::None &&
+                anchor.exports->gnutls.level != ExportLevel::None && !staplesAlike(anchor, other)) {
+                withdrawn.emplace_back(&anchor, other.id);
+                break;
+            }
+        }
+    }
+    for (auto& [anchor, otherId] : withdrawn) {
+        anchor->exports->gnutls =
+            nothing("shares its key with the anchor " + otherId +
+                    ", whose stapled extensions GnuTLS would apply to it too");
+    }
+}
+
 }  // namespace peertrust::policy

@@ -34,4 +34,18 @@ AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
                                  const std::optional<std::string>& distrustBelowId = std::nullopt,
                                  const CertificateOwnLimits& own = {});
 
+// One anchor as a PKCS#11 trust token holds it, for withdrawSharedKeyStaples.
+struct TokenAnchor {
+    StoreLayer layer = StoreLayer::System;
+    crypto::Sha256 spkiSha256{};
+    std::string id;
+    const AnchorScope* scope = nullptr;
+    AnchorExport* exports = nullptr;
+};
+
+// Anchors of one token that share a key: GnuTLS finds stapled extensions by the key and
+// applies every one it finds to each of them, so they stay GnuTLS anchors only when they
+// would staple the same; otherwise none of them is (less, never more).
+void withdrawSharedKeyStaples(std::vector<TokenAnchor>& anchors);
+
 }  // namespace peertrust::policy

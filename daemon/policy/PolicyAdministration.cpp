@@ -392,6 +392,15 @@ Result<std::vector<AnchorInfo>> PolicyEngine::listAnchors() {
             current->protocols(), distrustIdUnder(*current, anchor), ownLimitsOf(anchor.cert));
         out.push_back(std::move(info));
     }
+    // As the trust module exports them.
+    std::vector<TokenAnchor> inTokens;
+    std::size_t i = 0;
+    for (const CompiledAnchor& anchor : current->anchors()) {
+        AnchorInfo& info = out[i++];
+        inTokens.push_back(
+            {anchor.layer, anchor.cert.spkiSha256(), info.id, &info.scope, &info.exports});
+    }
+    withdrawSharedKeyStaples(inTokens);
     return out;
 }
 

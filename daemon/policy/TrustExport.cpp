@@ -33,6 +33,16 @@ Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
             current->protocols(), distrustIdUnder(*current, anchor), ownLimitsOf(anchor.cert));
         out->anchors.push_back(std::move(exported));
     }
+    {
+        std::vector<TokenAnchor> inTokens;
+        std::size_t i = 0;
+        for (const CompiledAnchor& anchor : current->anchors()) {
+            ExportedAnchor& exported = out->anchors[i++];
+            inTokens.push_back({anchor.layer, anchor.cert.spkiSha256(), exported.id,
+                                &exported.scope, &exported.exports});
+        }
+        withdrawSharedKeyStaples(inTokens);
+    }
     for (store::Layer& layer : m_store->layers()) {
         store::DistrustStore distrust(*layer.db);
         PEERTRUST_TRY_ASSIGN(auto rows, distrust.list());

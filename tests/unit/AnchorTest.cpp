@@ -5,6 +5,7 @@
 #include "policy/AnchorExportRules.h"
 #include "policy/AnchorScope.h"
 #include "policy/ProtocolRegistry.h"
+#include "policy/TrustExport.h"
 #include "support/EngineFixture.h"
 
 namespace peertrust::testing {
@@ -257,6 +258,39 @@ TEST_F(AnchorTest, ScopeCanBeChangedAndTheAnchorRemoved) {
     ASSERT_OK(user().removeAnchor(id));
     EXPECT_EQ(verifyChain("https", "www.gov.br", {&leaf}).reason, "untrusted-issuer");
     EXPECT_EQ(user().removeAnchor(id).error().category(), ErrorCategory::NotFound);
+}
+
+// Two anchors of one token with one key: GnuTLS would apply the stapled extensions of each to
+// both (a tls-client anchor would gain the other's serverAuth). Unless they staple the same,
+// neither is a GnuTLS anchor, and the listing says why.
+TEST_F(AnchorTest, AnchorsSharingAKeyInOneTokenStapleAlikeOrNotAtAll) {
+    const Issued first = selfSigned(caSpec("Client Root"));
+    const Issued sameKey = issueFor(caSpec("Other Name Root"), first.spkiDerPem, first);
+    const std::string clientId = addAnchor(system(), first, scopeOf({"tls-client"}));
+    const std::string brId = addAnchor(system(), sameKey, scopeOf({"tls"}, {".br"}));
+    auto anchors = system().listAnchors();
+    ASSERT_OK(anchors);
+    ASSERT_EQ(anchors->size(), 2u);
+    for (const AnchorInfo& anchor : *anchors) {
+        EXPECT_EQ(anchor.exports.gnutls.level, ExportLevel::None) << anchor.id;
+        EXPECT_NE(anchor.exports.gnutls.why.find("shares its key with the anchor " +
+                                                 (anchor.id == clientId ? brId : clientId)),
+                  std::string::npos)
+            << anchor.exports.gnutls.why;
+    }
+    auto exported = system().trustExport();
+    ASSERT_OK(exported);
+    for (const auto& anchor : (*exported)->anchors) {
+        EXPECT_EQ(anchor.exports.gnutls.level, ExportLevel::None) << anchor.id;
+    }
+    // Stapling the same, they stay anchors.
+    ASSERT_OK(system().setAnchorScope(clientId, scopeOf({"tls"}, {".br"})));
+    anchors = system().listAnchors();
+    ASSERT_OK(anchors);
+    for (const AnchorInfo& anchor : *anchors) {
+        EXPECT_EQ(anchor.exports.gnutls.level, ExportLevel::AnchorWithNameConstraints)
+            << anchor.exports.gnutls.why;
+    }
 }
 
 TEST_F(AnchorTest, SystemAnchorsAreReadOnlyForAUser) {
