@@ -164,7 +164,9 @@ private:
                         : m_slots[m_in.ConsumeIntegralInRange<std::size_t>(0, m_slots.size() - 1)];
                 CK_SESSION_HANDLE h = 0;
                 CK_RV rv = m_connection.openSession(slot, CKF_SERIAL_SESSION, &h);
-                expectCode(rv, {CKR_OK, CKR_SLOT_ID_INVALID, CKR_CRYPTOKI_NOT_INITIALIZED},
+                expectCode(rv,
+                           {CKR_OK, CKR_SLOT_ID_INVALID, CKR_CRYPTOKI_NOT_INITIALIZED,
+                            CKR_SESSION_COUNT},  // at most 16 sessions per connection
                            "openSession");
                 if (rv == CKR_OK) {
                     m_sessions.push_back(h);
