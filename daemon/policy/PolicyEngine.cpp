@@ -135,7 +135,29 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshotLocked() {
         policyChangedLocked();
     }
     if (!m_snapshot) {
-        PEERTRUST_TRY_ASSIGN(m_snapshot, PolicySnapshot::load(*m_store));
+        // An engine that holds no read snapshot (the trust module, the CLI with --db) still
+        // loads each layer in one read transaction: table by table, a policy could be read
+        // half before and half after another process's write (an anchor still there, the
+        // distrust of it already gone), a state that never existed.
+        const bool wholeRead = m_options.readSnapshotAge.count() == 0;
+        auto releaseAll = [&] {
+            for (store::Layer& layer : m_store->layers()) {
+                layer.db->releaseReadSnapshot();
+            }
+        };
+        if (wholeRead) {
+            for (store::Layer& layer : m_store->layers()) {
+                if (auto held = layer.db->holdReadSnapshot(std::chrono::hours(1)); !held) {
+                    releaseAll();
+                    return held.error();
+                }
+            }
+        }
+        auto loaded = PolicySnapshot::load(*m_store);
+        if (wholeRead) {
+            releaseAll();
+        }
+        PEERTRUST_TRY_ASSIGN(m_snapshot, std::move(loaded));
     }
     return m_snapshot;
 }

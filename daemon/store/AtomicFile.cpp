@@ -36,6 +36,17 @@ Result<void> writeFileAtomically(const std::filesystem::path& path, std::string_
         ::unlink(temporary.c_str());
         return unavailable("cannot write " + path.string() + ": " + std::strerror(renameError));
     }
+    // The rename is durable only once the directory is: after a power loss the old file (an
+    // anchor since removed or distrusted) must not come back.
+    const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const bool synced = dir >= 0 && ::fsync(dir) == 0;
+    if (dir >= 0) {
+        ::close(dir);
+    }
+    if (!synced) {
+        return unavailable("wrote " + path.string() + " but cannot sync " + directory.string() +
+                           ": " + std::strerror(errno));
+    }
     return {};
 }
 

@@ -1,8 +1,11 @@
 #include "store/Migrations.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
 
 namespace peertrust::store {
@@ -27,6 +30,19 @@ Error newerSchema(const std::filesystem::path& path, int version, int latest) {
                        "; it was written by a newer peertrust and is left unchanged");
 }
 
+// Makes a rename or a new file in `file`'s directory durable.
+bool syncDirectory(const std::filesystem::path& file) {
+    const std::filesystem::path directory =
+        file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    const bool synced = ::fsync(fd) == 0;
+    ::close(fd);
+    return synced;
+}
+
 Result<void> backUp(Database& db, int version) {
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
@@ -39,6 +55,20 @@ Result<void> backUp(Database& db, int version) {
     if (!done) {
         return done.error().withContext("cannot copy the store aside before migrating it to " +
                                         target);
+    }
+    // VACUUM INTO creates the copy 0644 and writes it without a sync: the copy of a user's
+    // store (every peer they pinned) must be as private as the store, and must be on disk
+    // before the migration that it is the way back from.
+    struct stat source {};
+    const mode_t mode = ::stat(db.path().c_str(), &source) == 0 ? (source.st_mode & 0777) : 0600;
+    const int fd = ::open(target.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool kept = fd >= 0 && ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
+    if (fd >= 0) {
+        ::close(fd);
+    }
+    if (!kept || !syncDirectory(db.path())) {
+        return unavailable("cannot keep the copy " + target +
+                           " of the store before migrating it: " + std::strerror(errno));
     }
     return {};
 }

@@ -98,6 +98,9 @@ TEST(StoreTest, OlderSchemaIsMigratedWithABackupLeft) {
         }
     }
     ASSERT_EQ(backups.size(), 1u);
+    // As private as the store it copies (SQLite would make it 0644).
+    EXPECT_EQ(std::filesystem::status(backups[0]).permissions(),
+              std::filesystem::status(path).permissions());
     auto backup = store::Database::open(backups[0], store::OpenMode::ReadOnly);
     ASSERT_TRUE(backup.ok());
     EXPECT_EQ(*(*backup)->userVersion(), 1);
