@@ -280,7 +280,25 @@ bool PolicyEngine::cachedVerdictHolds(const VerdictCacheKey& key, std::optional<
 
 Result<Verdict> PolicyEngine::verifyAs(const VerifyRequest& request, std::uint32_t uid) {
     PEERTRUST_TRY_ASSIGN(CurrentPolicy current, currentPolicy());
-    return *verifyWith(current, request, uid, Waiting::Allowed);
+    Result<Verdict> verdict = *verifyWith(current, request, uid, Waiting::Allowed);
+    flushStatisticsWithoutFlusher();
+    return verdict;
+}
+
+void PolicyEngine::flushStatisticsWithoutFlusher() {
+    // An engine inside another program (the trust module) has no thread of its own: the
+    // sightings it gathers are written here, at most every few seconds, so that a program that runs
+    // for days and is then killed loses seconds of them, not all.
+    if (m_options.statisticsInterval.count() > 0 || m_statistics.pending() == 0) {
+        return;
+    }
+    std::lock_guard lock(m_writeMutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - m_lastInlineFlush < m_options.inlineStatisticsEvery) {
+        return;
+    }
+    m_lastInlineFlush = now;
+    (void)m_statistics.flush(*m_store);
 }
 
 std::optional<Result<Verdict>> PolicyEngine::verifyWith(const CurrentPolicy& policy,

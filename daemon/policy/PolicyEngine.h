@@ -29,12 +29,16 @@ UnixTime systemClock();
 struct EngineOptions {
     bool verdictCache = true;
     std::size_t verdictCacheCapacity = 4096;
-    // How often gathered pin statistics are written; zero: only by flushPinStatistics().
+    // How often a thread of the engine writes gathered pin statistics. Zero: no thread (an
+    // engine inside another program); Verify itself then writes them, at most every
+    // inlineStatisticsEvery.
     std::chrono::milliseconds statisticsInterval{2000};
     // How long one read snapshot of the store serves successive Verify calls: a fresh read
     // transaction per lookup costs more than the lookup. Changes made by another process
     // become visible at most this late. Zero: a fresh snapshot for every call.
     std::chrono::microseconds readSnapshotAge{2000};
+    // With no statistics thread: how often Verify writes the gathered sightings itself.
+    std::chrono::milliseconds inlineStatisticsEvery{5000};
 };
 
 class PolicyEngine final : public TrustService {
@@ -150,6 +154,7 @@ private:
                             const PeerName& peer, const PresentedKey& key, const OcspStaple* staple,
                             UnixTime now, bool pinOnFirstUse, Waiting waiting);
 
+    void flushStatisticsWithoutFlusher();
     void runStatisticsFlusher();
     void releaseReadSnapshots();
 
@@ -158,7 +163,9 @@ private:
 
     // Lock order: m_writeMutex, then m_readMutex. Verify takes only the read side.
     std::mutex m_writeMutex;  // guards the layers' writer connections
-    std::mutex m_readMutex;   // guards the layers' read connections and m_snapshot
+    // Without a flusher thread: when gathered sightings were last written (m_writeMutex).
+    std::chrono::steady_clock::time_point m_lastInlineFlush = std::chrono::steady_clock::now();
+    std::mutex m_readMutex;  // guards the layers' read connections and m_snapshot
     std::unique_ptr<store::TrustStore> m_store;
     std::shared_ptr<const PolicySnapshot> m_snapshot;
     std::uint64_t m_changes = 1;  // counts policyChangedLocked() and pinsChanged()

@@ -110,6 +110,21 @@ TEST_F(PinTest, SightingsAFlushCouldNotWriteAreWrittenByTheNext) {
     EXPECT_EQ(pins->front().lastSeen, kNow + 10);
 }
 
+// An engine without a statistics thread (the trust module inside a program) writes what it
+// gathered itself, from a Verify at most every inlineStatisticsEvery: nothing waits for the
+// program's C_Finalize, which a killed program never calls.
+TEST_F(PinTest, AnEngineWithoutAFlusherWritesSightingsFromVerify) {
+    m_options.statisticsInterval = std::chrono::milliseconds(0);
+    m_options.inlineStatisticsEvery = std::chrono::milliseconds(200);
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "inline.example", KeyFormat::OpenSsh, key}));
+    EXPECT_EQ(verify(user(), "ssh", "inline.example", KeyFormat::OpenSsh, key).reason, "pinned");
+    EXPECT_EQ(statsRowsOnDisk(), 0);  // not from every Verify
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(verify(user(), "ssh", "inline.example", KeyFormat::OpenSsh, key).reason, "pinned");
+    EXPECT_EQ(statsRowsOnDisk(), 2);
+}
+
 TEST_F(PinTest, StatisticsFlushOnTheirOwnAfterTheInterval) {
     m_options.statisticsInterval = std::chrono::milliseconds(50);
     Bytes key = sshKey();
