@@ -151,16 +151,22 @@ int GnutlsSessionVerifier::check(gnutls_session_t session) noexcept {
     if (verifier == nullptr) {
         return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
     }
+    return verifier->failingClosed([&] { return verifier->checkThis(session); },
+                                   GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR);
+}
+
+template <typename Work>
+int GnutlsSessionVerifier::failingClosed(Work&& work, int failure) noexcept {
     // Nothing may unwind through GnuTLS's C frames (the service is any TrustService): an
     // exception fails the handshake, and error() says why.
     try {
-        return verifier->checkThis(session);
+        return work();
     } catch (const std::exception& e) {
-        verifier->failedWith(e.what());
+        failedWith(e.what());
     } catch (...) {
-        verifier->failedWith("an unknown exception");
+        failedWith("an unknown exception");
     }
-    return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    return failure;
 }
 
 void GnutlsSessionVerifier::failedWith(const char* what) noexcept {
@@ -182,14 +188,8 @@ int GnutlsSessionVerifier::clientHelloSent(gnutls_session_t session, unsigned ty
     if (verifier == nullptr) {
         return 0;
     }
-    try {
-        return verifier->learnServerName(message);
-    } catch (const std::exception& e) {
-        verifier->failedWith(e.what());
-    } catch (...) {
-        verifier->failedWith("an unknown exception");
-    }
-    return GNUTLS_E_INVALID_REQUEST;
+    return verifier->failingClosed([&] { return verifier->learnServerName(message); },
+                                   GNUTLS_E_INVALID_REQUEST);
 }
 
 int GnutlsSessionVerifier::learnServerName(const gnutls_datum_t* message) {

@@ -62,6 +62,9 @@ private:
     static int clientHelloSent(gnutls_session_t session, unsigned type, unsigned when,
                                unsigned incoming, const gnutls_datum_t* message) noexcept;
     void failedWith(const char* what) noexcept;
+    // `work()`, or `failure` with error() set when it throws.
+    template <typename Work>
+    int failingClosed(Work&& work, int failure) noexcept;
     int checkThis(gnutls_session_t session);
     int learnServerName(const gnutls_datum_t* message);
 
