@@ -101,10 +101,10 @@ void TrustAdaptor::answerAdd(sdbus::Result<std::string, bool>&& result, const ch
                              Add&& add) {
     answerWrite(std::move(result), std::forward<Add>(add),
                 [this, kind](auto& reply, const AddOutcome& added) {
-                    reply.returnResults(added.id, added.created);
                     if (added.created) {
                         emitChanged(kind, added.id);
                     }
+                    reply.returnResults(added.id, added.created);
                 });
 }
 
@@ -113,8 +113,8 @@ void TrustAdaptor::answerRemove(sdbus::Result<>&& result, const char* kind, std:
     answerWrite(
         std::move(result), [this, remove, id]() { return (m_engine.*remove)(id); },
         [this, kind, id](auto& reply) {
-            reply.returnResults();
             emitChanged(kind, id);
+            reply.returnResults();
         });
 }
 
@@ -182,10 +182,10 @@ void TrustAdaptor::Verify(
         logVerify(request, caller.uid, verdict);
         replyWith(reply, verdict, [&](const Verdict& decided) {
             auto [kind, reasonCode, explanation, details] = wire::verdictToWire(decided);
-            reply.returnResults(kind, reasonCode, explanation, details);
             if (decided.reason == reason::TofuNew && !decided.details.pins.empty()) {
                 emitChanged("pin", decided.details.pins.front().pinId);
             }
+            reply.returnResults(kind, reasonCode, explanation, details);
         });
     });
 }
@@ -243,10 +243,10 @@ void TrustAdaptor::AddPin(sdbus::Result<std::string, bool>&& result, std::string
                 {protocol, peer, format, wire::textToBytes(key), replace, PinOrigin::Manual});
         },
         [this, replace](auto& reply, const AddOutcome& added) {
-            reply.returnResults(added.id, added.created);
             if (added.created || replace) {  // a replacement changes the pin in place
                 emitChanged("pin", added.id);
             }
+            reply.returnResults(added.id, added.created);
         });
 }
 
@@ -266,10 +266,10 @@ void TrustAdaptor::ForgetPins(sdbus::Result<uint32_t>&& result, Dict criteria) {
             return m_engine.forgetPins(request);
         },
         [this](auto& reply, std::size_t forgotten) {
-            reply.returnResults(static_cast<uint32_t>(forgotten));
             if (forgotten > 0) {
                 emitChanged("pin", "");
             }
+            reply.returnResults(static_cast<uint32_t>(forgotten));
         });
 }
 
@@ -295,15 +295,15 @@ void TrustAdaptor::answerImport(
             for (const ImportIssue& issue : imported.issues) {
                 skipped.emplace_back(static_cast<uint32_t>(issue.line), issue.kind, issue.reason);
             }
-            reply.returnResults(static_cast<uint32_t>(imported.imported),
-                                static_cast<uint32_t>(imported.alreadyPresent),
-                                static_cast<uint32_t>(imported.distrustAdded), skipped);
             if (imported.distrustAdded > 0) {
                 emitChanged("distrust", "");
             }
             if (imported.imported > 0) {
                 emitChanged("pin", "");
             }
+            reply.returnResults(static_cast<uint32_t>(imported.imported),
+                                static_cast<uint32_t>(imported.alreadyPresent),
+                                static_cast<uint32_t>(imported.distrustAdded), skipped);
         });
 }
 
@@ -326,8 +326,8 @@ void TrustAdaptor::SetAnchorScope(sdbus::Result<>&& result, std::string id, Dict
             return m_engine.setAnchorScope(id, parsed);
         },
         [this, id](auto& reply) {
-            reply.returnResults();
             emitChanged("anchor", id);
+            reply.returnResults();
         });
 }
 
@@ -379,12 +379,12 @@ void TrustAdaptor::ImportSystemAnchors(
             return m_engine.importSystemAnchors(wire::textToBytes(bundle));
         },
         [this](auto& reply, const ImportSummary& imported) {
-            reply.returnResults(static_cast<uint32_t>(imported.imported),
-                                static_cast<uint32_t>(imported.alreadyPresent),
-                                static_cast<uint32_t>(imported.skipped), imported.skippedReasons);
             if (imported.imported > 0) {
                 emitChanged("anchor", "");
             }
+            reply.returnResults(static_cast<uint32_t>(imported.imported),
+                                static_cast<uint32_t>(imported.alreadyPresent),
+                                static_cast<uint32_t>(imported.skipped), imported.skippedReasons);
         });
 }
 

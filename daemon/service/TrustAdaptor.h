@@ -1,6 +1,8 @@
 // org.peertrust.Trust1 on the bus: decodes each call on the bus thread, answers it there when
 // that needs no waiting (Verify of a small key) and otherwise from the worker pool, and maps
 // errors to org.peertrust.Error.* names. It only translates; every decision is the engine's.
+// A write's Changed signal goes out before its reply: a caller that acts on the reply cannot
+// make a change whose signal (sent from another worker) overtakes this one's.
 #pragma once
 
 #include <sdbus-c++/sdbus-c++.h>
