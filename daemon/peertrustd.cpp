@@ -12,6 +12,7 @@
 #include "service/DaemonConfig.h"
 #include "service/DaemonLog.h"
 #include "service/KeysAdaptor.h"
+#include "service/StoreWatch.h"
 #include "service/TrustAdaptor.h"
 
 namespace {
@@ -126,6 +127,15 @@ int serve(const service::DaemonConfig& config) {
         // Keys1 is always there; without the key layer it says how to start it.
         service::KeysAdaptor keysAdaptor(
             *connection, keyLayer ? &keyLayer->administration() : nullptr, authority);
+        // Declared after the adaptor: stopped before it goes.
+        auto storeWatch = service::StoreWatch::start(
+            (*engine)->storeFiles(), [&adaptor] { adaptor.announceChangesByOthers(); });
+        if (!storeWatch) {
+            // Not fatal: Verify still sees such changes, only their signal is missing.
+            service::log(service::LogLevel::Warning,
+                         storeWatch.error().message() +
+                             ": changes other programs make to the store are not signalled");
+        }
         service::log(service::LogLevel::Info, std::string("serving ") + wire::kBusName +
                                                   " on the " + busName(config.mode) +
                                                   " bus, store " + config.writableStore().string());

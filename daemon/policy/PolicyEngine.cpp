@@ -126,13 +126,14 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshot() {
 
 Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshotLocked() {
     PEERTRUST_TRY_ASSIGN(bool renewed, renewReadSnapshots());
-    bool changed = false;
+    store::StoreChange change;
     if (renewed) {
-        PEERTRUST_TRY_ASSIGN(changed, m_store->changedElsewhere());
+        PEERTRUST_TRY_ASSIGN(change, m_store->changedElsewhere());
     }
-    if (changed) {
+    if (change.policy) {
         // Another process wrote a layer: pins or policy, we cannot tell which.
         policyChangedLocked();
+        m_changedByOthers = m_changedByOthers || change.byOtherProcess;
     }
     if (!m_snapshot) {
         // An engine that holds no read snapshot (the trust module, the CLI with --db) still
@@ -183,6 +184,7 @@ void PolicyEngine::policyChangedLocked() {
 void PolicyEngine::policyChanged() {
     {
         std::lock_guard lock(m_readMutex);
+        noteOwnWrite();
         policyChangedLocked();
         for (store::Layer& layer : m_store->layers()) {
             layer.db->releaseReadSnapshot();  // the next read sees the write
@@ -194,6 +196,7 @@ void PolicyEngine::policyChanged() {
 void PolicyEngine::pinsChanged() {
     {
         std::lock_guard lock(m_readMutex);
+        noteOwnWrite();
         ++m_changes;
         m_cache.clear();
         for (store::Layer& layer : m_store->layers()) {
@@ -201,6 +204,37 @@ void PolicyEngine::pinsChanged() {
         }
     }
     restartLongWriteAheadLogs();
+}
+
+void PolicyEngine::noteOwnWrite() {
+    for (store::Layer& layer : m_store->layers()) {
+        if (layer.writer) {
+            m_store->noteOwnWrite(layer);
+        }
+    }
+}
+
+Result<bool> PolicyEngine::takeChangesByOthers() {
+    std::lock_guard lock(m_readMutex);
+    for (store::Layer& layer : m_store->layers()) {
+        layer.db->releaseReadSnapshot();  // a held snapshot would hide the latest commit
+    }
+    PEERTRUST_TRY_ASSIGN(store::StoreChange change, m_store->changedElsewhere());
+    if (change.policy) {
+        policyChangedLocked();
+    }
+    bool taken = m_changedByOthers || change.byOtherProcess;
+    m_changedByOthers = false;
+    return taken;
+}
+
+std::vector<std::filesystem::path> PolicyEngine::storeFiles() {
+    std::lock_guard lock(m_readMutex);
+    std::vector<std::filesystem::path> files;
+    for (const store::Layer& layer : m_store->layers()) {
+        files.push_back(layer.db->path());
+    }
+    return files;
 }
 
 void PolicyEngine::restartLongWriteAheadLogs() {
@@ -231,13 +265,14 @@ std::optional<PolicyEngine::CurrentPolicy> PolicyEngine::currentPolicyWithoutWai
     if (!renewed) {
         return std::nullopt;
     }
-    Result<bool> changed = false;
+    Result<store::StoreChange> changed = store::StoreChange{};
     if (*renewed) {
         changed = m_store->changedElsewhere();
     }
-    if (!changed || *changed || !m_snapshot) {
-        if (changed && *changed) {
+    if (!changed || changed->policy || !m_snapshot) {
+        if (changed && changed->policy) {
             policyChangedLocked();  // cheap; the reload is left to verifyAs
+            m_changedByOthers = m_changedByOthers || changed->byOtherProcess;
         }
         return std::nullopt;
     }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -107,6 +108,13 @@ public:
 
     Result<void> flushPinStatistics();
 
+    // Whether another process changed what this engine decides on (a pin gcr added through
+    // the trust module, the administrator's policy under a session daemon) since the last call,
+    // found now or by a Verify meanwhile. What it made stale is dropped as a Verify would.
+    Result<bool> takeChangesByOthers();
+    // The store files this engine reads, lowest layer first.
+    std::vector<std::filesystem::path> storeFiles();
+
 private:
     struct Decision;
     struct ResolvedId {
@@ -121,6 +129,7 @@ private:
     // read snapshots, so that the WAL can start over.
     void policyChanged();
     void pinsChanged();
+    void noteOwnWrite();               // both mutexes held
     void restartLongWriteAheadLogs();  // m_writeMutex held, read snapshots released
     Result<store::Layer*> writableLayerLocked();
     // m_writeMutex held. `lowerLayerNote` completes the refusal of an id in a layer this
@@ -168,7 +177,8 @@ private:
     std::mutex m_readMutex;  // guards the layers' read connections and m_snapshot
     std::unique_ptr<store::TrustStore> m_store;
     std::shared_ptr<const PolicySnapshot> m_snapshot;
-    std::uint64_t m_changes = 1;  // counts policyChangedLocked() and pinsChanged()
+    std::uint64_t m_changes = 1;     // counts policyChangedLocked() and pinsChanged()
+    bool m_changedByOthers = false;  // found by changedElsewhere(), not yet taken (m_readMutex)
     std::shared_ptr<const TrustExport> m_export;
 
     VerdictCache m_cache;

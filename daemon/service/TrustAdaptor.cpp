@@ -78,6 +78,22 @@ Result<void> TrustAdaptor::authorizeWrite(const Caller& caller) {
     return m_authority.authorizeWrite(caller.uid, "change the machine's trust policy");
 }
 
+void TrustAdaptor::announceChangesByOthers() {
+    Result<bool> changed = m_engine.takeChangesByOthers();
+    if (!changed) {
+        log(LogLevel::Warning,
+            "cannot tell whether another program changed the store: " + changed.error().message());
+        return;
+    }
+    if (*changed) {
+        try {
+            emitChanged("store", "");
+        } catch (const sdbus::Error& e) {
+            log(LogLevel::Warning, "cannot announce a change to the store: " + e.getMessage());
+        }
+    }
+}
+
 template <typename ResultType, typename Work>
 void TrustAdaptor::answer(ResultType&& result, Work&& work) {
     answerOnWorker(*m_workers, std::forward<ResultType>(result), std::forward<Work>(work));

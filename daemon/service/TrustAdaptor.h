@@ -26,6 +26,10 @@ public:
                  CallerAuthority& authority, std::size_t workers);
     ~TrustAdaptor();
 
+    // After another process wrote the store (StoreWatch): Changed("store", "") when the write
+    // altered what this daemon decides on, so that open programs refresh everything.
+    void announceChangesByOthers();
+
 private:
     using Dict = wire::Dict;
     struct Caller {

@@ -21,15 +21,15 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
             PEERTRUST_TRY_ASSIGN(auto writer,
                                  openStoreForWriting(*config.systemPath, FileAccess::Public));
             PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
-            store->m_layers.push_back(
-                {StoreLayer::System, std::move(db), std::move(writer), true, 0, std::nullopt});
+            store->m_layers.push_back({StoreLayer::System, std::move(db), std::move(writer), true,
+                                       0, std::nullopt, std::nullopt});
         } else {
             std::error_code ec;
             // A machine without a system store simply has no machine policy.
             if (std::filesystem::exists(*config.systemPath, ec)) {
                 PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
-                store->m_layers.push_back(
-                    {StoreLayer::System, std::move(db), nullptr, false, 0, std::nullopt});
+                store->m_layers.push_back({StoreLayer::System, std::move(db), nullptr, false, 0,
+                                           std::nullopt, std::nullopt});
             }
         }
     }
@@ -37,8 +37,8 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
         PEERTRUST_TRY_ASSIGN(auto writer,
                              openStoreForWriting(*config.userPath, FileAccess::Private));
         PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.userPath));
-        store->m_layers.push_back(
-            {StoreLayer::User, std::move(db), std::move(writer), true, 0, std::nullopt});
+        store->m_layers.push_back({StoreLayer::User, std::move(db), std::move(writer), true, 0,
+                                   std::nullopt, std::nullopt});
     }
     if (store->m_layers.empty()) {
         return invalidInput("no store configured: give a system store, a user store, or both");
@@ -68,8 +68,8 @@ Layer* TrustStore::layer(StoreLayer which) {
     return nullptr;
 }
 
-Result<bool> TrustStore::changedElsewhere() {
-    bool changed = false;
+Result<StoreChange> TrustStore::changedElsewhere() {
+    StoreChange change;
     for (Layer& layer : m_layers) {
         PEERTRUST_TRY_ASSIGN(std::int64_t version, layer.db->dataVersion());
         if (version == layer.seenDataVersion) {
@@ -79,10 +79,18 @@ Result<bool> TrustStore::changedElsewhere() {
         std::optional<std::int64_t> generation = policyGeneration(*layer.db);
         if (!generation || generation != layer.seenPolicyGeneration) {
             layer.seenPolicyGeneration = generation;
-            changed = true;
+            change.policy = true;
+            change.byOtherProcess =
+                change.byOtherProcess || !generation || generation != layer.ownPolicyGeneration;
         }
     }
-    return changed;
+    return change;
+}
+
+void TrustStore::noteOwnWrite(Layer& layer) {
+    if (layer.writer) {
+        layer.ownPolicyGeneration = policyGeneration(*layer.writer);
+    }
 }
 
 }  // namespace peertrust::store

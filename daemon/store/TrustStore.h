@@ -27,6 +27,16 @@ struct Layer {
     bool writable = false;
     std::int64_t seenDataVersion = 0;
     std::optional<std::int64_t> seenPolicyGeneration;  // none: a store without the counter
+    // The counter as this process's last write through `writer` left it.
+    std::optional<std::int64_t> ownPolicyGeneration;
+};
+
+// What changedElsewhere() found.
+struct StoreChange {
+    bool policy = false;  // a decision may differ: reload
+    // Some of it was not this process's own write (another program, or the administrator's
+    // system daemon under a session daemon).
+    bool byOtherProcess = false;
 };
 
 class TrustStore {
@@ -38,10 +48,14 @@ public:
     Layer* writableLayer();
     Layer* layer(StoreLayer which);
 
-    // True when a change that can alter a decision was committed to any layer since the last
+    // Whether a change that can alter a decision was committed to any layer since the last
     // call, by another process or another connection of ours. Pin statistics do not count
     // (the policy_generation counter); in a store without that counter every commit does.
-    Result<bool> changedElsewhere();
+    Result<StoreChange> changedElsewhere();
+    // After this process committed a write to `layer` (its writer's lock held): that change is
+    // its own, not another process's. A write by another process that lands between the two
+    // counts as ours too; the cache is dropped either way, only its announcement is lost.
+    void noteOwnWrite(Layer& layer);
 
 private:
     std::vector<Layer> m_layers;

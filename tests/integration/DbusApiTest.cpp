@@ -7,11 +7,13 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include <sdbus-c++/sdbus-c++.h>
 #include <sqlite3.h>
 
 #include "peertrust/Client.h"
+#include "policy/PolicyEngine.h"
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
 #include "support/CrlFactory.h"
@@ -434,6 +436,60 @@ TEST_F(DbusApiTest, OnlyASubscriberIsSentChangedSignals) {
     EXPECT_EQ(changedMatchRules(), 1u);
     ASSERT_OK(client->addAnchor({root.der, {}, ""}));
     EXPECT_EQ(changes.waitFor(1).size(), 1u);
+}
+
+// Writes the daemon did not make: the administrator's (the system store below this session
+// daemon) and another program's in the user's own store (the trust module inside gcr).
+class ChangesByOthersOverDbusTest : public SessionDaemonTest {
+protected:
+    void SetUp() override {
+        admin = openEngine({dir / "system.db", true, std::nullopt});  // there before the daemon
+        startDaemon();
+    }
+
+    static std::unique_ptr<policy::PolicyEngine> openEngine(const store::StoreConfig& config) {
+        auto store = store::TrustStore::open(config);
+        EXPECT_TRUE(store.ok());
+        auto engine = policy::PolicyEngine::create(std::move(store).value());
+        EXPECT_TRUE(engine.ok());
+        return std::move(engine).value();
+    }
+
+    std::unique_ptr<policy::PolicyEngine> admin;
+};
+
+TEST_F(ChangesByOthersOverDbusTest, AnotherProgramsWritesAreSignalledAsStoreOnce) {
+    ChangeLog changes;
+    ASSERT_OK(changes.subscribe());
+    Issued own = selfSigned(caSpec("Own Root"));
+    auto added = client->addAnchor({own.der, {}, ""});
+    ASSERT_OK(added);
+    ASSERT_EQ(changes.waitFor(1).size(), 1u);
+    // Time for a wrong "store" signal of the daemon's own write to arrive (the watch settles
+    // for 50 ms before it asks).
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_EQ(changes.waitFor(1), (std::vector<Change>{{"anchor", added->id}}));
+
+    Issued machineRoot = selfSigned(caSpec("Machine Root"));
+    ASSERT_OK(admin->addAnchor({machineRoot.der, {}, "Machine Root"}));
+    auto seen = changes.waitFor(2);
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[1], (Change{"store", ""}));
+    Issued leaf = issue(serverSpec("www.example.com"), machineRoot);
+    auto verdict = client->verify({"https", "www.example.com", KeyFormat::X509Chain,
+                                   concat({&leaf, &machineRoot}), std::nullopt, false});
+    ASSERT_OK(verdict);
+    EXPECT_EQ(verdict->reason, "anchor");
+
+    auto program = openEngine({dir / "system.db", false, dir / "user.db"});
+    Issued self = selfSigned(serverSpec("nas.lan"));
+    ASSERT_OK(program->addPin({"tls", "nas.lan", KeyFormat::X509Chain, self.der}));
+    seen = changes.waitFor(3);
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[2], (Change{"store", ""}));
+    program.reset();  // its last commits (statistics, checkpoint) change nothing more
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_EQ(changes.waitFor(3).size(), 3u) << "one change, one signal";
 }
 
 TEST_F(DbusApiTest, DaemonStopsCleanlyOnSigterm) {

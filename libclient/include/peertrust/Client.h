@@ -52,8 +52,9 @@ public:
     Result<AddOutcome> addProtocol(const ProtocolAddRequest& request) override;
 
     // Calls `handler(kind, id)` for every Changed signal ("pin", "anchor", "distrust", "crl",
-    // "protocol"), on a thread of the library's, until the Client is destroyed. Subscribing
-    // again replaces the handler.
+    // "protocol"; "store" with an empty id when another program wrote the store and anything
+    // may have changed), on a thread of the library's, until the Client is destroyed.
+    // Subscribing again replaces the handler.
     using ChangeHandler = std::function<void(const std::string& kind, const std::string& id)>;
     Result<void> subscribe(ChangeHandler handler);
 

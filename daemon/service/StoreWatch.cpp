@@ -1,0 +1,128 @@
+#include "service/StoreWatch.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
+namespace peertrust::service {
+
+namespace {
+
+// SQLite's companions of a database file, written by every commit.
+constexpr std::array<const char*, 3> kSuffixes = {"", "-wal", "-journal"};
+
+// A burst of writes (one commit touches the log several times) is announced once: wait this
+// long for the burst to end before asking what changed.
+constexpr int kSettleMilliseconds = 50;
+
+}  // namespace
+
+Result<std::unique_ptr<StoreWatch>> StoreWatch::start(
+    const std::vector<std::filesystem::path>& files, std::function<void()> onWrite) {
+    int inotifyFd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (inotifyFd < 0) {
+        return unavailable(std::string("cannot watch the store for changes (inotify): ") +
+                           std::strerror(errno));
+    }
+    std::set<std::string> names;
+    std::set<std::filesystem::path> directories;
+    for (const std::filesystem::path& file : files) {
+        for (const char* suffix : kSuffixes) {
+            names.insert(file.filename().string() + suffix);
+        }
+        directories.insert(file.parent_path().empty() ? "." : file.parent_path());
+    }
+    for (const std::filesystem::path& directory : directories) {
+        if (inotify_add_watch(inotifyFd, directory.c_str(),
+                              IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
+                                  IN_ONLYDIR) < 0) {
+            int error = errno;
+            ::close(inotifyFd);
+            return unavailable("cannot watch " + directory.string() +
+                               " for changes to the store: " + std::strerror(error));
+        }
+    }
+    int stopFd = eventfd(0, EFD_CLOEXEC);
+    if (stopFd < 0) {
+        int error = errno;
+        ::close(inotifyFd);
+        return unavailable(std::string("cannot watch the store for changes (eventfd): ") +
+                           std::strerror(error));
+    }
+    return std::make_unique<StoreWatch>(Key{}, inotifyFd, stopFd, std::move(names),
+                                        std::move(onWrite));
+}
+
+StoreWatch::StoreWatch(Key, int inotifyFd, int stopFd, std::set<std::string> names,
+                       std::function<void()> onWrite)
+    : m_inotifyFd(inotifyFd),
+      m_stopFd(stopFd),
+      m_names(std::move(names)),
+      m_onWrite(std::move(onWrite)),
+      m_thread([this] { run(); }) {}
+
+StoreWatch::~StoreWatch() {
+    const std::uint64_t one = 1;
+    // An eventfd write of 8 bytes cannot fail short of a bad descriptor.
+    (void)::write(m_stopFd, &one, sizeof one);
+    m_thread.join();
+    ::close(m_stopFd);
+    ::close(m_inotifyFd);
+}
+
+bool StoreWatch::drainEvents() {
+    bool ours = false;
+    alignas(inotify_event) char buffer[4096];
+    for (;;) {
+        ssize_t got = ::read(m_inotifyFd, buffer, sizeof buffer);
+        if (got <= 0) {
+            return ours;  // EAGAIN: nothing more for now
+        }
+        for (ssize_t at = 0; at < got;) {
+            const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+            if ((event->mask & IN_Q_OVERFLOW) != 0 ||
+                (event->len > 0 && m_names.count(event->name) > 0)) {
+                ours = true;  // an overflow may have hidden one of ours
+            }
+            at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+        }
+    }
+}
+
+void StoreWatch::run() {
+    std::array<pollfd, 2> fds{{{m_stopFd, POLLIN, 0}, {m_inotifyFd, POLLIN, 0}}};
+    for (;;) {
+        if (::poll(fds.data(), fds.size(), -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return;
+        }
+        if ((fds[0].revents & POLLIN) != 0) {
+            return;
+        }
+        if (!drainEvents()) {
+            continue;
+        }
+        // Let the burst end; the stop request still ends the wait at once.
+        for (;;) {
+            int ready = ::poll(fds.data(), fds.size(), kSettleMilliseconds);
+            if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
+                return;
+            }
+            if (ready <= 0) {
+                break;
+            }
+            drainEvents();
+        }
+        m_onWrite();
+    }
+}
+
+}  // namespace peertrust::service

@@ -1,0 +1,48 @@
+// Tells the daemon soon after any process wrote one of its store files, without waking it
+// when nothing happens: inotify on the files' directories (SQLite replaces and recreates the
+// -wal and -journal files beside the database, so the files themselves cannot be watched).
+// A write of the daemon's own, or pin statistics, also wakes it: `onWrite` finds out what
+// changed (PolicyEngine::takeChangesByOthers). Runs `onWrite` on its own thread.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "peertrust/Error.h"
+
+namespace peertrust::service {
+
+class StoreWatch {
+public:
+    static Result<std::unique_ptr<StoreWatch>> start(
+        const std::vector<std::filesystem::path>& files, std::function<void()> onWrite);
+    ~StoreWatch();
+    StoreWatch(const StoreWatch&) = delete;
+    StoreWatch& operator=(const StoreWatch&) = delete;
+
+    // Only start() makes one.
+    class Key {
+        friend class StoreWatch;
+        Key() = default;
+    };
+    StoreWatch(Key, int inotifyFd, int stopFd, std::set<std::string> names,
+               std::function<void()> onWrite);
+
+private:
+    void run();
+    // Reads what inotify has; true when one of the store's files was among it.
+    bool drainEvents();
+
+    int m_inotifyFd;
+    int m_stopFd;                   // an eventfd: written once to stop the thread
+    std::set<std::string> m_names;  // file names that count: "user.db", "user.db-wal", ...
+    std::function<void()> m_onWrite;
+    std::thread m_thread;
+};
+
+}  // namespace peertrust::service

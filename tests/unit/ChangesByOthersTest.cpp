@@ -1,0 +1,80 @@
+// PolicyEngine::takeChangesByOthers: what the daemon signals as Changed("store", ""). Each
+// engine here stands for a process: system() for the administrator's, user() for a session
+// daemon's, a second user engine for a program writing the same user store (the trust module
+// inside a gcr program).
+#include <gtest/gtest.h>
+
+#include "support/EngineFixture.h"
+
+namespace peertrust::testing {
+namespace {
+
+class ChangesByOthersTest : public EngineFixture {
+protected:
+    Bytes sshKey() { return bytesOf(openSshLine(generateKey(KeyType::Ed25519).get())); }
+
+    std::unique_ptr<policy::PolicyEngine> anotherUserProgram() {
+        auto store = store::TrustStore::open({systemPath(), false, userPath()});
+        EXPECT_TRUE(store.ok());
+        auto engine = policy::PolicyEngine::create(std::move(store).value(), m_options);
+        EXPECT_TRUE(engine.ok());
+        return std::move(engine).value();
+    }
+};
+
+TEST_F(ChangesByOthersTest, AnEnginesOwnWritesAreNotAnotherProcesssChange) {
+    ASSERT_OK(system().listAnchors());  // the system store exists below the user's
+    ASSERT_OK(user().addPin({"ssh", "own.example", KeyFormat::OpenSsh, sshKey()}));
+    Issued root = selfSigned(caSpec("Own Root"));
+    addAnchor(user(), root);
+    auto taken = user().takeChangesByOthers();
+    ASSERT_OK(taken);
+    EXPECT_FALSE(*taken);
+}
+
+TEST_F(ChangesByOthersTest, TheAdministratorsPolicyChangesAreTakenOnce) {
+    ASSERT_OK(user().listAnchors());
+    Issued root = selfSigned(caSpec("Machine Root"));
+    addAnchor(system(), root);
+    auto taken = user().takeChangesByOthers();
+    ASSERT_OK(taken);
+    EXPECT_TRUE(*taken);
+    taken = user().takeChangesByOthers();
+    ASSERT_OK(taken);
+    EXPECT_FALSE(*taken) << "the same change was taken twice";
+    // And the engine decides on it at once.
+    Issued leaf = issue(serverSpec("www.example.com"), root);
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &root}).reason, "anchor");
+}
+
+// A Verify that finds the change first (and reloads) does not swallow its announcement.
+TEST_F(ChangesByOthersTest, AChangeAVerifyFoundFirstIsStillTaken) {
+    Bytes key = sshKey();
+    ASSERT_OK(user().listPins());
+    auto program = anotherUserProgram();
+    ASSERT_OK(program->addPin({"ssh", "gcr.example", KeyFormat::OpenSsh, key}));
+    EXPECT_EQ(verify(user(), "ssh", "gcr.example", KeyFormat::OpenSsh, key).reason, "pinned");
+    auto taken = user().takeChangesByOthers();
+    ASSERT_OK(taken);
+    EXPECT_TRUE(*taken);
+}
+
+// Another program's pin statistics are commits too, but change no decision.
+TEST_F(ChangesByOthersTest, AnotherProgramsPinStatisticsAreNoChange) {
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "seen.example", KeyFormat::OpenSsh, key}));
+    ASSERT_OK(user().takeChangesByOthers());
+    auto program = anotherUserProgram();
+    EXPECT_EQ(verify(*program, "ssh", "seen.example", KeyFormat::OpenSsh, key).reason, "pinned");
+    ASSERT_OK(program->flushPinStatistics());
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    ASSERT_EQ(pins->size(), 1u);
+    EXPECT_EQ(pins->front().seenCount, 1u) << "the statistics were not written";
+    auto taken = user().takeChangesByOthers();
+    ASSERT_OK(taken);
+    EXPECT_FALSE(*taken);
+}
+
+}  // namespace
+}  // namespace peertrust::testing
