@@ -29,8 +29,8 @@ AnchorExport computeWithoutDistrustBelow(const AnchorScope& scope, bool distrust
         // anchor would accept the certificates the CRL revokes.
         out.gnutls = out.nss = out.pemFile =
             nothing("the CRL " + *revocationListId +
-                    " revokes certificates under it, which clients outside the daemon cannot "
-                    "check");
+                    " revokes it or certificates under it, which clients outside the daemon "
+                    "cannot check");
         return out;
     }
     if (scope.notAfter) {

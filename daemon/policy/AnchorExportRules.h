@@ -24,8 +24,9 @@ struct CertificateOwnLimits {
 };
 CertificateOwnLimits ownLimitsOf(const crypto::Certificate& cert);
 
-// `revocationListId`: a CRL with revoked entries that applies under the anchor (signed by it
-// or by a certificate it issued), which no exported form can carry. `distrustBelowId`: the
+// `revocationListId`: a CRL that revokes the anchor itself, or one with revoked entries that
+// applies under it (signed by it or by a certificate it issued), which no exported form can
+// carry. `distrustBelowId`: the
 // distrust of a certificate the anchor issued; the trust module exports that distrust beside
 // the anchor, a PEM file cannot.
 AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,

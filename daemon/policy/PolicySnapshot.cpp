@@ -133,6 +133,15 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
             snapshot->m_crlUnderAnchor.emplace(anchor->cert.certSha256, i);
         }
     }
+    // Anchors a CRL revokes themselves (an intermediate anchored beside, or instead of, its
+    // issuer): the daemon refuses every chain through them.
+    for (const CompiledAnchor& anchor : snapshot->m_anchors) {
+        for (const RevocationMatch& match : snapshot->revocationsOf(anchor.cert)) {
+            snapshot->m_crlUnderAnchor.emplace(
+                anchor.cert.certSha256,
+                static_cast<std::size_t>(match.crl - snapshot->m_crls.data()));
+        }
+    }
     return std::shared_ptr<const PolicySnapshot>(std::move(snapshot));
 }
 

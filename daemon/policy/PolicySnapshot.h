@@ -95,8 +95,9 @@ private:
     std::map<crypto::Sha256, DistrustMatch> m_distrustedCerts;
     std::map<crypto::Sha256, DistrustMatch> m_distrustedKeys;
     std::vector<CompiledCrl> m_crls;
-    std::multimap<std::string, std::size_t> m_crlIssuerIndex;       // raw issuer DN -> CRL
-    std::map<crypto::Sha256, std::size_t> m_crlUnderAnchor;         // anchor certificate -> CRL
+    std::multimap<std::string, std::size_t> m_crlIssuerIndex;  // raw issuer DN -> CRL
+    // anchor certificate -> a CRL that applies under it or revokes it
+    std::map<crypto::Sha256, std::size_t> m_crlUnderAnchor;
     std::map<crypto::Sha256, DistrustMatch> m_distrustUnderAnchor;  // anchor certificate -> it
 };
 

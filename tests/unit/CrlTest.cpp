@@ -352,6 +352,34 @@ TEST_F(CrlTest, AUsersOwnAnchorVouchesForCrlsInTheUserStoreOnly) {
     EXPECT_EQ(verifyLeaf().reason, "anchor");
 }
 
+// An anchor that its issuer's CRL revokes: the daemon refuses every chain through it, so no
+// client may be given it either.
+TEST_F(CrlTest, AnAnchorItsIssuersCrlRevokesIsExportedToNoClient) {
+    std::string intermediateId = addAnchor(user(), intermediate, {}, "Test Intermediate");
+    auto added = addCrl(system(), makeCrl(root, spec({{&intermediate, m_now - 60}})));
+    ASSERT_OK(added);
+    EXPECT_EQ(verifyLeaf().reason, "revoked");
+    auto anchors = user().listAnchors();
+    ASSERT_OK(anchors);
+    auto trust = user().trustExport();
+    ASSERT_OK(trust);
+    std::size_t seen = 0;
+    for (const AnchorExport* exports : std::vector<const AnchorExport*>{
+             &anchors->back().exports, &(*trust)->anchors.back().exports}) {
+        for (const ClientExport* client : {&exports->gnutls, &exports->nss, &exports->pemFile}) {
+            EXPECT_EQ(client->level, ExportLevel::None);
+            EXPECT_NE(client->why.find("CRL " + added->id), std::string::npos) << client->why;
+            ++seen;
+        }
+    }
+    EXPECT_EQ(anchors->back().id, intermediateId);
+    EXPECT_EQ((*trust)->anchors.back().id, intermediateId);
+    EXPECT_EQ(seen, 6u);
+    auto bundle = user().exportAnchors("");
+    ASSERT_OK(bundle);
+    EXPECT_EQ(bundle->included, 0u);
+}
+
 TEST_F(CrlTest, AnchorUnderANonEmptyCrlIsExportedToNoClient) {
     Issued otherRoot = selfSigned(caSpec("Other Root"));
     std::string otherId = addAnchor(system(), otherRoot, {}, "Other Root");
@@ -378,7 +406,7 @@ TEST_F(CrlTest, AnchorUnderANonEmptyCrlIsExportedToNoClient) {
     EXPECT_EQ(bundle->included, 1u);
     EXPECT_EQ(bundle->leftOut, 1u);
     EXPECT_NE(bundle->pem.find("Test Root (" + rootId + "): the CRL " + added->id +
-                               " revokes certificates under it"),
+                               " revokes it or certificates under it"),
               std::string::npos)
         << bundle->pem;
     ASSERT_OK(system().removeCrl(added->id));

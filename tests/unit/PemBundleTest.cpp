@@ -149,7 +149,7 @@ TEST_F(PemBundleTest, AnAnchorUnderACrlWithEntriesIsLeftOutSayingWhy) {
     EXPECT_EQ(everyUse.included, 0u);
     EXPECT_EQ(everyUse.text.find(open.pem), std::string::npos) << everyUse.text;
     EXPECT_NE(everyUse.text.find("#   Open Root (" + anchorIdOf(open) + "): the CRL " + crl->id +
-                                 " revokes certificates under it, which clients outside the "
+                                 " revokes it or certificates under it, which clients outside the "
                                  "daemon cannot check\n"),
               std::string::npos)
         << everyUse.text;
