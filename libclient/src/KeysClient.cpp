@@ -65,6 +65,10 @@ Result<std::unique_ptr<KeysClient>> KeysClient::connect(Bus bus) {
 }
 
 Result<KeyInfo> KeysClient::create(const KeySpec& spec) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the key type", spec.type},
+                                    {"the key use", spec.use},
+                                    {"the label", spec.label},
+                                    {"the set", spec.set}}));
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(wire::KeyWire reply,
                          guarded([&] { return m_impl->proxy->createWithPatience(spec); }));
@@ -72,6 +76,7 @@ Result<KeyInfo> KeysClient::create(const KeySpec& spec) {
 }
 
 Result<void> KeysClient::importCertificate(const std::string& key, const Bytes& certificate) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the key id", key}}));
     PEERTRUST_TRY_ASSIGN(std::string pem, wire::keyToText(KeyFormat::X509Chain, certificate));
     std::lock_guard lock(m_impl->callMutex);
     return guardedVoid([&] { m_impl->proxy->ImportCertificate(key, pem); });
@@ -82,17 +87,22 @@ Result<void> KeysClient::grant(const std::string& subject, uid_t uid,
     if (until && *until <= 0) {
         return invalidInput("a grant's end must be after 1970");
     }
+    PEERTRUST_TRY(wire::wholeTexts({{"the key id or set", subject}}));
     std::lock_guard lock(m_impl->callMutex);
     return guardedVoid(
         [&] { m_impl->proxy->Grant(subject, static_cast<std::uint32_t>(uid), until.value_or(0)); });
 }
 
 Result<void> KeysClient::revoke(const std::string& subject, uid_t uid) {
+    PEERTRUST_TRY(wire::wholeTexts({{"the key id or set", subject}}));
     std::lock_guard lock(m_impl->callMutex);
     return guardedVoid([&] { m_impl->proxy->Revoke(subject, static_cast<std::uint32_t>(uid)); });
 }
 
 Result<void> KeysClient::dispose(const std::string& key) {
+    // D-Bus would send the text only up to a NUL: "ab12\0..." would dispose of the key whose id
+    // starts with "ab12".
+    PEERTRUST_TRY(wire::wholeTexts({{"the key id", key}}));
     std::lock_guard lock(m_impl->callMutex);
     return guardedVoid([&] { m_impl->proxy->Dispose(key); });
 }

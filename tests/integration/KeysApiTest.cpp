@@ -133,6 +133,24 @@ TEST_F(KeysApiTest, DisposeDestroysTheKey) {
     EXPECT_NE(again.id, key.id);
 }
 
+// D-Bus strings end at a NUL: sent as it is, "<prefix>\0..." would name whichever key the
+// prefix names.
+TEST_F(KeysApiTest, AnIdWithANulByteIsRefusedNotCutShort) {
+    KeyInfo key = create({"ec-p256", "sign", "kept", ""});
+    const std::string cut = key.id.substr(0, 6) + std::string(1, '\0') + "other";
+    expectError(keys->dispose(cut).error(), ErrorCategory::InvalidInput,
+                "the key id holds a NUL byte (offset 6)");
+    expectError(keys->revoke(cut, 0).error(), ErrorCategory::InvalidInput, "NUL byte");
+    expectError(keys->grant(cut, 0, std::nullopt).error(), ErrorCategory::InvalidInput, "NUL byte");
+    expectError(keys->create({"ec-p256", "sign", std::string("a\0b", 3), ""}).error(),
+                ErrorCategory::InvalidInput, "the label holds a NUL byte");
+    auto listed = keys->list();
+    ASSERT_OK(listed);
+    ASSERT_EQ(listed->size(), 1u);
+    EXPECT_EQ(listed->front().id, key.id);
+    EXPECT_TRUE(listed->front().grants.empty());
+}
+
 TEST_F(KeysApiTest, AuditIsEmptyBeforeAnyUse) {
     // Uses through the gateway and their rows: KeysCliTest's end-to-end test.
     create({"ec-p256", "sign", "unused", ""});
