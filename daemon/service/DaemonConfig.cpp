@@ -143,12 +143,23 @@ Result<void> readFile(DaemonConfig& config, bool named) {
     if (!named && !std::filesystem::exists(config.configPath, ec) && !ec) {
         return {};
     }
+    // A directory opens as a stream that reads nothing: the defaults, silently.
+    if (std::filesystem::is_directory(config.configPath, ec)) {
+        return invalidInput("cannot read the configuration " + config.configPath.string() +
+                            ": it is a directory");
+    }
     std::ifstream in(config.configPath);
     if (!in) {
         return invalidInput("cannot read the configuration " + config.configPath.string() + ": " +
                             std::strerror(errno));
     }
-    return readDaemonConfig(in, config.configPath.string(), config);
+    PEERTRUST_TRY(readDaemonConfig(in, config.configPath.string(), config));
+    if (in.bad()) {
+        // A read error part-way: what came before it is not the whole configuration.
+        return invalidInput("cannot read the configuration " + config.configPath.string() + ": " +
+                            std::strerror(errno));
+    }
+    return {};
 }
 
 }  // namespace

@@ -25,8 +25,15 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
                                        0, std::nullopt, std::nullopt});
         } else {
             std::error_code ec;
-            // A machine without a system store simply has no machine policy.
-            if (std::filesystem::exists(*config.systemPath, ec)) {
+            // A machine without a system store simply has no machine policy. One we cannot
+            // look at (a search permission missing, a symbolic link loop) may well be there:
+            // going on without it would drop the administrator's distrust.
+            const bool there = std::filesystem::exists(*config.systemPath, ec);
+            if (ec) {
+                return unavailable("cannot tell whether the system store " +
+                                   config.systemPath->string() + " exists: " + ec.message());
+            }
+            if (there) {
                 PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
                 store->m_layers.push_back({StoreLayer::System, std::move(db), nullptr, false, 0,
                                            std::nullopt, std::nullopt});

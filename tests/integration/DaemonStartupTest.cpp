@@ -30,13 +30,15 @@ TEST(DaemonStartupTest, BadConfigurationStopsStartUpWithFileLineAndReason) {
     writeFile(dir / "typo.conf", "admin_grup = wheel\n");
     // A key given twice: the second would quietly win, so neither does.
     writeFile(dir / "twice.conf", "admin_group = peertrust-admins\n# later\nadmin_group = wheel\n");
-    auto twice =
-        runProgram({builtProgram("peertrustd"), "--config", (dir / "twice.conf").string()});
+    // --session and --db keep a daemon that wrongly starts off the machine's bus and store.
+    auto twice = runProgram({builtProgram("peertrustd"), "--session", "--config",
+                             (dir / "twice.conf").string(), "--db", (dir / "user.db").string()});
     EXPECT_EQ(twice.exitCode, 78) << twice.errors;
     EXPECT_NE(twice.errors.find("twice.conf:3: \"admin_group\" is already set on line 1"),
               std::string::npos)
         << twice.errors;
-    auto typo = runProgram({builtProgram("peertrustd"), "--config", (dir / "typo.conf").string()});
+    auto typo = runProgram({builtProgram("peertrustd"), "--session", "--config",
+                            (dir / "typo.conf").string(), "--db", (dir / "user.db").string()});
     EXPECT_EQ(typo.exitCode, 78);
     EXPECT_NE(typo.errors.find(":1: unknown option \"admin_grup\""), std::string::npos)
         << typo.errors;
@@ -49,6 +51,15 @@ TEST(DaemonStartupTest, BadConfigurationStopsStartUpWithFileLineAndReason) {
                                  ": No such file or directory"),
               std::string::npos)
         << absent.errors;
+
+    // A directory reads as an empty stream: it must not pass for a file of defaults.
+    auto directory = runProgram({builtProgram("peertrustd"), "--session", "--config",
+                                 dir.path().string(), "--db", (dir / "user.db").string()});
+    EXPECT_EQ(directory.exitCode, 78);
+    EXPECT_NE(directory.errors.find("cannot read the configuration " + dir.path().string() +
+                                    ": it is a directory"),
+              std::string::npos)
+        << directory.errors;
 
     auto flag = runProgram({builtProgram("peertrustd"), "--frobnicate"});
     EXPECT_EQ(flag.exitCode, 64);

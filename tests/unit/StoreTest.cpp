@@ -233,5 +233,20 @@ TEST(StoreTest, MissingSystemStoreMeansNoMachinePolicy) {
     EXPECT_FALSE(std::filesystem::exists(dir / "absent.db"));
 }
 
+// Only a system store that is not there means no machine policy; one that cannot be looked at
+// may be there, with the administrator's distrust in it.
+TEST(StoreTest, ASystemStoreThatCannotBeLookedAtIsAnError) {
+    TempDir dir;
+    std::filesystem::create_symlink(dir / "b", dir / "a");
+    std::filesystem::create_symlink(dir / "a", dir / "b");
+    auto store = store::TrustStore::open({dir / "a" / "system.db", false, dir / "user.db"});
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.error().category(), ErrorCategory::Unavailable);
+    EXPECT_NE(store.error().message().find("cannot tell whether the system store " +
+                                           (dir / "a" / "system.db").string() + " exists: "),
+              std::string::npos)
+        << store.error().message();
+}
+
 }  // namespace
 }  // namespace peertrust::testing
