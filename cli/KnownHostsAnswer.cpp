@@ -32,7 +32,11 @@ std::string knownHostsUsage(std::string_view program) {
            "(`peertrust ssh-known-hosts` answers the same; the separate program starts faster.)\n"
            "Without --pin-on-first-use nothing is pinned here: a host with no pin gets no line, "
            "and\nssh asks the person (or refuses, with StrictHostKeyChecking yes). With it, a key "
-           "offered\nfor a host that has no pin is pinned on first use and printed.\n";
+           "offered\nfor a host that has no pin is pinned on first use and printed. A key "
+           "peertrust rejects\n(distrusted, or not the pinned one) is printed as @revoked, so "
+           "that ssh refuses it even\nwhen its own known_hosts files list it. ssh still "
+           "accepts a key only those files list:\nimport them (peertrust pin import-known-hosts) "
+           "or set UserKnownHostsFile none.\n";
 }
 
 Result<KnownHostsQuery> readKnownHostsQuery(Arguments& args, std::string_view program) {
@@ -70,11 +74,22 @@ Result<void> answerKnownHosts(const KnownHostsQuery& query, const KnownHostsSour
             ++printed;
         }
     }
-    if (printed == 0 && query.pinOnFirstUse && query.offeredKey) {
-        PEERTRUST_TRY_ASSIGN(bool accepted, source.pinOnFirstUse(query.peer, *query.offeredKey));
-        if (accepted) {
-            out << query.host << ' ' << *query.offeredKey << '\n';
-        }
+    if (!query.offeredKey) {
+        return {};  // ssh only asks which key types to expect
+    }
+    const bool pinHere = printed == 0 && query.pinOnFirstUse;
+    Result<VerdictKind> checked = source.verify(query.peer, *query.offeredKey, pinHere);
+    if (!checked && !pinHere && checked.error().category() == ErrorCategory::InvalidInput) {
+        // A key the daemon cannot read (a host certificate, say) it accepts no more than ssh
+        // would without these lines: the pinned lines stand as the whole answer.
+        return {};
+    }
+    PEERTRUST_TRY_ASSIGN(VerdictKind verdict, std::move(checked));
+    if (verdict == VerdictKind::Accepted && pinHere) {
+        out << query.host << ' ' << *query.offeredKey << '\n';
+    } else if (verdict == VerdictKind::Rejected) {
+        // ssh checks @revoked before any line that would accept the key, its own files' too.
+        out << "@revoked " << query.host << ' ' << *query.offeredKey << '\n';
     }
     return {};
 }

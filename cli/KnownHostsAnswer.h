@@ -32,12 +32,16 @@ Result<KnownHostsQuery> readKnownHostsQuery(Arguments& args, std::string_view pr
 // Where the answer comes from, as each program reaches the daemon (or a store).
 struct KnownHostsSource {
     std::function<Result<std::vector<KnownKey>>(const std::string& peer)> pinnedKeys;
-    // Verify of the offered key line with pin-on-first-use: whether it was accepted.
-    std::function<Result<bool>(const std::string& peer, const std::string& keyLine)> pinOnFirstUse;
+    // Verify of an offered key line over ssh, with pin-on-first-use or not: the verdict.
+    std::function<Result<VerdictKind>(const std::string& peer, const std::string& keyLine,
+                                      bool pinOnFirstUse)>
+        verify;
 };
 
 // Prints the known_hosts lines: the keys pinned for the host over ssh, or with
-// pinOnFirstUse and no pin yet, the offered key once pinned.
+// pinOnFirstUse and no pin yet, the offered key once pinned. An offered key the daemon rejects
+// (distrusted, or not the pinned one) is printed as @revoked: ssh also reads its own
+// known_hosts files and would otherwise accept a key found there.
 Result<void> answerKnownHosts(const KnownHostsQuery& query, const KnownHostsSource& source,
                               std::ostream& out);
 

@@ -17,12 +17,16 @@ Result<int> runSshKnownHosts(CommandContext& context) {
     PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
     KnownHostsSource source{
         [service](const std::string& peer) { return service->pinnedKeys("ssh", peer); },
-        [service](const std::string& peer, const std::string& keyLine) -> Result<bool> {
-            VerifyRequest request{
-                "ssh",        peer, KeyFormat::OpenSsh, Bytes(keyLine.begin(), keyLine.end()),
-                std::nullopt, true};
+        [service](const std::string& peer, const std::string& keyLine,
+                  bool pinOnFirstUse) -> Result<VerdictKind> {
+            VerifyRequest request{"ssh",
+                                  peer,
+                                  KeyFormat::OpenSsh,
+                                  Bytes(keyLine.begin(), keyLine.end()),
+                                  std::nullopt,
+                                  pinOnFirstUse};
             PEERTRUST_TRY_ASSIGN(Verdict verdict, service->verify(request));
-            return verdict.kind == VerdictKind::Accepted;
+            return verdict.kind;
         }};
     PEERTRUST_TRY(answerKnownHosts(query, source, context.out));
     return 0;

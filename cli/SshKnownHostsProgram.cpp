@@ -61,13 +61,27 @@ Result<int> run(int argc, char** argv) {
         Trust1Calls daemon(*connection);
         cli::KnownHostsSource source{
             [&daemon](const std::string& peer) { return pinnedKeys(daemon, peer); },
-            [&daemon](const std::string& peer, const std::string& keyLine) -> Result<bool> {
-                std::map<std::string, sdbus::Variant> options{
-                    {"pin-on-first-use", sdbus::Variant(true)}};
-                auto verdict =
-                    daemon.Verify("ssh", peer, std::string(toString(peertrust::KeyFormat::OpenSsh)),
-                                  keyLine, options);
-                return std::get<0>(verdict) == toString(peertrust::VerdictKind::Accepted);
+            [&daemon](const std::string& peer, const std::string& keyLine,
+                      bool pinOnFirstUse) -> Result<peertrust::VerdictKind> {
+                std::map<std::string, sdbus::Variant> options;
+                if (pinOnFirstUse) {
+                    options.emplace("pin-on-first-use", sdbus::Variant(true));
+                }
+                std::string verdict;
+                try {
+                    verdict = std::get<0>(daemon.Verify(
+                        "ssh", peer, std::string(toString(peertrust::KeyFormat::OpenSsh)), keyLine,
+                        options));
+                } catch (const sdbus::Error& e) {
+                    return peertrust::wire::fromDbusError(e);  // the caller tells errors apart
+                }
+                for (auto kind :
+                     {peertrust::VerdictKind::Accepted, peertrust::VerdictKind::Rejected}) {
+                    if (verdict == toString(kind)) {
+                        return kind;
+                    }
+                }
+                return peertrust::VerdictKind::Unknown;
             }};
         PEERTRUST_TRY(cli::answerKnownHosts(query, source, std::cout));
     } catch (const sdbus::Error& e) {

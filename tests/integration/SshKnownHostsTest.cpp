@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "support/CertFactory.h"
+#include "support/ResultAssertions.h"
 #include "support/SessionDaemonTest.h"
 
 namespace peertrust::testing {
@@ -70,6 +71,43 @@ TEST_P(SshKnownHostsTest, PinOnFirstUseIsOptIn) {
     EXPECT_EQ(first.output, "new.example " + key + "\n");
     auto again = knownHosts({"new.example", "HOSTNAME", type, data});
     EXPECT_EQ(again.output, "new.example " + key + "\n") << "the first-use pin was not kept";
+}
+
+// ssh also reads its own known_hosts files and accepts a key any of them lists; it checks
+// @revoked lines first. A key the daemon rejects must be one of those.
+TEST_P(SshKnownHostsTest, AKeyTheDaemonRejectsIsPrintedAsRevoked) {
+    const std::string pinned = withoutComment(openSshLine(generateKey(KeyType::Ed25519).get()));
+    const std::string other = withoutComment(openSshLine(generateKey(KeyType::Ed25519).get()));
+    auto split = [](const std::string& key) {
+        return std::pair{key.substr(0, key.find(' ')), key.substr(key.find(' ') + 1)};
+    };
+    ASSERT_OK(client->addPin({"ssh", "db.example", KeyFormat::OpenSsh, bytesOf(pinned)}));
+    auto [pinnedType, pinnedData] = split(pinned);
+    auto same = knownHosts({"db.example", "HOSTNAME", pinnedType, pinnedData});
+    EXPECT_EQ(same.exitCode, 0) << same.errors;
+    EXPECT_EQ(same.output, "db.example " + pinned + "\n");
+    // Not the pinned key: refused even by --pin-on-first-use, which pins only a host with none.
+    auto [otherType, otherData] = split(other);
+    for (bool tofu : {false, true}) {
+        std::vector<std::string> args = {"db.example", "HOSTNAME", otherType, otherData};
+        if (tofu) {
+            args.insert(args.begin(), "--pin-on-first-use");
+        }
+        auto mismatch = knownHosts(args);
+        EXPECT_EQ(mismatch.exitCode, 0) << mismatch.errors;
+        EXPECT_EQ(mismatch.output,
+                  "db.example " + pinned + "\n@revoked db.example " + other + "\n");
+    }
+    // A distrusted key, on a host with no pin: no first-use pin, and revoked.
+    ASSERT_OK(client->addDistrust({DistrustKind::Spki, bytesOf(other), "stolen"}));
+    auto distrusted =
+        knownHosts({"--pin-on-first-use", "new.example", "HOSTNAME", otherType, otherData});
+    EXPECT_EQ(distrusted.exitCode, 0) << distrusted.errors;
+    EXPECT_EQ(distrusted.output, "@revoked new.example " + other + "\n");
+    // A host with no pin and a key nobody knows: no line at all (ssh asks, or refuses).
+    const std::string unknown = withoutComment(openSshLine(generateKey(KeyType::Ed25519).get()));
+    auto [unknownType, unknownData] = split(unknown);
+    EXPECT_EQ(knownHosts({"new.example", "HOSTNAME", unknownType, unknownData}).output, "");
 }
 
 TEST_P(SshKnownHostsTest, HelpShowsTheSshConfigLines) {

@@ -2,7 +2,8 @@
 # OpenSSH enforces peertrust's pins through KnownHostsCommand: a real sshd on loopback with a
 # host key made here, and a real ssh client whose own known_hosts files are empty, with
 # StrictHostKeyChecking yes and BatchMode yes. No pin: refused; the host key pinned: connects;
-# the pin replaced by another key: refused with a host-key error; --pin-on-first-use: the
+# the pin replaced by another key: refused with a host-key error; the key distrusted: refused as
+# revoked, even when ssh's own known_hosts lists it; --pin-on-first-use: the
 # first connection pins the key. Then peertrust-ssh-known-hosts, which asks the daemon: ssh
 # connects with the pin and is refused once it is forgotten.
 # usage: check-ssh-known-hosts.sh BUILD_DIR
@@ -40,9 +41,10 @@ server_log="$work/sshd.log"
 start_server /usr/sbin/sshd -D -e -f "$work/sshd_config" -p @PORT@ || fail "sshd did not start"
 port=$server_port
 
+user_known_hosts=/dev/null  # ssh's own file, beside the command
 connect() {  # [extra helper flags] -> ssh's output; status as ssh's
     ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes \
-        -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null \
+        -o UserKnownHostsFile="$user_known_hosts" -o GlobalKnownHostsFile=/dev/null \
         -o "KnownHostsCommand=$cli ${store[*]} ssh-known-hosts $* %H %I %t %K" \
         -o IdentitiesOnly=yes -o ConnectTimeout=10 -i "$work/user_key" -p "$port" \
         root@127.0.0.1 echo connected 2>&1
@@ -72,6 +74,15 @@ echo "== the host key distrusted: refused even if pinned"
 "$cli" "${store[@]}" distrust add --spki "$work/host_key.pub" >/dev/null
 out=$(connect || true)
 ! grep -q "^connected" <<<"$out" || fail "connected to a distrusted host key: $out"
+grep -q "REVOKED HOST KEY" <<<"$out" || fail "no revoked-key error for a distrusted key: $out"
+
+echo "== the host key distrusted: refused even though ssh's own known_hosts lists it"
+echo "[127.0.0.1]:$port $(cat "$work/host_key.pub")" >"$work/known_hosts"
+user_known_hosts="$work/known_hosts"
+out=$(connect || true)
+! grep -q "^connected" <<<"$out" || fail "ssh's known_hosts let a distrusted key in: $out"
+grep -q "REVOKED HOST KEY" <<<"$out" || fail "no revoked-key error: $out"
+user_known_hosts=/dev/null
 
 echo "== --pin-on-first-use: the first connection pins"
 "$cli" "${store[@]}" pin forget --peer "$peer" >/dev/null
@@ -84,8 +95,9 @@ out=$(connect) || fail "the pin made on first use does not let ssh in: $out"
 
 echo "== peertrust-ssh-known-hosts, as the README's ssh_config names it, asking peertrustd"
 helper="$build/cli/peertrust-ssh-known-hosts"
-! readelf -d "$helper" | grep -E -q 'lib(gnutls|sqlite3)' ||
-    fail "peertrust-ssh-known-hosts links GnuTLS or SQLite: $(readelf -d "$helper" | grep NEEDED)"
+needed=$(readelf -d "$helper")  # set -e: a missing helper fails here, not passes below
+! grep -E -q 'lib(gnutls|sqlite3)' <<<"$needed" ||
+    fail "peertrust-ssh-known-hosts links GnuTLS or SQLite: $(grep NEEDED <<<"$needed")"
 # The same store, now served by a daemon on a session bus of its own: the first-use pin lets
 # ssh in; once forgotten (through the daemon), ssh refuses.
 cat >"$work/on-bus.sh" <<ONBUS
