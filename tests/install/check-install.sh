@@ -44,27 +44,35 @@ fi
 xml=$(mktemp)
 printf '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd"><busconfig><type>system</type><listen>unix:path=%s.sock</listen><include>%s</include></busconfig>' \
     "$xml" "$root/$p/share/dbus-1/system.d/org.peertrust.Trust1.conf" >"$xml.conf"
-timeout 5 dbus-daemon --config-file="$xml.conf" --nofork --nopidfile --print-address >/dev/null &
+dbus-daemon --config-file="$xml.conf" --nofork --nopidfile --print-address >"$xml.address" &
 bus=$!
-sleep 0.5
-kill -0 $bus
+# It prints its address once the configuration is read; on a bad one it exits instead.
+for _ in $(seq 100); do
+    [ -s "$xml.address" ] && break
+    kill -0 $bus 2>/dev/null || { echo "dbus-daemon refused the installed bus policy" >&2; exit 1; }
+    sleep 0.1
+done
+[ -s "$xml.address" ] || { echo "dbus-daemon did not start within 10 s" >&2; exit 1; }
 kill $bus; wait $bus 2>/dev/null || true
-rm -f "$xml" "$xml.conf" "$xml.sock"
+rm -f "$xml" "$xml.conf" "$xml.sock" "$xml.address"
 
 cat >"$root/consumer.cpp" <<'CPP'
 #include <peertrust/Client.h>
 #include <peertrust/KeysClient.h>
+#include <peertrust/TimeFormat.h>
 int main() {
     auto client = peertrust::Client::connect(peertrust::Bus::Session);
     auto keys = peertrust::KeysClient::connect(peertrust::Bus::Session);
     auto fine = [](const auto& r) {
         return r || r.error().category() == peertrust::ErrorCategory::Unavailable;
     };
-    return fine(client) && fine(keys) ? 0 : 1;
+    // Every installed header's functions are in the library (TimeFormat.h's once were not).
+    auto when = peertrust::parseIsoTime(peertrust::formatIsoTime(1800000000));
+    return fine(client) && fine(keys) && when && *when == 1800000000 ? 0 : 1;
 }
 CPP
 PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/$p/lib/pkgconfig" \
-    g++ -std=c++20 "$root/consumer.cpp" -o "$root/consumer-pc" \
+    g++ "$root/consumer.cpp" -o "$root/consumer-pc" \
     $(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/$p/lib/pkgconfig" pkg-config --cflags --libs peertrust)
 LD_LIBRARY_PATH="$root/$p/lib" DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent "$root/consumer-pc"
 
@@ -72,7 +80,6 @@ mkdir -p "$root/cmake-consumer"
 cat >"$root/cmake-consumer/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.25)
 project(consumer CXX)
-set(CMAKE_CXX_STANDARD 20)
 find_package(peertrust REQUIRED)
 add_executable(consumer ../consumer.cpp)
 target_link_libraries(consumer PRIVATE peertrust::libpeertrust)
