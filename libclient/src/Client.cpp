@@ -29,12 +29,29 @@ public:
 
 private:
     void onChanged(const std::string& kind, const std::string& id) override {
-        if (m_onChange) {
-            m_onChange(kind, id);
+        if (!m_onChange) {
+            return;
         }
+        s_handlerThread = this;
+        try {
+            m_onChange(kind, id);
+        } catch (...) {
+            // Nobody to tell on the signal thread; the subscription goes on.
+        }
+        s_handlerThread = nullptr;
     }
+
+public:
+    // Whether the calling thread is inside this proxy's handler, where the signal thread
+    // cannot be stopped (it would wait for itself).
+    bool inHandler() const { return s_handlerThread == this; }
+
+private:
+    static thread_local const Trust1Proxy* s_handlerThread;
     Client::ChangeHandler m_onChange;
 };
+
+thread_local const Trust1Proxy* Trust1Proxy::s_handlerThread = nullptr;
 
 // A listing's values, one per dictionary; one that does not decode fails the listing.
 template <typename Item>
@@ -94,6 +111,11 @@ Result<std::unique_ptr<Client>> Client::connect(Bus bus) {
 }
 
 Result<void> Client::subscribe(ChangeHandler handler) {
+    if (m_impl->signalProxy && m_impl->signalProxy->inHandler()) {
+        return usageError(
+            "subscribe() was called from the change handler, whose thread it would have to stop; "
+            "call it from another thread");
+    }
     m_impl->unsubscribe();  // a second subscription replaces the first
     try {
         m_impl->signals = openConnection(m_impl->bus);

@@ -244,6 +244,39 @@ TEST_F(DbusApiTest, SubscribingAgainReplacesTheHandler) {
     EXPECT_EQ(first, 0) << "the replaced handler still hears changes";
 }
 
+// The handler runs on the thread subscribe() would stop: from there it is refused, not a
+// crash; a handler that throws keeps its subscription.
+TEST_F(DbusApiTest, AHandlerCannotSubscribeAgainAndMayThrow) {
+    auto watcher = Client::connect(Bus::Session);
+    ASSERT_OK(watcher);
+    Client& watching = **watcher;
+    std::mutex mutex;
+    std::condition_variable arrived;
+    std::vector<Result<void>> resubscribed;
+    int calls = 0;
+    ASSERT_OK(watching.subscribe([&](const std::string&, const std::string&) {
+        Result<void> again = watching.subscribe([](const std::string&, const std::string&) {});
+        {
+            std::lock_guard lock(mutex);
+            resubscribed.push_back(again);
+            ++calls;
+        }
+        arrived.notify_all();
+        throw std::runtime_error("a handler's own failure");
+    }));
+    Issued other = selfSigned(caSpec("Other Root"));
+    ASSERT_OK(client->addAnchor({root.der, {}, ""}));
+    ASSERT_OK(client->addAnchor({other.der, {}, ""}));
+    std::unique_lock lock(mutex);
+    arrived.wait_for(lock, std::chrono::seconds(10), [&] { return calls >= 2; });
+    ASSERT_EQ(calls, 2) << "the handler that threw lost its subscription";
+    for (const Result<void>& again : resubscribed) {
+        ASSERT_FALSE(again.ok());
+        EXPECT_EQ(again.error().category(), ErrorCategory::Usage);
+        EXPECT_NE(again.error().message().find("from the change handler"), std::string::npos);
+    }
+}
+
 TEST_F(DbusApiTest, CrlsAddListRemoveWithErrorsAndChangedSignal) {
     ChangeLog changes;
     ASSERT_OK(changes.subscribe());

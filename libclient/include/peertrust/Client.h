@@ -54,7 +54,9 @@ public:
     // Calls `handler(kind, id)` for every Changed signal ("pin", "anchor", "distrust", "crl",
     // "protocol"; "store" with an empty id when another program wrote the store and anything
     // may have changed), on a thread of the library's, until the Client is destroyed.
-    // Subscribing again replaces the handler.
+    // Subscribing again replaces the handler. The handler runs on the thread that subscribe()
+    // and ~Client stop: it must not destroy its Client, and subscribe() from it is refused
+    // (Usage). An exception it throws is dropped; the subscription goes on.
     using ChangeHandler = std::function<void(const std::string& kind, const std::string& id)>;
     Result<void> subscribe(ChangeHandler handler);
 
