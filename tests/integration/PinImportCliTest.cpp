@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "support/CertFactory.h"
+#include "support/ResultAssertions.h"
 #include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
@@ -56,6 +58,24 @@ TEST_F(PinImportCliTest, DbusImportsReturnCountsAndSkippedLines) {
     auto bad = client->importKnownHosts(Bytes{'n', 'o', '\n'});
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().category(), ErrorCategory::InvalidInput);
+
+    // The XML's limit: 4 MiB, and nothing of a larger file imported.
+    const std::string line =
+        "big.example " + openSshLine(generateKey(KeyType::Ed25519).get()) + "\n";
+    std::string huge;
+    while (huge.size() <= 4 * 1024 * 1024) {
+        huge += line;
+    }
+    auto tooBig = client->importKnownHosts(Bytes(huge.begin(), huge.end()));
+    ASSERT_FALSE(tooBig.ok());
+    EXPECT_EQ(tooBig.error().category(), ErrorCategory::InvalidInput);
+    EXPECT_NE(tooBig.error().message().find("larger than 4194304 bytes"), std::string::npos)
+        << tooBig.error().message();
+    auto pins = client->listPins();
+    ASSERT_OK(pins);
+    for (const PinInfo& pin : *pins) {
+        EXPECT_NE(pin.peer, "big.example");
+    }
 }
 
 TEST_F(PinImportCliTest, CliPrintsCountsAndIsIdempotent) {
