@@ -207,7 +207,8 @@ Result<std::vector<KnownKey>> Client::pinnedKeys(const std::string& protocol,
         key.pinId = entry.get<0>();
         key.protocol = entry.get<1>();
         PEERTRUST_TRY_ASSIGN(key.keyFormat, parseKeyFormat(entry.get<2>()));
-        key.key = wire::textToBytes(entry.get<3>());
+        // The wire carries PEM; KnownKey holds DER, as the engine's own answer does.
+        PEERTRUST_TRY_ASSIGN(key.key, wire::keyFromText(key.keyFormat, entry.get<3>()));
         out.push_back(std::move(key));
     }
     return out;

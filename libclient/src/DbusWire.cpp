@@ -166,6 +166,23 @@ Bytes textToBytes(const std::string& text) {
     return Bytes(text.begin(), text.end());
 }
 
+Result<Bytes> keyFromText(KeyFormat format, const std::string& text) {
+    if (format == KeyFormat::OpenSsh) {
+        return textToBytes(text);
+    }
+    const char* label = format == KeyFormat::X509Chain ? "CERTIFICATE" : "PUBLIC KEY";
+    gnutls_datum_t in{reinterpret_cast<unsigned char*>(const_cast<char*>(text.data())),
+                      static_cast<unsigned>(text.size())};
+    gnutls_datum_t out{nullptr, 0};
+    if (int rc = gnutls_pem_base64_decode2(label, &in, &out); rc < 0) {
+        return invalidInput(std::string("the key is not PEM ") + label + ": " +
+                            gnutls_strerror(rc));
+    }
+    Bytes der(out.data, out.data + out.size);
+    gnutls_free(out.data);
+    return der;
+}
+
 namespace {
 
 Sha256Digest sha256Of(std::string_view bytes) {

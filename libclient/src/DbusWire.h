@@ -33,6 +33,9 @@ Result<std::string> keyToText(KeyFormat format, const Bytes& key);
 // A CRL as text: PEM "X509 CRL" (DER input is converted).
 Result<std::string> crlToText(const Bytes& crl);
 Bytes textToBytes(const std::string& text);
+// keyToText's inverse for one key: the DER of a PEM certificate or public key, an OpenSSH
+// line as it is.
+Result<Bytes> keyFromText(KeyFormat format, const std::string& text);
 
 // VerifyKnown names a key by the SHA-256 of its text form above and a verdict by
 // peertrust::verdictSha256, each in hex (64 digits).

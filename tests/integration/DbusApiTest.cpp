@@ -429,6 +429,25 @@ TEST_F(DbusApiTest, ATextWithANulByteIsRefusedNotCutShort) {
     EXPECT_EQ(client->listAnchors()->size(), 1u);
 }
 
+// KnownKey::key is DER for certificates and keys, over D-Bus as in the engine.
+TEST_F(DbusApiTest, PinnedKeysAreTheBytesThatWerePinned) {
+    Issued self = selfSigned(serverSpec("nas.lan"));
+    ASSERT_OK(client->addPin({"tls", "nas.lan", KeyFormat::X509Chain, self.der}));
+    const std::string ssh = openSshLine(generateKey(KeyType::Ed25519).get());
+    ASSERT_OK(client->addPin({"ssh", "nas.lan", KeyFormat::OpenSsh, bytesOf(ssh)}));
+    auto tls = client->pinnedKeys("tls", "nas.lan");
+    ASSERT_OK(tls);
+    ASSERT_EQ(tls->size(), 1u);
+    EXPECT_EQ(tls->front().keyFormat, KeyFormat::X509Chain);
+    EXPECT_EQ(tls->front().key, self.der);
+    auto viaSsh = client->pinnedKeys("ssh", "nas.lan");
+    ASSERT_OK(viaSsh);
+    ASSERT_EQ(viaSsh->size(), 1u);
+    EXPECT_EQ(viaSsh->front().keyFormat, KeyFormat::OpenSsh);
+    const std::string stored(viaSsh->front().key.begin(), viaSsh->front().key.end());
+    EXPECT_EQ(stored, ssh.substr(0, ssh.find(' ', ssh.find(' ') + 1)));  // without a comment
+}
+
 TEST_F(DbusApiTest, ChangedSignalReachesASubscriber) {
     ChangeLog changes;
     ASSERT_OK(changes.subscribe());
