@@ -8,6 +8,7 @@
 #include "keys/KeyLayer.h"
 #include "policy/PolicyEngine.h"
 #include "service/BundleFileWriter.h"
+#include "service/BusLoop.h"
 #include "service/CallerAuthority.h"
 #include "service/DaemonConfig.h"
 #include "service/DaemonLog.h"
@@ -96,24 +97,30 @@ int serve(const service::DaemonConfig& config) {
         return kExitUnavailable;
     }
 
+    auto loop = service::BusLoop::create(*connection);
+    if (!loop) {
+        service::log(service::LogLevel::Error, loop.error().message());
+        return kExitUnavailable;
+    }
+    service::BusLoop& busLoop = **loop;
+    auto flushSoon = [&busLoop] { busLoop.flushSoon(); };
+
     // SIGTERM and SIGINT end the event loop; every thread inherits the blocked mask, so only
     // this waiter sees them.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
-    std::thread waiter([&connection, signals] {
+    std::thread waiter([&busLoop, signals] {
         int received = 0;
         sigwait(&signals, &received);
-        try {
-            connection->leaveEventLoop();
-        } catch (const sdbus::Error&) {
-            // The loop has already ended: the bus went away.
-        }
+        busLoop.stop();
     });
 
     bool lostBus = false;
-    {
+    // Whatever ends serving, the waiter is woken and joined below: a joinable thread left
+    // behind by an exception would be std::terminate, without the stores closed.
+    try {
         // One rule for who calls and who writes, shared by both interfaces.
         service::CallerAuthority authority(config.mode, config.adminGroup);
         if (config.mode == service::BusMode::System && !authority.writers().adminGroupExists()) {
@@ -123,10 +130,10 @@ int serve(const service::DaemonConfig& config) {
                              "\" does not exist (admin_group in peertrustd.conf): only root "
                              "may change the machine's trust policy until it does");
         }
-        service::TrustAdaptor adaptor(*connection, **engine, authority, config.workers);
+        service::TrustAdaptor adaptor(*connection, **engine, authority, config.workers, flushSoon);
         // Keys1 is always there; without the key layer it says how to start it.
         service::KeysAdaptor keysAdaptor(
-            *connection, keyLayer ? &keyLayer->administration() : nullptr, authority);
+            *connection, keyLayer ? &keyLayer->administration() : nullptr, authority, flushSoon);
         // Declared after the adaptor: stopped before it goes.
         auto storeWatch = service::StoreWatch::start(
             (*engine)->storeFiles(), [&adaptor] { adaptor.announceChangesByOthers(); });
@@ -140,7 +147,7 @@ int serve(const service::DaemonConfig& config) {
                                                   " on the " + busName(config.mode) +
                                                   " bus, store " + config.writableStore().string());
         try {
-            connection->enterEventLoop();
+            busLoop.run();
         } catch (const sdbus::Error& e) {
             // The bus daemon went away (or dropped us): nobody can reach us any more. Exit
             // with an error, the stores closed cleanly, so that a supervisor restarts us.
@@ -149,6 +156,11 @@ int serve(const service::DaemonConfig& config) {
                                                        " bus: " + e.getMessage());
         }
         // Leaving the scope answers the calls already queued before the store closes.
+    } catch (const std::exception& e) {
+        // A thread that cannot start (a task limit), an object the bus refuses, or a bus
+        // thread out of memory: say so and exit like a daemon that lost its bus.
+        lostBus = true;
+        service::log(service::LogLevel::Error, std::string("cannot go on serving: ") + e.what());
     }
     try {
         connection->releaseName(wire::kBusName);

@@ -109,9 +109,7 @@ Result<AddOutcome> PolicyEngine::addCrl(const CrlAddRequest& request) {
 
 Result<void> PolicyEngine::removeCrl(const std::string& id) {
     std::lock_guard lock(m_writeMutex);
-    PEERTRUST_TRY_ASSIGN(
-        ResolvedId resolved,
-        resolveIdLocked("crls", "CRL", id, "the administrator's CRLs cannot be removed by a user"));
+    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveItemLocked(ItemKind::Crl, id));
     store::CrlStore crls(*resolved.layer->writer);
     PEERTRUST_TRY(crls.remove(resolved.id));
     policyChanged();

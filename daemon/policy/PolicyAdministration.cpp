@@ -106,7 +106,7 @@ Result<PolicyEngine::ResolvedId> PolicyEngine::resolveIdLocked(std::string_view 
             return ids.error();
         }
         for (auto& id : *ids) {
-            found.push_back({&layer, std::move(id)});
+            found.push_back({&layer, std::move(id), table});
         }
     }
     // The same entry may exist in both layers; prefer the writable one.
@@ -129,6 +129,43 @@ Result<PolicyEngine::ResolvedId> PolicyEngine::resolveIdLocked(std::string_view 
                              (lowerLayerNote.empty() ? "" : "; " + std::string(lowerLayerNote)));
     }
     return found.front();
+}
+
+Result<PolicyEngine::ResolvedId> PolicyEngine::resolveItemLocked(ItemKind kind,
+                                                                 const std::string& idOrPrefix) {
+    switch (kind) {
+        case ItemKind::Pin: {
+            // Plain and hashed pins share one id space: a prefix must name one entry of either.
+            auto plain = resolveIdLocked("pins", "pin", idOrPrefix);
+            if (!plain && plain.error().category() != ErrorCategory::NotFound) {
+                return plain.error();
+            }
+            auto hashed = resolveIdLocked("hashed_pins", "pin", idOrPrefix);
+            if (!hashed && hashed.error().category() != ErrorCategory::NotFound) {
+                return hashed.error();
+            }
+            if (plain && hashed) {
+                return invalidInput("the id prefix " + idOrPrefix + " is ambiguous (" + plain->id +
+                                    ", " + hashed->id + ", ...)");
+            }
+            return hashed ? hashed : plain;
+        }
+        case ItemKind::Anchor:
+            return resolveIdLocked("anchors", "anchor", idOrPrefix);
+        case ItemKind::Distrust:
+            return resolveIdLocked("distrust", "distrust entry", idOrPrefix,
+                                   "the administrator's distrust cannot be lifted by a user");
+        case ItemKind::Crl:
+            return resolveIdLocked("crls", "CRL", idOrPrefix,
+                                   "the administrator's CRLs cannot be removed by a user");
+    }
+    return internalError("unknown item kind");
+}
+
+Result<std::string> PolicyEngine::wholeId(ItemKind kind, const std::string& idOrPrefix) {
+    std::lock_guard lock(m_writeMutex);
+    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveItemLocked(kind, idOrPrefix));
+    return resolved.id;
 }
 
 // ---- pins ----
@@ -163,24 +200,11 @@ Result<AddOutcome> PolicyEngine::addPin(const PinAddRequest& request) {
 
 Result<void> PolicyEngine::removePin(const std::string& id) {
     std::lock_guard lock(m_writeMutex);
-    // Plain and hashed pins share one id space: a prefix must name one entry of either.
-    auto plain = resolveIdLocked("pins", "pin", id);
-    if (!plain && plain.error().category() != ErrorCategory::NotFound) {
-        return plain.error();
-    }
-    auto hashed = resolveIdLocked("hashed_pins", "pin", id);
-    if (!hashed && hashed.error().category() != ErrorCategory::NotFound) {
-        return hashed.error();
-    }
-    if (plain && hashed) {
-        return invalidInput("the id prefix " + id + " is ambiguous (" + plain->id + ", " +
-                            hashed->id + ", ...)");
-    }
-    if (hashed) {
-        store::HashedPinStore pins(*hashed->layer->writer);
-        PEERTRUST_TRY(pins.remove(hashed->id));
+    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveItemLocked(ItemKind::Pin, id));
+    if (resolved.table == "hashed_pins") {
+        store::HashedPinStore pins(*resolved.layer->writer);
+        PEERTRUST_TRY(pins.remove(resolved.id));
     } else {
-        PEERTRUST_TRY_ASSIGN(ResolvedId resolved, std::move(plain));
         store::PinStore pins(*resolved.layer->writer);
         PEERTRUST_TRY(pins.remove(resolved.id));
     }
@@ -355,7 +379,7 @@ Result<void> PolicyEngine::setAnchorScope(const std::string& id, const AnchorSco
     PEERTRUST_TRY_ASSIGN(AnchorScope canonical, canonicalScope(scope));
     PEERTRUST_TRY(checkScopeProtocols(canonical, current->protocols()));
     std::lock_guard lock(m_writeMutex);
-    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveIdLocked("anchors", "anchor", id));
+    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveItemLocked(ItemKind::Anchor, id));
     store::AnchorStore anchors(*resolved.layer->writer);
     PEERTRUST_TRY(anchors.setScope(resolved.id, canonical));
     policyChanged();
@@ -364,7 +388,7 @@ Result<void> PolicyEngine::setAnchorScope(const std::string& id, const AnchorSco
 
 Result<void> PolicyEngine::removeAnchor(const std::string& id) {
     std::lock_guard lock(m_writeMutex);
-    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveIdLocked("anchors", "anchor", id));
+    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveItemLocked(ItemKind::Anchor, id));
     store::AnchorStore anchors(*resolved.layer->writer);
     PEERTRUST_TRY(anchors.remove(resolved.id));
     policyChanged();
@@ -503,10 +527,7 @@ Result<AddOutcome> PolicyEngine::addDistrust(const DistrustAddRequest& request) 
 
 Result<void> PolicyEngine::removeDistrust(const std::string& id) {
     std::lock_guard lock(m_writeMutex);
-    PEERTRUST_TRY_ASSIGN(
-        ResolvedId resolved,
-        resolveIdLocked("distrust", "distrust entry", id,
-                        "the administrator's distrust cannot be lifted by a user"));
+    PEERTRUST_TRY_ASSIGN(ResolvedId resolved, resolveItemLocked(ItemKind::Distrust, id));
     store::DistrustStore distrust(*resolved.layer->writer);
     PEERTRUST_TRY(distrust.remove(resolved.id));
     policyChanged();

@@ -108,6 +108,11 @@ public:
 
     Result<void> flushPinStatistics();
 
+    // The whole id that `idOrPrefix` names, resolved as removal and setAnchorScope resolve it,
+    // with the same errors: for saying which item changed.
+    enum class ItemKind { Pin, Anchor, Distrust, Crl };
+    Result<std::string> wholeId(ItemKind kind, const std::string& idOrPrefix);
+
     // Whether another process changed what this engine decides on (a pin gcr added through
     // the trust module, the administrator's policy under a session daemon) since the last call,
     // found now or by a Verify meanwhile. What it made stale is dropped as a Verify would.
@@ -120,6 +125,7 @@ private:
     struct ResolvedId {
         store::Layer* layer;
         std::string id;
+        std::string_view table;  // where it is: "pins" or "hashed_pins" for a pin
     };
 
     Result<std::shared_ptr<const PolicySnapshot>> snapshot();
@@ -137,6 +143,7 @@ private:
     Result<ResolvedId> resolveIdLocked(std::string_view table, std::string_view what,
                                        const std::string& idOrPrefix,
                                        std::string_view lowerLayerNote = {});
+    Result<ResolvedId> resolveItemLocked(ItemKind kind, const std::string& idOrPrefix);
 
     // Keeps each layer's read snapshot (EngineOptions::readSnapshotAge). True when one began
     // anew: inside a held snapshot another process's commits cannot show, so only then is

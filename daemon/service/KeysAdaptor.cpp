@@ -49,11 +49,11 @@ Result<KeyInfo> keyInfo(const keys::KeyRecord& key, const std::vector<keys::KeyG
 }  // namespace
 
 KeysAdaptor::KeysAdaptor(sdbus::IConnection& connection, keys::KeyAdministration* keys,
-                         CallerAuthority& authority)
+                         CallerAuthority& authority, std::function<void()> afterSend)
     : AdaptorInterfaces(connection, wire::kObjectPath),
       m_keys(keys),
       m_authority(authority),
-      m_workers(std::make_unique<WorkerPool>(1)) {
+      m_workers(std::make_unique<WorkerPool>(1, std::move(afterSend))) {
     registerAdaptor();
 }
 

@@ -5,6 +5,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,8 +22,9 @@ class KeysAdaptor final : public sdbus::AdaptorInterfaces<org::peertrust::Keys1_
 public:
     // `keys` null: the key layer does not run, and every call answers Unavailable saying how
     // to start it (a missing interface would read as "no daemon").
+    // `afterSend` as for TrustAdaptor.
     KeysAdaptor(sdbus::IConnection& connection, keys::KeyAdministration* keys,
-                CallerAuthority& authority);
+                CallerAuthority& authority, std::function<void()> afterSend = {});
     ~KeysAdaptor();
 
 private:

@@ -54,14 +54,31 @@ void replyWith(Reply& reply, const Result<T>& outcome, Send&& send) {
     }
 }
 
+// The Changed signal's kind of an item.
+const char* signalKind(policy::PolicyEngine::ItemKind kind) {
+    switch (kind) {
+        case policy::PolicyEngine::ItemKind::Pin:
+            return "pin";
+        case policy::PolicyEngine::ItemKind::Anchor:
+            return "anchor";
+        case policy::PolicyEngine::ItemKind::Distrust:
+            return "distrust";
+        case policy::PolicyEngine::ItemKind::Crl:
+            return "crl";
+    }
+    return "";
+}
+
 }  // namespace
 
 TrustAdaptor::TrustAdaptor(sdbus::IConnection& connection, policy::PolicyEngine& engine,
-                           CallerAuthority& authority, std::size_t workers)
+                           CallerAuthority& authority, std::size_t workers,
+                           std::function<void()> afterSend)
     : AdaptorInterfaces(connection, wire::kObjectPath),
       m_engine(engine),
       m_authority(authority),
-      m_workers(std::make_unique<WorkerPool>(workers)) {
+      m_afterSend(std::move(afterSend)),
+      m_workers(std::make_unique<WorkerPool>(workers, m_afterSend)) {
     registerAdaptor();
 }
 
@@ -88,6 +105,9 @@ void TrustAdaptor::announceChangesByOthers() {
     if (*changed) {
         try {
             emitChanged("store", "");
+            if (m_afterSend) {
+                m_afterSend();
+            }
         } catch (const sdbus::Error& e) {
             log(LogLevel::Warning, "cannot announce a change to the store: " + e.getMessage());
         }
@@ -124,12 +144,18 @@ void TrustAdaptor::answerAdd(sdbus::Result<std::string, bool>&& result, const ch
                 });
 }
 
-void TrustAdaptor::answerRemove(sdbus::Result<>&& result, const char* kind, std::string id,
+void TrustAdaptor::answerRemove(sdbus::Result<>&& result, ItemKind kind, std::string id,
                                 Result<void> (policy::PolicyEngine::*remove)(const std::string&)) {
     answerWrite(
-        std::move(result), [this, remove, id]() { return (m_engine.*remove)(id); },
-        [this, kind, id](auto& reply) {
-            emitChanged(kind, id);
+        std::move(result),
+        [this, kind, remove, id]() -> Result<std::string> {
+            // The signal names the item by its whole id, whatever prefix the caller used.
+            PEERTRUST_TRY_ASSIGN(std::string whole, m_engine.wholeId(kind, id));
+            PEERTRUST_TRY((m_engine.*remove)(whole));
+            return whole;
+        },
+        [this, kind](auto& reply, const std::string& whole) {
+            emitChanged(signalKind(kind), whole);
             reply.returnResults();
         });
 }
@@ -267,7 +293,7 @@ void TrustAdaptor::AddPin(sdbus::Result<std::string, bool>&& result, std::string
 }
 
 void TrustAdaptor::RemovePin(sdbus::Result<>&& result, std::string id) {
-    answerRemove(std::move(result), "pin", std::move(id), &policy::PolicyEngine::removePin);
+    answerRemove(std::move(result), ItemKind::Pin, std::move(id), &policy::PolicyEngine::removePin);
 }
 
 void TrustAdaptor::ListPins(sdbus::Result<std::vector<Dict>>&& result) {
@@ -337,18 +363,21 @@ void TrustAdaptor::AddAnchor(sdbus::Result<std::string, bool>&& result, std::str
 void TrustAdaptor::SetAnchorScope(sdbus::Result<>&& result, std::string id, Dict scope) {
     answerWrite(
         std::move(result),
-        [this, id, scope = std::move(scope)]() -> Result<void> {
+        [this, id, scope = std::move(scope)]() -> Result<std::string> {
             PEERTRUST_TRY_ASSIGN(AnchorScope parsed, wire::scopeFromWire(scope));
-            return m_engine.setAnchorScope(id, parsed);
+            PEERTRUST_TRY_ASSIGN(std::string whole, m_engine.wholeId(ItemKind::Anchor, id));
+            PEERTRUST_TRY(m_engine.setAnchorScope(whole, parsed));
+            return whole;
         },
-        [this, id](auto& reply) {
-            emitChanged("anchor", id);
+        [this](auto& reply, const std::string& whole) {
+            emitChanged("anchor", whole);
             reply.returnResults();
         });
 }
 
 void TrustAdaptor::RemoveAnchor(sdbus::Result<>&& result, std::string id) {
-    answerRemove(std::move(result), "anchor", std::move(id), &policy::PolicyEngine::removeAnchor);
+    answerRemove(std::move(result), ItemKind::Anchor, std::move(id),
+                 &policy::PolicyEngine::removeAnchor);
 }
 
 void TrustAdaptor::ListAnchors(sdbus::Result<std::vector<Dict>>&& result) {
@@ -424,7 +453,7 @@ void TrustAdaptor::AddDistrust(sdbus::Result<std::string, bool>&& result, std::s
 }
 
 void TrustAdaptor::RemoveDistrust(sdbus::Result<>&& result, std::string id) {
-    answerRemove(std::move(result), "distrust", std::move(id),
+    answerRemove(std::move(result), ItemKind::Distrust, std::move(id),
                  &policy::PolicyEngine::removeDistrust);
 }
 
@@ -445,7 +474,7 @@ void TrustAdaptor::AddCrl(sdbus::Result<std::string, bool>&& result, std::string
 }
 
 void TrustAdaptor::RemoveCrl(sdbus::Result<>&& result, std::string id) {
-    answerRemove(std::move(result), "crl", std::move(id), &policy::PolicyEngine::removeCrl);
+    answerRemove(std::move(result), ItemKind::Crl, std::move(id), &policy::PolicyEngine::removeCrl);
 }
 
 void TrustAdaptor::ListCrls(sdbus::Result<std::vector<Dict>>&& result) {

@@ -7,6 +7,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,8 +23,10 @@ namespace peertrust::service {
 class TrustAdaptor final : public sdbus::AdaptorInterfaces<org::peertrust::Trust1_adaptor> {
 public:
     // `authority` decides who calls and who writes, for every interface peertrustd serves.
+    // `afterSend` runs after each reply or signal sent off the bus thread (BusLoop::flushSoon).
     TrustAdaptor(sdbus::IConnection& connection, policy::PolicyEngine& engine,
-                 CallerAuthority& authority, std::size_t workers);
+                 CallerAuthority& authority, std::size_t workers,
+                 std::function<void()> afterSend = {});
     ~TrustAdaptor();
 
     // After another process wrote the store (StoreWatch): Changed("store", "") when the write
@@ -32,6 +35,7 @@ public:
 
 private:
     using Dict = wire::Dict;
+    using ItemKind = policy::PolicyEngine::ItemKind;
     struct Caller {
         uid_t uid = 0;
     };
@@ -48,8 +52,9 @@ private:
     // A write that adds one item (`add()`): answers (id, created), signals a new item.
     template <typename Add>
     void answerAdd(sdbus::Result<std::string, bool>&& result, const char* kind, Add&& add);
-    // A write that removes the item `id`, and signals it as changed.
-    void answerRemove(sdbus::Result<>&& result, const char* kind, std::string id,
+    // A write that removes the item `id` (or the one its prefix names), and signals it as
+    // changed by its whole id.
+    void answerRemove(sdbus::Result<>&& result, ItemKind kind, std::string id,
                       Result<void> (policy::PolicyEngine::*remove)(const std::string&));
     // A listing, one dictionary per item.
     template <typename Item>
@@ -103,6 +108,7 @@ private:
 
     policy::PolicyEngine& m_engine;
     CallerAuthority& m_authority;
+    std::function<void()> m_afterSend;
     // Declared last: destroyed first, so queued calls finish while the rest still exists.
     std::unique_ptr<WorkerPool> m_workers;
 };

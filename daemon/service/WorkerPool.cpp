@@ -7,13 +7,25 @@
 
 namespace peertrust::service {
 
-WorkerPool::WorkerPool(std::size_t threads) {
-    for (std::size_t i = 0; i < threads; ++i) {
-        m_threads.emplace_back([this] { run(); });
+WorkerPool::WorkerPool(std::size_t threads, std::function<void()> afterJob)
+    : m_afterJob(std::move(afterJob)) {
+    try {
+        for (std::size_t i = 0; i < threads; ++i) {
+            m_threads.emplace_back([this] { run(); });
+        }
+    } catch (...) {
+        // A thread that cannot start (a task limit): the started ones must not be left
+        // joinable, which would be std::terminate.
+        stop();
+        throw;
     }
 }
 
 WorkerPool::~WorkerPool() {
+    stop();
+}
+
+void WorkerPool::stop() {
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
@@ -22,6 +34,7 @@ WorkerPool::~WorkerPool() {
     for (auto& thread : m_threads) {
         thread.join();
     }
+    m_threads.clear();
 }
 
 void WorkerPool::post(std::function<void()> job) {
@@ -48,6 +61,9 @@ void WorkerPool::run() {
         // the daemon with std::terminate and leave the other calls unanswered.
         try {
             job();
+            if (m_afterJob) {
+                m_afterJob();
+            }
         } catch (const std::exception& e) {
             log(LogLevel::Error, std::string("a worker's job failed: ") + e.what());
         } catch (...) {

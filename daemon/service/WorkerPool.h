@@ -13,7 +13,9 @@ namespace peertrust::service {
 
 class WorkerPool {
 public:
-    explicit WorkerPool(std::size_t threads);
+    // `afterJob` runs on the worker after each job (BusLoop::flushSoon: a reply it sent may
+    // wait in the connection's queue).
+    explicit WorkerPool(std::size_t threads, std::function<void()> afterJob = {});
     ~WorkerPool();  // finishes the jobs already queued, then joins
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -22,10 +24,12 @@ public:
 
 private:
     void run();
+    void stop();  // finishes the queue and joins
 
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<std::function<void()>> m_jobs;
+    std::function<void()> m_afterJob;
     bool m_stopping = false;
     std::vector<std::thread> m_threads;
 };

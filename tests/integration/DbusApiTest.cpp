@@ -345,7 +345,7 @@ TEST_F(DbusApiTest, CrlsAddListRemoveWithErrorsAndChangedSignal) {
     ASSERT_EQ(seen.size(), 3u);
     EXPECT_EQ(seen[0].first, "anchor");
     EXPECT_EQ(seen[1], (Change{"crl", added->id}));
-    EXPECT_EQ(seen[2], (Change{"crl", added->id.substr(0, 5)}));
+    EXPECT_EQ(seen[2], (Change{"crl", added->id}));  // the whole id, not the prefix used
 }
 
 TEST_F(DbusApiTest, ProtocolsListAndAdd) {
@@ -460,6 +460,32 @@ TEST_F(DbusApiTest, ChangedSignalReachesASubscriber) {
     ASSERT_EQ(seen.size(), 2u);
     EXPECT_EQ(seen[0], (Change{"anchor", added->id}));
     EXPECT_EQ(seen[1], (Change{"pin", pin->id}));
+}
+
+// A caller may name an item by a prefix of its id; the signal names it by the whole id, the
+// one listings show, so that a subscriber can find what changed.
+TEST_F(DbusApiTest, ChangedSignalsCarryWholeIdsWhateverPrefixTheCallerUsed) {
+    auto anchor = client->addAnchor({root.der, {}, ""});
+    ASSERT_OK(anchor);
+    Issued self = selfSigned(serverSpec("nas.lan"));
+    auto pin = client->addPin({"tls", "nas.lan", KeyFormat::X509Chain, self.der});
+    ASSERT_OK(pin);
+    ChangeLog changes;
+    ASSERT_OK(changes.subscribe());
+    AnchorScope scope;
+    scope.protocols = {"tls"};
+    ASSERT_OK(client->setAnchorScope(anchor->id.substr(0, 6), scope));
+    ASSERT_OK(client->removePin(pin->id.substr(0, 5)));
+    ASSERT_OK(client->removeAnchor(anchor->id.substr(0, 4)));
+    auto seen = changes.waitFor(3);
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0], (Change{"anchor", anchor->id}));
+    EXPECT_EQ(seen[1], (Change{"pin", pin->id}));
+    EXPECT_EQ(seen[2], (Change{"anchor", anchor->id}));
+    // A prefix that names nothing is still NotFound, and signals nothing.
+    auto none = client->removePin("ffff");
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error().category(), ErrorCategory::NotFound);
 }
 
 // The bus's match rules for Changed, over all connections (dbus-daemon's Debug.Stats).
