@@ -126,14 +126,13 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshot() {
 
 Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshotLocked() {
     PEERTRUST_TRY_ASSIGN(bool renewed, renewReadSnapshots());
-    store::StoreChange change;
+    bool changed = false;
     if (renewed) {
-        PEERTRUST_TRY_ASSIGN(change, m_store->changedElsewhere());
+        PEERTRUST_TRY_ASSIGN(changed, m_store->changedElsewhere());
     }
-    if (change.policy) {
+    if (changed) {
         // Another process wrote a layer: pins or policy, we cannot tell which.
         policyChangedLocked();
-        m_changedByOthers = m_changedByOthers || change.byOtherProcess;
     }
     if (!m_snapshot) {
         // An engine that holds no read snapshot (the trust module, the CLI with --db) still
@@ -219,13 +218,11 @@ Result<bool> PolicyEngine::takeChangesByOthers() {
     for (store::Layer& layer : m_store->layers()) {
         layer.db->releaseReadSnapshot();  // a held snapshot would hide the latest commit
     }
-    PEERTRUST_TRY_ASSIGN(store::StoreChange change, m_store->changedElsewhere());
-    if (change.policy) {
+    PEERTRUST_TRY_ASSIGN(bool changed, m_store->changedElsewhere());
+    if (changed) {
         policyChangedLocked();
     }
-    bool taken = m_changedByOthers || change.byOtherProcess;
-    m_changedByOthers = false;
-    return taken;
+    return m_store->takeChangesByOthers();
 }
 
 std::vector<std::filesystem::path> PolicyEngine::storeFiles() {
@@ -265,14 +262,13 @@ std::optional<PolicyEngine::CurrentPolicy> PolicyEngine::currentPolicyWithoutWai
     if (!renewed) {
         return std::nullopt;
     }
-    Result<store::StoreChange> changed = store::StoreChange{};
+    Result<bool> changed = false;
     if (*renewed) {
         changed = m_store->changedElsewhere();
     }
-    if (!changed || changed->policy || !m_snapshot) {
-        if (changed && changed->policy) {
+    if (!changed || *changed || !m_snapshot) {
+        if (changed && *changed) {
             policyChangedLocked();  // cheap; the reload is left to verifyAs
-            m_changedByOthers = m_changedByOthers || changed->byOtherProcess;
         }
         return std::nullopt;
     }

@@ -115,7 +115,9 @@ public:
 
     // Whether another process changed what this engine decides on (a pin gcr added through
     // the trust module, the administrator's policy under a session daemon) since the last call,
-    // found now or by a Verify meanwhile. What it made stale is dropped as a Verify would.
+    // also when a Verify found the change first. What it made stale is dropped as a Verify
+    // would. A write of this engine's own counts as another's only if asked before the write
+    // returned.
     Result<bool> takeChangesByOthers();
     // The store files this engine reads, lowest layer first.
     std::vector<std::filesystem::path> storeFiles();
@@ -184,8 +186,7 @@ private:
     std::mutex m_readMutex;  // guards the layers' read connections and m_snapshot
     std::unique_ptr<store::TrustStore> m_store;
     std::shared_ptr<const PolicySnapshot> m_snapshot;
-    std::uint64_t m_changes = 1;     // counts policyChangedLocked() and pinsChanged()
-    bool m_changedByOthers = false;  // found by changedElsewhere(), not yet taken (m_readMutex)
+    std::uint64_t m_changes = 1;  // counts policyChangedLocked() and pinsChanged()
     std::shared_ptr<const TrustExport> m_export;
 
     VerdictCache m_cache;

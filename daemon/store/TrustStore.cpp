@@ -12,6 +12,15 @@ std::optional<std::int64_t> policyGeneration(Database& db) {
     return value ? std::optional<std::int64_t>(*value) : std::nullopt;
 }
 
+Layer layerOf(StoreLayer which, std::unique_ptr<Database> db, std::unique_ptr<Database> writer) {
+    Layer layer;
+    layer.which = which;
+    layer.db = std::move(db);
+    layer.writable = writer != nullptr;
+    layer.writer = std::move(writer);
+    return layer;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) {
@@ -21,8 +30,8 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
             PEERTRUST_TRY_ASSIGN(auto writer,
                                  openStoreForWriting(*config.systemPath, FileAccess::Public));
             PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
-            store->m_layers.push_back({StoreLayer::System, std::move(db), std::move(writer), true,
-                                       0, std::nullopt, std::nullopt});
+            store->m_layers.push_back(
+                layerOf(StoreLayer::System, std::move(db), std::move(writer)));
         } else {
             std::error_code ec;
             // A machine without a system store simply has no machine policy. One we cannot
@@ -35,8 +44,7 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
             }
             if (there) {
                 PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.systemPath));
-                store->m_layers.push_back({StoreLayer::System, std::move(db), nullptr, false, 0,
-                                           std::nullopt, std::nullopt});
+                store->m_layers.push_back(layerOf(StoreLayer::System, std::move(db), nullptr));
             }
         }
     }
@@ -44,8 +52,7 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
         PEERTRUST_TRY_ASSIGN(auto writer,
                              openStoreForWriting(*config.userPath, FileAccess::Private));
         PEERTRUST_TRY_ASSIGN(auto db, openStoreForReading(*config.userPath));
-        store->m_layers.push_back({StoreLayer::User, std::move(db), std::move(writer), true, 0,
-                                   std::nullopt, std::nullopt});
+        store->m_layers.push_back(layerOf(StoreLayer::User, std::move(db), std::move(writer)));
     }
     if (store->m_layers.empty()) {
         return invalidInput("no store configured: give a system store, a user store, or both");
@@ -53,6 +60,7 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
     for (Layer& layer : store->m_layers) {
         PEERTRUST_TRY_ASSIGN(layer.seenDataVersion, layer.db->dataVersion());
         layer.seenPolicyGeneration = policyGeneration(*layer.db);
+        layer.announcedPolicyGeneration = layer.seenPolicyGeneration;
     }
     return store;
 }
@@ -75,8 +83,8 @@ Layer* TrustStore::layer(StoreLayer which) {
     return nullptr;
 }
 
-Result<StoreChange> TrustStore::changedElsewhere() {
-    StoreChange change;
+Result<bool> TrustStore::changedElsewhere() {
+    bool changed = false;
     for (Layer& layer : m_layers) {
         PEERTRUST_TRY_ASSIGN(std::int64_t version, layer.db->dataVersion());
         if (version == layer.seenDataVersion) {
@@ -86,12 +94,23 @@ Result<StoreChange> TrustStore::changedElsewhere() {
         std::optional<std::int64_t> generation = policyGeneration(*layer.db);
         if (!generation || generation != layer.seenPolicyGeneration) {
             layer.seenPolicyGeneration = generation;
-            change.policy = true;
-            change.byOtherProcess =
-                change.byOtherProcess || !generation || generation != layer.ownPolicyGeneration;
+            changed = true;
         }
     }
-    return change;
+    return changed;
+}
+
+bool TrustStore::takeChangesByOthers() {
+    bool others = false;
+    for (Layer& layer : m_layers) {
+        std::optional<std::int64_t> generation = policyGeneration(*layer.db);
+        if (!generation || generation == layer.announcedPolicyGeneration) {
+            continue;
+        }
+        others = others || generation != layer.ownPolicyGeneration;
+        layer.announcedPolicyGeneration = generation;
+    }
+    return others;
 }
 
 void TrustStore::noteOwnWrite(Layer& layer) {

@@ -29,14 +29,8 @@ struct Layer {
     std::optional<std::int64_t> seenPolicyGeneration;  // none: a store without the counter
     // The counter as this process's last write through `writer` left it.
     std::optional<std::int64_t> ownPolicyGeneration;
-};
-
-// What changedElsewhere() found.
-struct StoreChange {
-    bool policy = false;  // a decision may differ: reload
-    // Some of it was not this process's own write (another program, or the administrator's
-    // system daemon under a session daemon).
-    bool byOtherProcess = false;
+    // The counter when takeChangesByOthers() last looked.
+    std::optional<std::int64_t> announcedPolicyGeneration;
 };
 
 class TrustStore {
@@ -51,11 +45,16 @@ public:
     // Whether a change that can alter a decision was committed to any layer since the last
     // call, by another process or another connection of ours. Pin statistics do not count
     // (the policy_generation counter); in a store without that counter every commit does.
-    Result<StoreChange> changedElsewhere();
+    Result<bool> changedElsewhere();
     // After this process committed a write to `layer` (its writer's lock held): that change is
     // its own, not another process's. A write by another process that lands between the two
     // counts as ours too; the cache is dropped either way, only its announcement is lost.
     void noteOwnWrite(Layer& layer);
+    // Whether a layer's counter moved since the last call to a value this process's own last
+    // write did not leave: another program wrote it. Asked well after a write of ours (a
+    // file watch's settling time), so that its noteOwnWrite() came first. A store without the
+    // counter never says so.
+    bool takeChangesByOthers();
 
 private:
     std::vector<Layer> m_layers;

@@ -27,6 +27,9 @@ TEST_F(ChangesByOthersTest, AnEnginesOwnWritesAreNotAnotherProcesssChange) {
     ASSERT_OK(user().addPin({"ssh", "own.example", KeyFormat::OpenSsh, sshKey()}));
     Issued root = selfSigned(caSpec("Own Root"));
     addAnchor(user(), root);
+    // A Verify that finds the new counter first does not make the write another's.
+    Issued leaf = issue(serverSpec("www.example.com"), root);
+    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &root}).reason, "anchor");
     auto taken = user().takeChangesByOthers();
     ASSERT_OK(taken);
     EXPECT_FALSE(*taken);
