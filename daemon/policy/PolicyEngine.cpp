@@ -19,6 +19,10 @@ namespace peertrust::policy {
 
 namespace {
 
+// Hashed pins a Verify that must not wait (on the bus thread, under sd-bus's lock) may test,
+// an HMAC each; with more, a worker answers.
+constexpr std::size_t kHashedPinsWithoutWaiting = 32;
+
 std::string anchorName(const CompiledAnchor& anchor) {
     return "the anchor \"" + anchor.row.label + "\" (id " + anchor.row.id + ")";
 }
@@ -525,6 +529,7 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
 
     // 2. Pins for (peer, protocol) and (peer, family of protocol), in every layer.
     std::vector<std::pair<StoreLayer, store::PinRow>> pins;
+    std::vector<std::pair<StoreLayer, store::HashedPinRow>> hashedCandidates;
     {
         std::unique_lock lock(m_readMutex, std::defer_lock);
         if (waiting == Waiting::Allowed) {
@@ -542,21 +547,37 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
             }
         }
         // Hashed pins (known_hosts "|1|" names) cost an HMAC each: tested only when no
-        // plain pin answers, and then they join the set like plain ones.
+        // plain pin answers, and then they join the set like plain ones. Read under the lock,
+        // tested after it; a thread that must not wait (the bus thread) leaves many of them
+        // to a worker.
         bool plainAnswers = std::any_of(pins.begin(), pins.end(), [&](const auto& entry) {
             return entry.second.spkiSha256 == key.spkiSha256;
         });
         if (!plainAnswers) {
-            const std::string sshName = knownHostsName(peer);
             for (store::Layer& layer : m_store->layers()) {
                 store::HashedPinStore hashedStore(*layer.db);
+                if (waiting == Waiting::Never) {
+                    PEERTRUST_TRY_ASSIGN(
+                        bool many, hashedStore.moreThan(kHashedPinsWithoutWaiting, protocol.name,
+                                                        protocol.family));
+                    if (many) {
+                        decision.wouldWait = true;
+                        return decision;
+                    }
+                }
                 PEERTRUST_TRY_ASSIGN(auto rows,
                                      hashedStore.forProtocol(protocol.name, protocol.family));
                 for (auto& row : rows) {
-                    if (crypto::hashedNameMatches(row.name, sshName)) {
-                        pins.emplace_back(layer.which, store::asPinRow(std::move(row)));
-                    }
+                    hashedCandidates.emplace_back(layer.which, std::move(row));
                 }
+            }
+        }
+    }
+    if (!hashedCandidates.empty()) {
+        const std::string sshName = knownHostsName(peer);
+        for (auto& [layer, row] : hashedCandidates) {
+            if (crypto::hashedNameMatches(row.name, sshName)) {
+                pins.emplace_back(layer, store::asPinRow(std::move(row)));
             }
         }
     }

@@ -36,6 +36,16 @@ PinRow asPinRow(HashedPinRow hashed) {
     return row;
 }
 
+Result<bool> HashedPinStore::moreThan(std::size_t limit, const std::string& protocol,
+                                      const std::string& family) {
+    PEERTRUST_TRY_ASSIGN(Statement stmt,
+                         m_db.prepare("SELECT count(*) FROM (SELECT 1 FROM hashed_pins "
+                                      "WHERE protocol IN (?1, ?2) LIMIT ?3)"));
+    stmt.bind(1, protocol).bind(2, family).bind(3, static_cast<std::int64_t>(limit) + 1);
+    PEERTRUST_TRY_ASSIGN(bool row, stmt.step());
+    return row && stmt.integer(0) > static_cast<std::int64_t>(limit);
+}
+
 Result<std::vector<HashedPinRow>> HashedPinStore::forProtocol(const std::string& protocol,
                                                               const std::string& family) {
     PEERTRUST_TRY_ASSIGN(Statement stmt,

@@ -33,6 +33,10 @@ public:
     explicit HashedPinStore(Database& db) : m_db(db) {}
 
     // Hashed pins of either protocol name (the protocol and its family), without statistics.
+    // Whether more than `limit` hashed pins are for `protocol` or `family`: reads at most
+    // limit + 1 rows.
+    Result<bool> moreThan(std::size_t limit, const std::string& protocol,
+                          const std::string& family);
     Result<std::vector<HashedPinRow>> forProtocol(const std::string& protocol,
                                                   const std::string& family);
     // Inside the caller's transaction. created=false when it already existed.

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "crypto/Digest.h"
+#include "crypto/HashedHostName.h"
 #include "support/EngineFixture.h"
 
 namespace peertrust::testing {
@@ -45,6 +46,50 @@ TEST_F(VerifyWithoutWaitingTest, DecidesUncachedRequestsAsVerifyAsDoes) {
     ASSERT_OK(viaWorker);
     EXPECT_EQ((*mismatch)->reason, "name-mismatch");
     EXPECT_EQ((*mismatch)->explanation, viaWorker->explanation);
+}
+
+// Hashed known_hosts names cost an HMAC each to test: the bus thread tests a few, and leaves
+// many to a worker (which decides the same), so that a store full of them cannot hold the bus
+// thread, and with it every other caller.
+TEST_F(VerifyWithoutWaitingTest, LeavesManyHashedPinsToAWorker) {
+    const std::string key = openSshLine(generateKey(KeyType::Ed25519).get());
+    auto hashedLines = [&](int from, int to) {
+        std::string text;
+        for (int i = from; i < to; ++i) {
+            crypto::HashedHostName name;
+            name.salt.fill(static_cast<std::uint8_t>(i));
+            name.hmac = crypto::hostHmac(name.salt, "host" + std::to_string(i) + ".example");
+            text += crypto::formatHashedHostName(name) + " " + key + "\n";
+        }
+        return Bytes(text.begin(), text.end());
+    };
+    auto sshRequest = [&](const std::string& peer) {
+        return VerifyRequest{"ssh", peer, KeyFormat::OpenSsh, bytesOf(key), m_now, false};
+    };
+    auto settle = [&] {  // the engine's own import makes the next Verify reload policy
+        ASSERT_OK(user().verifyAs(request(other, "mail.example.com"), 0));
+    };
+    ASSERT_OK(user().importKnownHosts(hashedLines(0, 10)));
+    settle();
+    auto few = user().verifyWithoutWaiting(sshRequest("host3.example"), 0);
+    ASSERT_TRUE(few.has_value()) << "declined with 10 hashed pins";
+    ASSERT_OK(*few);
+    EXPECT_EQ((*few)->reason, "pinned");
+
+    ASSERT_OK(user().importKnownHosts(hashedLines(10, 50)));
+    settle();
+    auto many = user().verifyWithoutWaiting(sshRequest("host42.example"), 0);
+    EXPECT_FALSE(many.has_value()) << "tested 50 hashed pins on the bus thread";
+    auto viaWorker = user().verifyAs(sshRequest("host42.example"), 0);
+    ASSERT_OK(viaWorker);
+    EXPECT_EQ(viaWorker->reason, "pinned");
+    // A plain pin that answers needs no hashed one: still decided at once.
+    ASSERT_OK(user().addPin({"ssh", "plain.example", KeyFormat::OpenSsh, bytesOf(key)}));
+    settle();
+    auto plain = user().verifyWithoutWaiting(sshRequest("plain.example"), 0);
+    ASSERT_TRUE(plain.has_value());
+    ASSERT_OK(*plain);
+    EXPECT_EQ((*plain)->reason, "pinned");
 }
 
 // Trust1.VerifyKnown's lookup: the same input (its key named by SHA-256) and the same user,
