@@ -10,6 +10,7 @@ namespace peertrust::policy {
 namespace {
 
 constexpr std::string_view kPemHeader = "-----BEGIN X509 CRL-----";
+constexpr std::string_view kDeltaCrlIndicatorOid = "2.5.29.27";
 // Longer than any serial number RFC 5280 allows (20 octets), with room for odd encoders.
 constexpr std::size_t kMaxSerialBytes = 64;
 
@@ -71,6 +72,27 @@ Result<RevocationList> parseRevocationList(std::span<const std::uint8_t> data) {
         return crypto::gnutlsError(ErrorCategory::InvalidInput, "cannot encode the CRL", rc);
     }
     list.der.assign(der.bytes().begin(), der.bytes().end());
+
+    // A delta CRL lists only what changed since its base: kept alone, or in the place of the
+    // full one (one CRL per issuer), it would lift every revocation it does not repeat.
+    for (unsigned index = 0;; ++index) {
+        char oid[128];
+        size_t oidSize = sizeof oid;
+        unsigned critical = 0;
+        rc = gnutls_x509_crl_get_extension_info(list.crl.get(), index, oid, &oidSize, &critical);
+        if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
+            break;
+        }
+        if (rc < 0) {
+            return crypto::gnutlsError(ErrorCategory::InvalidInput,
+                                       "cannot read the CRL's extensions", rc);
+        }
+        if (std::string_view(oid) == kDeltaCrlIndicatorOid) {
+            return invalidInput(
+                "this is a delta CRL (deltaCRLIndicator), which lists only the changes since "
+                "another CRL; peertrust keeps complete CRLs only: add the full CRL");
+        }
+    }
 
     crypto::OwnedDatum issuerDn;
     rc = gnutls_x509_crl_get_raw_issuer_dn(list.crl.get(), issuerDn.out());

@@ -3,6 +3,9 @@
 // certificate of the chain and the anchor, before pins and anchors.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "policy/RevocationList.h"
 #include "support/CrlFactory.h"
 #include "support/EngineFixture.h"
@@ -151,6 +154,26 @@ TEST_F(CrlTest, BadInputIsInvalidInputAndLeavesTheStoreUntouched) {
     auto list = crls(system());
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].id, stored->id);
+}
+
+// A delta CRL lists only the changes since its base; in the base's place (one CRL per issuer)
+// it would lift every revocation it does not repeat. GnuTLS cannot make one: a fixture.
+TEST_F(CrlTest, ADeltaCrlIsRefusedAndLeavesTheStoreUntouched) {
+    auto fixture = [](const std::string& name) {
+        std::ifstream in(std::string(PEERTRUST_FIXTURES_DIR) + "/crl/" + name, std::ios::binary);
+        return Bytes(std::istreambuf_iterator<char>(in), {});
+    };
+    Bytes deltaRoot = fixture("delta-root.pem");
+    Bytes delta = fixture("delta.crl");
+    ASSERT_FALSE(deltaRoot.empty());
+    ASSERT_FALSE(delta.empty());
+    ASSERT_OK(system().addAnchor({deltaRoot, {}, "Delta CRL Test Root"}));
+    auto added = addCrl(system(), delta);
+    ASSERT_FALSE(added.ok());
+    EXPECT_EQ(added.error().category(), ErrorCategory::InvalidInput);
+    EXPECT_NE(added.error().message().find("delta CRL"), std::string::npos)
+        << added.error().message();
+    EXPECT_TRUE(crls(system()).empty());
 }
 
 TEST_F(CrlTest, CrlNotSignedByTheNamedAnchorIsRefused) {
