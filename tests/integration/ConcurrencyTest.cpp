@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -35,11 +36,14 @@ protected:
             clients.push_back(std::make_unique<ChildProcess>(
                 std::vector<std::string>{builtProgram("peertrust_load_client"),
                                          std::to_string(count), "https", "www.example.com",
-                                         (dir / "leaf.pem").string(), "anchor"},
+                                         (dir / "leaf.pem").string(), "anchor",
+                                         startedFile(i).string()},
                 std::vector<std::string>{bus->environmentEntry()}));
         }
         return clients;
     }
+    // Created by client `i` once its first answer was right.
+    std::filesystem::path startedFile(int i) { return dir / ("started-" + std::to_string(i)); }
 
     // Wall time of one Verify, over D-Bus.
     std::chrono::microseconds timedVerify() {
@@ -81,6 +85,7 @@ TEST_F(ConcurrencyTest, SlowAndHugeRequestsDoNotDelayAnotherClient) {
     });
     // Huge: a 3 MiB bundle to import.
     Bytes bundle = readFile("/etc/ssl/certs/ca-certificates.crt");
+    ASSERT_FALSE(bundle.empty());
     Bytes huge;
     while (huge.size() + bundle.size() < 3 * 1024 * 1024) {
         huge.insert(huge.end(), bundle.begin(), bundle.end());
@@ -106,15 +111,24 @@ TEST_F(ConcurrencyTest, SlowAndHugeRequestsDoNotDelayAnotherClient) {
     sqlite3_close(holder);
     auto slowResult = slow.get();
     auto bigResult = big.get();
+    EXPECT_TRUE(slowResult.ok()) << slowResult.error().message();
     EXPECT_TRUE(bigResult.ok()) << bigResult.error().message();
 }
 
 TEST_F(ConcurrencyTest, SigtermDuringLoadExitsCleanlyWithTheStoreIntact) {
     auto clients = startClients(4, 100000);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Every client is being answered before the daemon is told to stop.
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    for (int i = 0; i < 4; ++i) {
+        while (!std::filesystem::exists(startedFile(i)) && Clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        ASSERT_TRUE(std::filesystem::exists(startedFile(i))) << "client " << i << " never started";
+    }
     EXPECT_EQ(daemon->process().terminate(), 0);
     for (auto& process : clients) {
-        EXPECT_NE(process->wait(), 0);  // cut off, with an error, not a wrong answer
+        // Cut off, with an error (2), not a wrong answer (1) nor a finished run (0).
+        EXPECT_EQ(process->wait(), 2);
     }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir / "user.db").c_str(), &db), SQLITE_OK);

@@ -288,13 +288,18 @@ TEST_F(GnutlsGlueTest, TrustDatabaseStoresNothingItCannotKeepAsAsked) {
     Issued key = server("nas.lan", nullptr);
     gnutls_datum_t der{key.der.data(), static_cast<unsigned>(key.der.size())};
     const time_t inAnHour = std::time(nullptr) + 3600;
-    gnutls_store_pubkey(nullptr, *tdb, "nas.lan", "8443", GNUTLS_CRT_X509, &der, inAnHour, 0);
+    EXPECT_EQ(
+        gnutls_store_pubkey(nullptr, *tdb, "nas.lan", "8443", GNUTLS_CRT_X509, &der, inAnHour, 0),
+        GNUTLS_E_DB_ERROR)
+        << "a refused store must say so";
     EXPECT_EQ(
         gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "8443", GNUTLS_CRT_X509, &der, 0),
         GNUTLS_E_NO_CERTIFICATE_FOUND)
         << "a key stored to lapse in an hour was pinned for ever";
 
-    gnutls_store_pubkey(nullptr, *tdb, "nas.lan", "gopher-over-tls", GNUTLS_CRT_X509, &der, 0, 0);
+    EXPECT_EQ(gnutls_store_pubkey(nullptr, *tdb, "nas.lan", "gopher-over-tls", GNUTLS_CRT_X509,
+                                  &der, 0, 0),
+              GNUTLS_E_DB_ERROR);
     EXPECT_EQ(gnutls_verify_stored_pubkey(nullptr, *tdb, "nas.lan", "gopher-over-tls",
                                           GNUTLS_CRT_X509, &der, 0),
               GNUTLS_E_CERTIFICATE_KEY_MISMATCH);

@@ -1,5 +1,7 @@
 // A separate client process for load tests: verifies one chain COUNT times through
-// libpeertrust and checks every answer. Exit 0 when all COUNT answers had the expected reason.
+// libpeertrust and checks every answer. Exit 0 when all COUNT answers had the expected reason,
+// 1 on a wrong answer, 2 when a Verify failed (the daemon went away), 69 without a daemon.
+// With STARTED_FILE, creates it once the first answer was right: the daemon was serving it.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -9,8 +11,10 @@
 #include "peertrust/Client.h"
 
 int main(int argc, char** argv) {
-    if (argc != 6) {
-        std::fprintf(stderr, "usage: %s COUNT PROTOCOL PEER CHAIN_FILE EXPECTED_REASON\n", argv[0]);
+    if (argc != 6 && argc != 7) {
+        std::fprintf(stderr,
+                     "usage: %s COUNT PROTOCOL PEER CHAIN_FILE EXPECTED_REASON [STARTED_FILE]\n",
+                     argv[0]);
         return 64;
     }
     int count = std::atoi(argv[1]);
@@ -34,7 +38,9 @@ int main(int argc, char** argv) {
                          argv[5]);
             return 1;
         }
-        ++correct;
+        if (++correct == 1 && argc == 7) {
+            std::ofstream(argv[6]) << "started\n";
+        }
     }
     std::printf("%d\n", correct);
     return 0;
