@@ -115,11 +115,27 @@ public:
 
 private:
     void readHosts(std::string_view hosts, KnownHostsEntry& entry) {
+        // ssh applies a line with a negated pattern to no host the negation matches; a pin of
+        // one of its names could not say that, and would accept the key where ssh does not.
+        const bool negated = hosts.starts_with('!') || hosts.find(",!") != std::string_view::npos;
         while (!hosts.empty()) {
             std::size_t comma = std::min(hosts.find(','), hosts.size());
             std::string_view pattern = hosts.substr(0, comma);
             hosts.remove_prefix(std::min(comma + 1, hosts.size()));
             if (pattern.empty()) {
+                continue;
+            }
+            if (pattern.find_first_of("*?!") != std::string_view::npos) {
+                if (!entry.revoked) {
+                    issue("wildcard", "the host pattern \"" + textExcerpt(pattern, 60) +
+                                          "\" is a wildcard or negation; a pin names one peer");
+                }
+                continue;
+            }
+            if (negated && !entry.revoked) {
+                issue("wildcard", "\"" + textExcerpt(pattern, 60) +
+                                      "\" shares its line with a negated pattern, which a pin "
+                                      "cannot carry");
                 continue;
             }
             if (pattern.starts_with("|1|")) {
@@ -134,13 +150,6 @@ private:
             if (pattern.starts_with("|")) {
                 issue("malformed", "unknown hashed host name form \"" + textExcerpt(pattern, 40) +
                                        "\" (known: |1|salt|hash)");
-                continue;
-            }
-            if (pattern.find_first_of("*?!") != std::string_view::npos) {
-                if (!entry.revoked) {
-                    issue("wildcard", "the host pattern \"" + textExcerpt(pattern, 60) +
-                                          "\" is a wildcard or negation; a pin names one peer");
-                }
                 continue;
             }
             if (pattern.starts_with("[")) {

@@ -15,6 +15,7 @@
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
 #include "support/CrlFactory.h"
+#include "support/ResultAssertions.h"
 #include "support/SystemDaemonTest.h"
 
 namespace peertrust::testing {
@@ -100,7 +101,19 @@ TEST_F(SystemBusTest, UnprivilegedUserVerifiesAndReadsButCannotWrite) {
             << result.errors;
     }
     // Nothing changed, and root still writes.
-    EXPECT_EQ(root->listAnchors()->size(), 1u);
+    auto anchors = root->listAnchors();
+    ASSERT_OK(anchors);
+    ASSERT_EQ(anchors->size(), 1u);
+    EXPECT_EQ(anchors->front().id, anchor->id);
+    EXPECT_EQ(anchors->front().scope, AnchorScope{}) << "the refused scope change landed";
+    EXPECT_TRUE(root->listPins()->empty());
+    EXPECT_TRUE(root->listDistrust()->empty());
+    EXPECT_TRUE(root->listCrls()->empty());
+    auto protocols = root->listProtocols();
+    ASSERT_OK(protocols);
+    for (const ProtocolInfo& protocol : *protocols) {
+        EXPECT_NE(protocol.name, "irc") << "the refused protocol add landed";
+    }
     EXPECT_TRUE(root->addProtocol({"irc", "tls", ProtocolPolicy::Tofu}).ok());
 }
 

@@ -251,6 +251,26 @@ TEST_F(PinImportTest, NothingReadableIsInvalidInputButEmptyIsFine) {
     EXPECT_EQ(kinds(*ca), (std::map<std::string, int>{{"not-supported", 1}}));
 }
 
+// ssh applies "build.lab.corp,!*.lab.corp KEY" to no host the negation matches, build.lab.corp
+// included: a pin of build.lab.corp would accept the key where ssh does not.
+TEST_F(PinImportTest, NamesOnALineWithANegationAreNotPinned) {
+    const std::string key = openSshLine(generateKey(KeyType::Ed25519).get());
+    auto imported = user().importKnownHosts(
+        bytesOf("build.lab.corp,!*.lab.corp " + key + "\n" + "ok.example " + key + "\n"));
+    ASSERT_OK(imported);
+    EXPECT_EQ(imported->imported, 1u);
+    EXPECT_EQ(kinds(*imported), (std::map<std::string, int>{{"wildcard", 2}}));
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    ASSERT_EQ(pins->size(), 1u);
+    EXPECT_EQ(pins->front().peer, "ok.example");
+    // An @revoked line distrusts its key whatever its hosts say.
+    const std::string revoked = openSshLine(generateKey(KeyType::Ed25519).get());
+    auto distrust = user().importKnownHosts(bytesOf("@revoked a.example,!b.example " + revoked));
+    ASSERT_OK(distrust);
+    EXPECT_EQ(distrust->distrustAdded, 1u);
+}
+
 TEST_F(PinImportTest, AUsersImportStaysInTheUsersStore) {
     ASSERT_OK(user().importKnownHosts(fixture("known_hosts")));
     auto systemPins = system().listPins();

@@ -577,12 +577,23 @@ TEST_F(VerifyScenarioTest, SeveralFailuresReportTheFirstByPrecedence) {
     EXPECT_EQ(v.details.failures, expected);
 }
 
+// The cache entry of a (protocol, peer, chain) as EngineFixture::verify asks (uid 0).
+policy::VerdictCacheKey cacheKeyOf(const std::string& protocol, const std::string& peer,
+                                   const std::vector<const Issued*>& chain) {
+    return {protocol, peer, KeyFormat::X509Chain, crypto::sha256(concat(chain)), false, 0, {}};
+}
+
 TEST_F(VerifyScenarioTest, CachedVerdictIsDroppedOnChange) {
     addAnchor(system(), root);
     EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
-    EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "anchor");
+    Verdict cached = verifyChain("https", "www.example.com", {&leaf, &intermediate});
+    EXPECT_EQ(cached.reason, "anchor");
+    const auto key = cacheKeyOf("https", "www.example.com", {&leaf, &intermediate});
+    EXPECT_TRUE(user().cachedVerdictHolds(key, m_now, verdictSha256(cached)))
+        << "the verdict was not cached: this test would show nothing";
     // Written by another process (the system engine), seen through PRAGMA data_version.
     ASSERT_OK(system().addDistrust({DistrustKind::Certificate, leaf.der, ""}));
+    EXPECT_FALSE(user().cachedVerdictHolds(key, m_now, verdictSha256(cached)));
     EXPECT_EQ(verifyChain("https", "www.example.com", {&leaf, &intermediate}).reason, "distrusted");
 }
 
@@ -608,8 +619,12 @@ TEST_F(VerifyScenarioTest, CachedVerdictRespectsValidityEdges) {
     spec.notAfter = kNow + 60;
     Issued shortLived = issue(spec, intermediate);
     addAnchor(system(), root);
-    EXPECT_EQ(verifyChain("https", "www.example.com", {&shortLived, &intermediate}).reason,
-              "anchor");
+    Verdict cached = verifyChain("https", "www.example.com", {&shortLived, &intermediate});
+    EXPECT_EQ(cached.reason, "anchor");
+    const auto key = cacheKeyOf("https", "www.example.com", {&shortLived, &intermediate});
+    EXPECT_TRUE(user().cachedVerdictHolds(key, kNow + 60, verdictSha256(cached)));
+    EXPECT_FALSE(user().cachedVerdictHolds(key, kNow + 61, verdictSha256(cached)))
+        << "the cached verdict outlived the certificate";
     m_now = kNow + 61;
     EXPECT_EQ(verifyChain("https", "www.example.com", {&shortLived, &intermediate}).reason,
               "expired");
