@@ -16,6 +16,7 @@
 #include "peertrust/GnutlsGlue.h"
 #include "policy/ProtocolRegistry.h"
 #include "support/CertFactory.h"
+#include "support/LoopbackPort.h"
 #include "support/OcspFactory.h"
 #include "support/SessionDaemonTest.h"
 #include "support/TempDir.h"
@@ -443,24 +444,6 @@ protected:
         spec.nextUpdate = now + 86400;
         spec.revokedAt = now - 7200;
         return spec;
-    }
-
-    // A port the kernel just gave out and took back, rather than one derived from the PID,
-    // which collided with a concurrent test's server.
-    static int freeLoopbackPort() {
-        const int fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (fd < 0)
-            return -1;
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof address;
-        int port = -1;
-        if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-            getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
-            port = ntohs(address.sin_port);
-        close(fd);
-        return port;
     }
 };
 

@@ -37,6 +37,7 @@
 #include "keys/KeyLayer.h"
 #include "keys/KeyRegistry.h"
 #include "keys/SoftHsmToken.h"
+#include "support/LoopbackPort.h"
 #include "support/TempDir.h"
 
 namespace peertrust::testing {
@@ -379,7 +380,8 @@ TEST_F(KeyGatewayTest, GnutlsClientCertificateKeyThroughRemoteModuleFile) {
         "/etc/pkcs11/modules/peertrust-keys-test-" + std::to_string(getpid()) + ".module";
     std::system("mkdir -p /etc/pkcs11/modules");
     writeFile(moduleFile, "remote: unix:path=" + socket + "\nenable-in: gnutls-cli\n");
-    const int port = 21000 + getpid() % 20000;
+    const int port = freeLoopbackPort();
+    ASSERT_GT(port, 0) << "no free loopback port";
     out = run("cd " + d + " && (gnutls-serv -p " + std::to_string(port) +
                   " --require-client-cert --x509cafile ca.pem --x509certfile srv.pem"
                   " --x509keyfile srv.key > server.log 2>&1 & echo $! > server.pid)"

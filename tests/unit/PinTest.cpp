@@ -115,12 +115,14 @@ TEST_F(PinTest, SightingsAFlushCouldNotWriteAreWrittenByTheNext) {
 // program's C_Finalize, which a killed program never calls.
 TEST_F(PinTest, AnEngineWithoutAFlusherWritesSightingsFromVerify) {
     m_options.statisticsInterval = std::chrono::milliseconds(0);
-    m_options.inlineStatisticsEvery = std::chrono::milliseconds(200);
+    // The interval counts from the engine's start: long enough that opening it, adding the pin
+    // (an fsync) and the first Verify fit in it on a loaded machine.
+    m_options.inlineStatisticsEvery = std::chrono::milliseconds(1500);
     Bytes key = sshKey();
     ASSERT_OK(user().addPin({"ssh", "inline.example", KeyFormat::OpenSsh, key}));
     EXPECT_EQ(verify(user(), "ssh", "inline.example", KeyFormat::OpenSsh, key).reason, "pinned");
     EXPECT_EQ(statsRowsOnDisk(), 0);  // not from every Verify
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1600));
     EXPECT_EQ(verify(user(), "ssh", "inline.example", KeyFormat::OpenSsh, key).reason, "pinned");
     EXPECT_EQ(statsRowsOnDisk(), 2);
 }
