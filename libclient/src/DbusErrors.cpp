@@ -54,13 +54,24 @@ sdbus::Error toDbusError(const Error& error) {
 Error fromDbusError(const sdbus::Error& error) {
     ErrorCategory category = categoryFromName(error.getName());
     std::string message = error.getMessage();
-    if (!error.getName().starts_with("org.peertrust.")) {
+    const std::string& name = error.getName();
+    if (name == "org.freedesktop.DBus.Error.UnknownMethod" ||
+        name == "org.freedesktop.DBus.Error.UnknownInterface" ||
+        name == "org.freedesktop.DBus.Error.UnknownObject") {
+        // A daemon answered, but not one that knows this call: an older peertrustd still
+        // running after an upgrade, or another program owning the name.
+        return Error(category,
+                     "the peertrust daemon on the bus does not know this call; an older "
+                     "peertrustd may still be running (restart it after an upgrade) (" +
+                         name + ": " + message + ")");
+    }
+    if (!name.starts_with("org.peertrust.")) {
         const char* what = category == ErrorCategory::NotAuthorized
                                ? "the bus does not let this call through to peertrust ("
                            : category == ErrorCategory::InvalidInput
                                ? "the bus refused what was to be sent ("
                                : "no peertrust daemon answers (";
-        message = what + error.getName() + ": " + message + ")";
+        message = what + name + ": " + message + ")";
     }
     return Error(category, message);
 }

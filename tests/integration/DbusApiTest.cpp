@@ -578,5 +578,24 @@ TEST_F(DbusApiTest, DaemonStopsCleanlyOnSigterm) {
     EXPECT_EQ(gone.error().category(), ErrorCategory::Unavailable);
 }
 
+// Something else owns the name (an older peertrustd after an upgrade, say): it answers, so the
+// message must not say that no daemon does.
+TEST(DbusErrorsTest, AnOwnerThatDoesNotKnowTheCallIsNamedAsSuch) {
+    TempDir dir;
+    TestBus bus(BusKind::Session, dir.path());
+    bus.exportAddress();
+    auto impostor = sdbus::createSessionBusConnection("org.peertrust.Trust1");
+    impostor->enterEventLoopAsync();
+    auto client = Client::connect(Bus::Session);
+    ASSERT_OK(client);
+    auto pins = (*client)->listPins();
+    ASSERT_FALSE(pins.ok());
+    EXPECT_EQ(pins.error().category(), ErrorCategory::Unavailable);
+    EXPECT_NE(pins.error().message().find("does not know this call"), std::string::npos)
+        << pins.error().message();
+    EXPECT_EQ(pins.error().message().find("no peertrust daemon answers"), std::string::npos);
+    impostor->leaveEventLoop();
+}
+
 }  // namespace
 }  // namespace peertrust::testing
