@@ -1,5 +1,7 @@
 #include "cli/KnownHostsAnswer.h"
 
+#include <algorithm>
+
 namespace peertrust::cli {
 
 namespace {
@@ -18,6 +20,11 @@ std::string peerOf(const std::string& host) {
     return host;
 }
 
+// "ssh-ed25519" of "ssh-ed25519 AAAA... comment".
+std::string keyTypeOf(const std::string& keyLine) {
+    return keyLine.substr(0, keyLine.find(' '));
+}
+
 }  // namespace
 
 std::string knownHostsUsage(std::string_view program) {
@@ -32,11 +39,12 @@ std::string knownHostsUsage(std::string_view program) {
            "(`peertrust ssh-known-hosts` answers the same; the separate program starts faster.)\n"
            "Without --pin-on-first-use nothing is pinned here: a host with no pin gets no line, "
            "and\nssh asks the person (or refuses, with StrictHostKeyChecking yes). With it, a key "
-           "offered\nfor a host that has no pin is pinned on first use and printed. A key "
-           "peertrust rejects\n(distrusted, or not the pinned one) is printed as @revoked, so "
-           "that ssh refuses it even\nwhen its own known_hosts files list it. ssh still "
-           "accepts a key only those files list:\nimport them (peertrust pin import-known-hosts) "
-           "or set UserKnownHostsFile none.\n";
+           "offered\nfor a host that has no pin is pinned on first use and printed. A "
+           "distrusted key, or a key\nof a type the host has pinned that is not the pinned one, "
+           "is printed as @revoked, so that\nssh refuses it even when its own known_hosts files "
+           "list it (with StrictHostKeyChecking yes).\nssh still accepts a key only those files "
+           "list: import them (peertrust pin\nimport-known-hosts) or set UserKnownHostsFile "
+           "none.\n";
 }
 
 Result<KnownHostsQuery> readKnownHostsQuery(Arguments& args, std::string_view program) {
@@ -78,16 +86,27 @@ Result<void> answerKnownHosts(const KnownHostsQuery& query, const KnownHostsSour
         return {};  // ssh only asks which key types to expect
     }
     const bool pinHere = printed == 0 && query.pinOnFirstUse;
-    Result<VerdictKind> checked = source.verify(query.peer, *query.offeredKey, pinHere);
+    auto checked = source.verify(query.peer, *query.offeredKey, pinHere);
     if (!checked && !pinHere && checked.error().category() == ErrorCategory::InvalidInput) {
         // A key the daemon cannot read (a host certificate, say) it accepts no more than ssh
         // would without these lines: the pinned lines stand as the whole answer.
         return {};
     }
-    PEERTRUST_TRY_ASSIGN(VerdictKind verdict, std::move(checked));
-    if (verdict == VerdictKind::Accepted && pinHere) {
+    PEERTRUST_TRY_ASSIGN(auto verdict, std::move(checked));
+    const auto& [kind, reason] = verdict;
+    if (kind == VerdictKind::Accepted && pinHere) {
         out << query.host << ' ' << *query.offeredKey << '\n';
-    } else if (verdict == VerdictKind::Rejected) {
+        return {};
+    }
+    // A replaced key: the host has a pin of the offered key's type, and this is not it.
+    const std::string offeredType = keyTypeOf(*query.offeredKey);
+    const bool replaced =
+        reason == reason::PinMismatch &&
+        std::any_of(known.begin(), known.end(), [&](const KnownKey& key) {
+            return key.keyFormat == KeyFormat::OpenSsh &&
+                   keyTypeOf(std::string(key.key.begin(), key.key.end())) == offeredType;
+        });
+    if (kind == VerdictKind::Rejected && (reason == reason::Distrusted || replaced)) {
         // ssh checks @revoked before any line that would accept the key, its own files' too.
         out << "@revoked " << query.host << ' ' << *query.offeredKey << '\n';
     }

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cli/Arguments.h"
@@ -32,16 +33,19 @@ Result<KnownHostsQuery> readKnownHostsQuery(Arguments& args, std::string_view pr
 // Where the answer comes from, as each program reaches the daemon (or a store).
 struct KnownHostsSource {
     std::function<Result<std::vector<KnownKey>>(const std::string& peer)> pinnedKeys;
-    // Verify of an offered key line over ssh, with pin-on-first-use or not: the verdict.
-    std::function<Result<VerdictKind>(const std::string& peer, const std::string& keyLine,
-                                      bool pinOnFirstUse)>
+    // Verify of an offered key line over ssh, with pin-on-first-use or not: the verdict and
+    // its reason.
+    std::function<Result<std::pair<VerdictKind, std::string>>(
+        const std::string& peer, const std::string& keyLine, bool pinOnFirstUse)>
         verify;
 };
 
 // Prints the known_hosts lines: the keys pinned for the host over ssh, or with
-// pinOnFirstUse and no pin yet, the offered key once pinned. An offered key the daemon rejects
-// (distrusted, or not the pinned one) is printed as @revoked: ssh also reads its own
-// known_hosts files and would otherwise accept a key found there.
+// pinOnFirstUse and no pin yet, the offered key once pinned. An offered key the daemon
+// distrusts, or one of a key type the host has pinned but not the pinned key, is printed as
+// @revoked: ssh also reads its own known_hosts files and would otherwise accept a key found
+// there. A key of another type (ssh's UpdateHostKeys learns a host's other keys) is left to
+// ssh's own checks.
 Result<void> answerKnownHosts(const KnownHostsQuery& query, const KnownHostsSource& source,
                               std::ostream& out);
 

@@ -18,7 +18,7 @@ Result<int> runSshKnownHosts(CommandContext& context) {
     KnownHostsSource source{
         [service](const std::string& peer) { return service->pinnedKeys("ssh", peer); },
         [service](const std::string& peer, const std::string& keyLine,
-                  bool pinOnFirstUse) -> Result<VerdictKind> {
+                  bool pinOnFirstUse) -> Result<std::pair<VerdictKind, std::string>> {
             VerifyRequest request{"ssh",
                                   peer,
                                   KeyFormat::OpenSsh,
@@ -26,7 +26,7 @@ Result<int> runSshKnownHosts(CommandContext& context) {
                                   std::nullopt,
                                   pinOnFirstUse};
             PEERTRUST_TRY_ASSIGN(Verdict verdict, service->verify(request));
-            return verdict.kind;
+            return std::pair{verdict.kind, verdict.reason};
         }};
     PEERTRUST_TRY(answerKnownHosts(query, source, context.out));
     return 0;

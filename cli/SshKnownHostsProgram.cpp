@@ -61,27 +61,29 @@ Result<int> run(int argc, char** argv) {
         Trust1Calls daemon(*connection);
         cli::KnownHostsSource source{
             [&daemon](const std::string& peer) { return pinnedKeys(daemon, peer); },
-            [&daemon](const std::string& peer, const std::string& keyLine,
-                      bool pinOnFirstUse) -> Result<peertrust::VerdictKind> {
+            [&daemon](const std::string& peer, const std::string& keyLine, bool pinOnFirstUse)
+                -> Result<std::pair<peertrust::VerdictKind, std::string>> {
                 std::map<std::string, sdbus::Variant> options;
                 if (pinOnFirstUse) {
                     options.emplace("pin-on-first-use", sdbus::Variant(true));
                 }
-                std::string verdict;
+                std::string verdict, reason;
                 try {
-                    verdict = std::get<0>(daemon.Verify(
+                    auto answer = daemon.Verify(
                         "ssh", peer, std::string(toString(peertrust::KeyFormat::OpenSsh)), keyLine,
-                        options));
+                        options);
+                    verdict = std::get<0>(answer);
+                    reason = std::get<1>(answer);
                 } catch (const sdbus::Error& e) {
                     return peertrust::wire::fromDbusError(e);  // the caller tells errors apart
                 }
                 for (auto kind :
                      {peertrust::VerdictKind::Accepted, peertrust::VerdictKind::Rejected}) {
                     if (verdict == toString(kind)) {
-                        return kind;
+                        return std::pair{kind, reason};
                     }
                 }
-                return peertrust::VerdictKind::Unknown;
+                return std::pair{peertrust::VerdictKind::Unknown, reason};
             }};
         PEERTRUST_TRY(cli::answerKnownHosts(query, source, std::cout));
     } catch (const sdbus::Error& e) {

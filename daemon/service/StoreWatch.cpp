@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <exception>
+#include <system_error>
 
 namespace peertrust::service {
 
@@ -20,6 +22,8 @@ constexpr std::array<const char*, 3> kSuffixes = {"", "-wal", "-journal"};
 // A burst of writes (one commit touches the log several times) is announced once: wait this
 // long for the burst to end before asking what changed.
 constexpr int kSettleMilliseconds = 50;
+// A store written without pause is still announced, at most every 20 settles (a second).
+constexpr int kMaxSettles = 20;
 
 }  // namespace
 
@@ -55,8 +59,14 @@ Result<std::unique_ptr<StoreWatch>> StoreWatch::start(
         return unavailable(std::string("cannot watch the store for changes (eventfd): ") +
                            std::strerror(error));
     }
-    return std::make_unique<StoreWatch>(Key{}, inotifyFd, stopFd, std::move(names),
-                                        std::move(onWrite));
+    try {
+        return std::make_unique<StoreWatch>(Key{}, inotifyFd, stopFd, std::move(names),
+                                            std::move(onWrite));
+    } catch (const std::system_error& e) {  // the thread did not start
+        ::close(stopFd);
+        ::close(inotifyFd);
+        return unavailable(std::string("cannot watch the store for changes: ") + e.what());
+    }
 }
 
 StoreWatch::StoreWatch(Key, int inotifyFd, int stopFd, std::set<std::string> names,
@@ -110,18 +120,22 @@ void StoreWatch::run() {
         if (!drainEvents()) {
             continue;
         }
-        // Let the burst end; the stop request still ends the wait at once.
-        for (;;) {
+        // Let the burst of the store's own files end (other files in the directory do not
+        // hold it back); the stop request still ends the wait at once.
+        for (int bursts = 0; bursts < kMaxSettles; ++bursts) {
             int ready = ::poll(fds.data(), fds.size(), kSettleMilliseconds);
             if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
                 return;
             }
-            if (ready <= 0) {
+            if (ready <= 0 || !drainEvents()) {
                 break;
             }
-            drainEvents();
         }
-        m_onWrite();
+        try {
+            m_onWrite();
+        } catch (const std::exception&) {
+            // Nothing to tell but the log, which onWrite writes itself; the watch goes on.
+        }
     }
 }
 

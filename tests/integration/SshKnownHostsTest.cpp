@@ -98,6 +98,12 @@ TEST_P(SshKnownHostsTest, AKeyTheDaemonRejectsIsPrintedAsRevoked) {
         EXPECT_EQ(mismatch.output,
                   "db.example " + pinned + "\n@revoked db.example " + other + "\n");
     }
+    // A key of another type (ssh's UpdateHostKeys learns a host's other keys): left to ssh.
+    const std::string ecdsa = withoutComment(openSshLine(generateKey(KeyType::EcdsaP256).get()));
+    auto [ecdsaType, ecdsaData] = split(ecdsa);
+    auto anotherType = knownHosts({"db.example", "HOSTNAME", ecdsaType, ecdsaData});
+    EXPECT_EQ(anotherType.exitCode, 0) << anotherType.errors;
+    EXPECT_EQ(anotherType.output, "db.example " + pinned + "\n");
     // A distrusted key, on a host with no pin: no first-use pin, and revoked.
     ASSERT_OK(client->addDistrust({DistrustKind::Spki, bytesOf(other), "stolen"}));
     auto distrusted =
