@@ -52,8 +52,9 @@ public:
     void noteOwnWrite(Layer& layer);
     // Whether a layer's counter moved since the last call to a value this process's own last
     // write did not leave: another program wrote it. Asked well after a write of ours (a
-    // file watch's settling time), so that its noteOwnWrite() came first. A store without the
-    // counter never says so.
+    // file watch's settling time), so that its noteOwnWrite() came first. Another program's
+    // write followed, before the call, by one of ours is taken for ours: its announcement is
+    // lost, though our own write's is not. A store without the counter never says so.
     bool takeChangesByOthers();
 
 private:
