@@ -100,7 +100,14 @@ Result<AddOutcome> PolicyEngine::addCrl(const CrlAddRequest& request) {
     std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
     store::CrlStore crls(*layer->writer);
-    PEERTRUST_TRY_ASSIGN(store::CrlPut put, crls.put(row));
+    PEERTRUST_TRY_ASSIGN(
+        store::CrlPut put, crls.put(row, [&](const store::CrlRow& stored) -> Result<void> {
+            PEERTRUST_TRY_ASSIGN(RevocationList storedList, parseRevocationList(stored.der));
+            if (auto problem = crlScopeProblem(storedList, list)) {
+                return invalidInput("cannot replace the CRL " + stored.id + ": " + *problem);
+            }
+            return {};
+        }));
     if (put.outcome.created) {
         policyChanged();
     }

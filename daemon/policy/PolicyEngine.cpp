@@ -471,6 +471,7 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
     // Revocation, by the CRLs an administrator or the user added: every presented
     // certificate and the anchor. Stricter only, so a pinned leaf is refused as well.
     std::vector<const crypto::Certificate*> revocable;
+    std::vector<crypto::Sha256> pathAnchors;
     if (key.format == KeyFormat::X509Chain && !snapshot.crls().empty()) {
         for (const crypto::Certificate& cert : key.chain) {
             revocable.push_back(&cert);
@@ -478,11 +479,12 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
         for (const ChainPath& candidate : paths) {
             if (const crypto::Certificate* anchor = candidate.anchorCert()) {
                 revocable.push_back(anchor);
+                pathAnchors.push_back(anchor->certSha256);
             }
         }
     }
     for (const crypto::Certificate* cert : revocable) {
-        for (const RevocationMatch& match : snapshot.revocationsOf(*cert)) {
+        for (const RevocationMatch& match : snapshot.revocationsOf(*cert, pathAnchors)) {
             // The verdict changes at the revocation date: revoked from then on, not before.
             narrowValidity(now, match.revokedAt, decision.validFrom, decision.validUntil);
             if (match.revokedAt > now) {

@@ -1,5 +1,7 @@
 #include "policy/PolicySnapshot.h"
 
+#include <algorithm>
+
 #include "policy/AnchorScope.h"
 #include "policy/RevocationList.h"
 #include "store/DistrustStore.h"
@@ -119,18 +121,19 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
         }
     }
 
-    // Anchors under which a non-empty CRL applies: the anchor signed it, or issued its signer.
+    // The anchors each CRL's signer chains to: the anchor signed it, or issued its signer.
+    // Under those a non-empty CRL applies, which clients outside the daemon cannot check.
     for (std::size_t i = 0; i < snapshot->m_crls.size(); ++i) {
-        const CompiledCrl& crl = snapshot->m_crls[i];
-        if (crl.revoked.empty()) {
-            continue;
-        }
+        CompiledCrl& crl = snapshot->m_crls[i];
         std::vector<const CompiledAnchor*> under = snapshot->anchorsFor(crl.issuer.certSha256);
         for (const CompiledAnchor* anchor : snapshot->issuersOf(crl.issuer)) {
             under.push_back(anchor);
         }
         for (const CompiledAnchor* anchor : under) {
-            snapshot->m_crlUnderAnchor.emplace(anchor->cert.certSha256, i);
+            crl.anchors.push_back(anchor->cert.certSha256);
+            if (!crl.revoked.empty()) {
+                snapshot->m_crlUnderAnchor.emplace(anchor->cert.certSha256, i);
+            }
         }
     }
     // Anchors a CRL revokes themselves (an intermediate anchored beside, or instead of, its
@@ -201,7 +204,8 @@ std::vector<const CompiledAnchor*> PolicySnapshot::anchorsNamed(
     return found;
 }
 
-std::vector<RevocationMatch> PolicySnapshot::revocationsOf(const crypto::Certificate& cert) const {
+std::vector<RevocationMatch> PolicySnapshot::revocationsOf(
+    const crypto::Certificate& cert, std::span<const crypto::Sha256> pathAnchors) const {
     std::vector<RevocationMatch> found;
     if (m_crls.empty()) {
         return found;  // spare reading names when nothing could match
@@ -221,8 +225,12 @@ std::vector<RevocationMatch> PolicySnapshot::revocationsOf(const crypto::Certifi
         if (listed == crl.revoked.end()) {
             continue;
         }
-        // Same name is not enough (a re-keyed CA): the CRL's signer must have issued it.
-        if (gnutls_x509_crt_check_issuer(cert.crt.get(), crl.issuer.crt.get())) {
+        // Same name is not enough: the CRL's signer issued the certificate, or chains to the
+        // anchor the certificate's own path reaches (a re-keyed CA, RFC 5280 6.3.3 (f)).
+        bool sameAnchor = std::any_of(crl.anchors.begin(), crl.anchors.end(), [&](const auto& a) {
+            return std::find(pathAnchors.begin(), pathAnchors.end(), a) != pathAnchors.end();
+        });
+        if (sameAnchor || gnutls_x509_crt_check_issuer(cert.crt.get(), crl.issuer.crt.get())) {
             found.push_back({&crl, serial, listed->second});
         }
     }

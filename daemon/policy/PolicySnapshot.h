@@ -39,6 +39,8 @@ struct CompiledCrl {
     StoreLayer layer = StoreLayer::System;
     crypto::Certificate issuer;
     std::map<Bytes, UnixTime> revoked;  // serial number -> revocation date
+    // The anchors its signer chains to: the signer itself, or the anchors that issued it.
+    std::vector<crypto::Sha256> anchors;
 };
 
 struct RevocationMatch {
@@ -68,8 +70,12 @@ public:
     std::vector<const CompiledAnchor*> anchorsNamed(std::span<const std::uint8_t> rawDn) const;
 
     const std::vector<CompiledCrl>& crls() const { return m_crls; }
-    // Every stored CRL (of either layer) from the certificate's issuer that lists it.
-    std::vector<RevocationMatch> revocationsOf(const crypto::Certificate& cert) const;
+    // Every stored CRL (of either layer) from the certificate's issuer that lists it. The
+    // issuer is the CRL's signer, or (RFC 5280, 6.3.3) a CA of the same name whose CRL
+    // signer chains to one of `pathAnchors`, the anchors the certificate's paths reach: a
+    // re-keyed CA signs its CRL with its new key for certificates its old key issued.
+    std::vector<RevocationMatch> revocationsOf(
+        const crypto::Certificate& cert, std::span<const crypto::Sha256> pathAnchors = {}) const;
     // A CRL with at least one entry signed by the anchor, or by a certificate the anchor
     // issued: clients outside the daemon cannot apply it. Null when there is none.
     const CompiledCrl* revocationListUnder(const CompiledAnchor& anchor) const;

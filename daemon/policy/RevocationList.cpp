@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::string_view kPemHeader = "-----BEGIN X509 CRL-----";
 constexpr std::string_view kDeltaCrlIndicatorOid = "2.5.29.27";
+constexpr std::string_view kIssuingDistributionPointOid = "2.5.29.28";
 // Longer than any serial number RFC 5280 allows (20 octets), with room for odd encoders.
 constexpr std::size_t kMaxSerialBytes = 64;
 
@@ -91,6 +92,15 @@ Result<RevocationList> parseRevocationList(std::span<const std::uint8_t> data) {
             return invalidInput(
                 "this is a delta CRL (deltaCRLIndicator), which lists only the changes since "
                 "another CRL; peertrust keeps complete CRLs only: add the full CRL");
+        }
+        if (std::string_view(oid) == kIssuingDistributionPointOid) {
+            crypto::OwnedDatum extension;
+            rc = gnutls_x509_crl_get_extension_data2(list.crl.get(), index, extension.out());
+            if (rc < 0) {
+                return crypto::gnutlsError(ErrorCategory::InvalidInput,
+                                           "cannot read the CRL's issuingDistributionPoint", rc);
+            }
+            list.scope.assign(extension.bytes().begin(), extension.bytes().end());
         }
     }
 
@@ -190,6 +200,21 @@ std::string formatSerialNumber(const Bytes& serial) {
         out += (out.empty() ? "" : ":") + hex.substr(i, 2);
     }
     return out;
+}
+
+std::optional<std::string> crlScopeProblem(const RevocationList& stored,
+                                           const RevocationList& replacement) {
+    if (stored.scope == replacement.scope) {
+        return std::nullopt;
+    }
+    auto describe = [](const RevocationList& list) {
+        return list.scope.empty() ? std::string("has no issuingDistributionPoint")
+                                  : "has the issuingDistributionPoint " + crypto::toHex(list.scope);
+    };
+    return "this CRL " + describe(replacement) + " and the stored one " + describe(stored) +
+           ": they cover different parts of the issuer's certificates (partitioned or scoped "
+           "CRLs), and peertrust keeps one CRL per issuer, so this one would lift the "
+           "revocations only the stored one lists";
 }
 
 bool isStaleCrl(const std::optional<UnixTime>& nextUpdate, UnixTime now) {

@@ -26,6 +26,9 @@ struct RevocationList {
     UnixTime thisUpdate = 0;
     std::optional<UnixTime> nextUpdate;
     std::optional<std::string> number;  // the CRL number, lower-case hex without leading zeros
+    // The issuingDistributionPoint extension's DER, empty when it has none: which part of the
+    // issuer's certificates (a partition, CA certificates only, some reasons) it covers.
+    Bytes scope;
     // Revoked serial numbers (without leading zero octets) and when each was revoked.
     std::map<Bytes, UnixTime> revoked;
 };
@@ -42,6 +45,12 @@ std::optional<std::string> crlSignatureProblem(const RevocationList& list,
 Bytes serialNumberOf(const crypto::Certificate& cert);
 // "0a:1b:2c", as certtool and OpenSSL print serial numbers.
 std::string formatSerialNumber(const Bytes& serial);
+
+// Why `replacement` may not take the place of `stored`, a CRL of the same issuer: they cover
+// different parts of its certificates (partitioned or scoped CRLs), so the replacement would
+// lift revocations it does not repeat. nullopt when they cover the same.
+std::optional<std::string> crlScopeProblem(const RevocationList& stored,
+                                           const RevocationList& replacement);
 
 // A CRL whose nextUpdate has passed: still applied, but an administrator should add a newer.
 bool isStaleCrl(const std::optional<UnixTime>& nextUpdate, UnixTime now);

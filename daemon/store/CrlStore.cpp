@@ -75,7 +75,7 @@ Result<std::optional<CrlRow>> CrlStore::findByIssuerLocked(const CrlRow& row) {
     return std::optional<CrlRow>(readRow(stmt));
 }
 
-Result<CrlPut> CrlStore::put(const CrlRow& row) {
+Result<CrlPut> CrlStore::put(const CrlRow& row, const ReplaceCheck& mayReplace) {
     PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(m_db));
     PEERTRUST_TRY_ASSIGN(std::optional<CrlRow> stored, findByIssuerLocked(row));
     CrlPut put{{row.id, true}, std::nullopt};
@@ -90,6 +90,9 @@ Result<CrlPut> CrlStore::put(const CrlRow& row) {
                             ", which is not older than this " + describe(row) +
                             "; remove it first (peertrust crl remove " + stored->id +
                             ") to go back to an older list");
+        }
+        if (mayReplace) {
+            PEERTRUST_TRY(mayReplace(*stored));
         }
         PEERTRUST_TRY_ASSIGN(Statement drop, m_db.prepare("DELETE FROM crls WHERE id = ?1"));
         drop.bind(1, stored->id);

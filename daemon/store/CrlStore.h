@@ -2,6 +2,7 @@
 // newer CRL from the same issuer replaces the stored one, an older one is refused.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,9 +39,14 @@ class CrlStore {
 public:
     explicit CrlStore(Database& db) : m_db(db) {}
 
-    // Idempotent for the same CRL; replaces an older CRL of the same issuer; Conflict (naming
-    // the stored CRL) when the stored one is newer or as new. One transaction.
-    Result<CrlPut> put(const CrlRow& row);
+    // Asked, inside the transaction, before a newer CRL replaces the stored one; an error
+    // leaves the stored CRL in place.
+    using ReplaceCheck = std::function<Result<void>(const CrlRow& stored)>;
+
+    // Idempotent for the same CRL; replaces an older CRL of the same issuer when `mayReplace`
+    // (if given) agrees; Conflict (naming the stored CRL) when the stored one is newer or as
+    // new. One transaction.
+    Result<CrlPut> put(const CrlRow& row, const ReplaceCheck& mayReplace = {});
     Result<bool> remove(const std::string& id);
     Result<std::vector<CrlRow>> list();
 

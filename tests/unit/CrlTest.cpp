@@ -156,13 +156,15 @@ TEST_F(CrlTest, BadInputIsInvalidInputAndLeavesTheStoreUntouched) {
     EXPECT_EQ(list[0].id, stored->id);
 }
 
+Bytes crlFixture(const std::string& name) {
+    std::ifstream in(std::string(PEERTRUST_FIXTURES_DIR) + "/crl/" + name, std::ios::binary);
+    return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
 // A delta CRL lists only the changes since its base; in the base's place (one CRL per issuer)
 // it would lift every revocation it does not repeat. GnuTLS cannot make one: a fixture.
 TEST_F(CrlTest, ADeltaCrlIsRefusedAndLeavesTheStoreUntouched) {
-    auto fixture = [](const std::string& name) {
-        std::ifstream in(std::string(PEERTRUST_FIXTURES_DIR) + "/crl/" + name, std::ios::binary);
-        return Bytes(std::istreambuf_iterator<char>(in), {});
-    };
+    auto fixture = crlFixture;
     Bytes deltaRoot = fixture("delta-root.pem");
     Bytes delta = fixture("delta.crl");
     ASSERT_FALSE(deltaRoot.empty());
@@ -174,6 +176,37 @@ TEST_F(CrlTest, ADeltaCrlIsRefusedAndLeavesTheStoreUntouched) {
     EXPECT_NE(added.error().message().find("delta CRL"), std::string::npos)
         << added.error().message();
     EXPECT_TRUE(crls(system()).empty());
+}
+
+// Partitioned CRLs (issuingDistributionPoint): one issuer, several lists, each for part of
+// its certificates. One in the place of another would lift the other's revocations.
+TEST_F(CrlTest, APartitionNeverReplacesAnotherPartitionOfTheSameIssuer) {
+    Bytes partitionedRoot = crlFixture("partitioned-root.pem");
+    Bytes first = crlFixture("partition1.crl");
+    Bytes second = crlFixture("partition2.crl");
+    Bytes firstNewer = crlFixture("partition1-newer.crl");
+    ASSERT_FALSE(partitionedRoot.empty() || first.empty() || second.empty() || firstNewer.empty());
+    ASSERT_OK(system().addAnchor({partitionedRoot, {}, "Partitioned CRL Test Root"}));
+    auto added = addCrl(system(), first);
+    ASSERT_OK(added);
+    auto refused = addCrl(system(), second);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().category(), ErrorCategory::InvalidInput);
+    EXPECT_NE(refused.error().message().find("cannot replace the CRL " + added->id),
+              std::string::npos)
+        << refused.error().message();
+    EXPECT_NE(refused.error().message().find("partitioned"), std::string::npos);
+    auto list = crls(system());
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].id, added->id);
+    EXPECT_EQ(list[0].crlNumber, "1");
+    // A newer list of the same partition replaces it as usual.
+    auto newer = addCrl(system(), firstNewer);
+    ASSERT_OK(newer);
+    list = crls(system());
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].id, newer->id);
+    EXPECT_EQ(list[0].crlNumber, "3");
 }
 
 TEST_F(CrlTest, CrlNotSignedByTheNamedAnchorIsRefused) {
@@ -275,6 +308,33 @@ TEST_F(CrlTest, RevokedIntermediateRejectsEveryLeafBelowIt) {
         << v.explanation;
     EXPECT_EQ(verifyChain("https", "other.example.com", {&otherLeaf, &intermediate}).reason,
               "revoked");
+}
+
+TEST_F(CrlTest, ACrlFromARekeyedCasNewKeyRevokesWhatItsOldKeyIssued) {
+    // One CA, two keys, one name, both certified by the same anchor: RFC 5280 (6.3.3)
+    // lets the new key sign the CRL for certificates the old key issued.
+    Issued oldCa = issue(caSpec("Test Issuing CA"), root);
+    Issued newCa = issue(caSpec("Test Issuing CA"), root);
+    Issued oldLeaf = issue(serverSpec("old.example.com"), oldCa);
+    ASSERT_EQ(verifyChain("https", "old.example.com", {&oldLeaf, &oldCa}).reason, "anchor");
+    ASSERT_OK(addCrl(system(), makeCrl(newCa, spec({{&oldLeaf, m_now - 60}})), newCa.der));
+    Verdict v = verifyChain("https", "old.example.com", {&oldLeaf, &oldCa});
+    EXPECT_EQ(v.kind, VerdictKind::Rejected);
+    EXPECT_EQ(v.reason, "revoked");
+    EXPECT_NE(v.explanation.find("\"CN=old.example.com\" (serial"), std::string::npos)
+        << v.explanation;
+}
+
+TEST_F(CrlTest, ACrlOfASameNamedCaUnderAnotherAnchorRevokesNothingHere) {
+    Issued ourCa = issue(caSpec("Test Issuing CA"), root);
+    Issued ourLeaf = issue(serverSpec("ours.example.com"), ourCa);
+    Issued strangerRoot = selfSigned(caSpec("Stranger Root"));
+    addAnchor(system(), strangerRoot, {}, "Stranger Root");
+    Issued strangerCa = issue(caSpec("Test Issuing CA"), strangerRoot);
+    // The stranger's CRL lists our leaf's serial number: a name and a serial are not enough.
+    ASSERT_OK(
+        addCrl(system(), makeCrl(strangerCa, spec({{&ourLeaf, m_now - 60}})), strangerCa.der));
+    EXPECT_EQ(verifyChain("https", "ours.example.com", {&ourLeaf, &ourCa}).reason, "anchor");
 }
 
 TEST_F(CrlTest, DistrustStillComesFirst) {
