@@ -82,6 +82,7 @@ Result<store::Layer*> PolicyEngine::writableLayerLocked() {
     if (layer == nullptr) {
         return notAuthorized("this process has only read access to the store");
     }
+    noteWriteStarting(*layer);
     return layer;
 }
 
@@ -128,6 +129,7 @@ Result<PolicyEngine::ResolvedId> PolicyEngine::resolveIdLocked(std::string_view 
                              " store, which this process may not change" +
                              (lowerLayerNote.empty() ? "" : "; " + std::string(lowerLayerNote)));
     }
+    noteWriteStarting(*found.front().layer);
     return found.front();
 }
 

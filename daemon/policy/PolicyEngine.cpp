@@ -217,6 +217,11 @@ void PolicyEngine::noteOwnWrite() {
     }
 }
 
+void PolicyEngine::noteWriteStarting(store::Layer& layer) {
+    std::lock_guard lock(m_readMutex);
+    m_store->noteWriteStarting(layer);
+}
+
 Result<bool> PolicyEngine::takeChangesByOthers() {
     std::lock_guard lock(m_readMutex);
     for (store::Layer& layer : m_store->layers()) {
@@ -736,6 +741,7 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
         if (pinOnFirstUse) {
             std::lock_guard lock(m_writeMutex);
             if (store::Layer* layer = m_store->writableLayer()) {
+                noteWriteStarting(*layer);
                 store::PinRow row;
                 row.peer = peerText;
                 row.protocol = protocol.name;

@@ -137,8 +137,9 @@ private:
     // read snapshots, so that the WAL can start over.
     void policyChanged();
     void pinsChanged();
-    void noteOwnWrite();               // both mutexes held
-    void restartLongWriteAheadLogs();  // m_writeMutex held, read snapshots released
+    void noteOwnWrite();                          // both mutexes held
+    void noteWriteStarting(store::Layer& layer);  // the write mutex held
+    void restartLongWriteAheadLogs();             // m_writeMutex held, read snapshots released
     Result<store::Layer*> writableLayerLocked();
     // m_writeMutex held. `lowerLayerNote` completes the refusal of an id in a layer this
     // process may not write.

@@ -107,10 +107,22 @@ bool TrustStore::takeChangesByOthers() {
         if (!generation || generation == layer.announcedPolicyGeneration) {
             continue;
         }
-        others = others || generation != layer.ownPolicyGeneration;
+        others = others || layer.othersBeforeOwnWrite || generation != layer.ownPolicyGeneration;
+        layer.othersBeforeOwnWrite = false;
         layer.announcedPolicyGeneration = generation;
     }
     return others;
+}
+
+void TrustStore::noteWriteStarting(Layer& layer) {
+    if (!layer.writer) {
+        return;
+    }
+    std::optional<std::int64_t> generation = policyGeneration(*layer.writer);
+    if (generation && generation != layer.ownPolicyGeneration &&
+        generation != layer.announcedPolicyGeneration) {
+        layer.othersBeforeOwnWrite = true;
+    }
 }
 
 void TrustStore::noteOwnWrite(Layer& layer) {

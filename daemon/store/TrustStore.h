@@ -31,6 +31,8 @@ struct Layer {
     std::optional<std::int64_t> ownPolicyGeneration;
     // The counter when takeChangesByOthers() last looked.
     std::optional<std::int64_t> announcedPolicyGeneration;
+    // Another program's write, seen as one of ours began, not yet announced.
+    bool othersBeforeOwnWrite = false;
 };
 
 class TrustStore {
@@ -46,15 +48,20 @@ public:
     // call, by another process or another connection of ours. Pin statistics do not count
     // (the policy_generation counter); in a store without that counter every commit does.
     Result<bool> changedElsewhere();
+    // Before this process writes to `layer`: a counter that neither our last write nor the
+    // last announcement left means another program wrote since, which the announcement after
+    // our write must not take for ours.
+    void noteWriteStarting(Layer& layer);
     // After this process committed a write to `layer` (its writer's lock held): that change is
-    // its own, not another process's. A write by another process that lands between the two
-    // counts as ours too; the cache is dropped either way, only its announcement is lost.
+    // its own, not another process's. A write by another process that lands between
+    // noteWriteStarting() and the commit counts as ours too; the cache is dropped either way,
+    // only its announcement is lost.
     void noteOwnWrite(Layer& layer);
     // Whether a layer's counter moved since the last call to a value this process's own last
     // write did not leave: another program wrote it. Asked well after a write of ours (a
     // file watch's settling time), so that its noteOwnWrite() came first. Another program's
-    // write followed, before the call, by one of ours is taken for ours: its announcement is
-    // lost, though our own write's is not. A store without the counter never says so.
+    // write followed, before the call, by one of ours still counts (noteWriteStarting). A
+    // store without the counter never says so.
     bool takeChangesByOthers();
 
 private:

@@ -62,6 +62,27 @@ TEST_F(ChangesByOthersTest, AChangeAVerifyFoundFirstIsStillTaken) {
     EXPECT_TRUE(*taken);
 }
 
+// gcr pins a key through the trust module; before the daemon's watch asks, the daemon writes
+// a pin of its own. The other program's write is still announced.
+TEST_F(ChangesByOthersTest, AnotherProgramsWriteFollowedByOneOfOursIsStillTaken) {
+    ASSERT_OK(user().listPins());
+    ASSERT_OK(user().takeChangesByOthers());
+    auto program = anotherUserProgram();
+    ASSERT_OK(program->addPin({"ssh", "gcr.example", KeyFormat::OpenSsh, sshKey()}));
+    ASSERT_OK(user().addPin({"ssh", "own.example", KeyFormat::OpenSsh, sshKey()}));
+    auto taken = user().takeChangesByOthers();
+    ASSERT_OK(taken);
+    EXPECT_TRUE(*taken) << "the other program's pin was taken for the daemon's own write";
+    taken = user().takeChangesByOthers();
+    ASSERT_OK(taken);
+    EXPECT_FALSE(*taken) << "the same change was taken twice";
+    // Our own write alone, after the announcement, is still ours.
+    ASSERT_OK(user().addPin({"ssh", "own2.example", KeyFormat::OpenSsh, sshKey()}));
+    taken = user().takeChangesByOthers();
+    ASSERT_OK(taken);
+    EXPECT_FALSE(*taken);
+}
+
 // Another program's pin statistics are commits too, but change no decision.
 TEST_F(ChangesByOthersTest, AnotherProgramsPinStatisticsAreNoChange) {
     Bytes key = sshKey();
