@@ -135,13 +135,23 @@ int serve(const service::DaemonConfig& config) {
         service::KeysAdaptor keysAdaptor(
             *connection, keyLayer ? &keyLayer->administration() : nullptr, authority, flushSoon);
         // Declared after the adaptor: stopped before it goes.
-        auto storeWatch = service::StoreWatch::start(
-            (*engine)->storeFiles(), [&adaptor] { adaptor.announceChangesByOthers(); });
+        auto storeWatch =
+            service::StoreWatch::start((*engine)->storeFiles(), [&adaptor, &bundleWriter] {
+                adaptor.announceChangesByOthers();
+                if (bundleWriter) {
+                    bundleWriter->storeWritten();
+                }
+            });
+        if (storeWatch && bundleWriter) {
+            bundleWriter->followStoreWatch();
+        }
         if (!storeWatch) {
             // Not fatal: Verify still sees such changes, only their signal is missing.
-            service::log(service::LogLevel::Warning,
-                         storeWatch.error().message() +
-                             ": changes other programs make to the store are not signalled");
+            service::log(
+                service::LogLevel::Warning,
+                storeWatch.error().message() +
+                    ": changes other programs make to the store are not signalled" +
+                    (bundleWriter ? ", and the PEM bundle looks for them every second" : ""));
         }
         service::log(service::LogLevel::Info, std::string("serving ") + wire::kBusName +
                                                   " on the " + busName(config.mode) +

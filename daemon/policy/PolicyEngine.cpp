@@ -95,10 +95,14 @@ PolicyEngine::~PolicyEngine() {
 void PolicyEngine::runStatisticsFlusher() {
     std::unique_lock lock(m_flusherMutex);
     while (!m_stopping) {
-        m_flusherWake.wait_for(lock, m_options.statisticsInterval);
-        if (m_stopping) {
+        // Asleep until a read (which holds a snapshot) or a sighting arms it; then the
+        // interval gathers what follows into one write.
+        m_flusherWake.wait(lock, [&] { return m_stopping || m_flusherArmed.load(); });
+        if (m_flusherWake.wait_for(lock, m_options.statisticsInterval,
+                                   [&] { return m_stopping; })) {
             break;
         }
+        m_flusherArmed = false;  // what comes from here on arms it again
         lock.unlock();
         (void)flushPinStatistics();
         releaseReadSnapshots();
@@ -107,6 +111,17 @@ void PolicyEngine::runStatisticsFlusher() {
             restartLongWriteAheadLogs();
         }
         lock.lock();
+    }
+}
+
+void PolicyEngine::armStatisticsFlusher() {
+    if (m_options.statisticsInterval.count() <= 0 ||
+        m_flusherArmed.load(std::memory_order_relaxed)) {
+        return;  // no flusher (the trust module flushes inline), or it is armed already
+    }
+    std::lock_guard lock(m_flusherMutex);
+    if (!m_flusherArmed.exchange(true)) {
+        m_flusherWake.notify_one();
     }
 }
 
@@ -167,6 +182,9 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicyEngine::snapshotLocked() {
 }
 
 Result<bool> PolicyEngine::renewReadSnapshots() {
+    // Every Verify comes here: the snapshot it holds and the sighting it records are the
+    // flusher's to release and write.
+    armStatisticsFlusher();
     if (m_options.readSnapshotAge.count() == 0) {
         return true;  // no snapshot is held: every statement sees the latest commit
     }

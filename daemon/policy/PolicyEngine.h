@@ -2,6 +2,7 @@
 // of pins, anchors, distrust and protocols. Knows nothing of D-Bus or PKCS#11.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -193,8 +194,11 @@ private:
     VerdictCache m_cache;
     store::PinStatistics m_statistics;
 
+    // The flusher sleeps until reads or sightings give it work: an idle daemon never wakes.
+    void armStatisticsFlusher();
     std::mutex m_flusherMutex;
     std::condition_variable m_flusherWake;
+    std::atomic<bool> m_flusherArmed{false};
     bool m_stopping = false;
     std::thread m_flusher;
 };

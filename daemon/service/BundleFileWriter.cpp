@@ -26,13 +26,36 @@ BundleFileWriter::~BundleFileWriter() {
     m_thread.join();
 }
 
+void BundleFileWriter::storeWritten() {
+    {
+        std::lock_guard lock(m_lock);
+        m_storeWritten = true;
+    }
+    m_wake.notify_one();
+}
+
+void BundleFileWriter::followStoreWatch() {
+    {
+        std::lock_guard lock(m_lock);
+        m_polling = false;
+        m_storeWritten = true;  // a write before the watch began is looked at once
+    }
+    m_wake.notify_one();
+}
+
 void BundleFileWriter::run() {
     std::unique_lock lock(m_lock);
     while (!m_stopping) {
-        m_wake.wait_for(lock, std::chrono::seconds(1));
+        auto told = [&] { return m_stopping || m_storeWritten; };
+        if (m_polling) {
+            m_wake.wait_for(lock, std::chrono::seconds(1), told);
+        } else {
+            m_wake.wait(lock, told);
+        }
         if (m_stopping) {
             break;
         }
+        m_storeWritten = false;
         lock.unlock();
         writeIfChanged();
         lock.lock();

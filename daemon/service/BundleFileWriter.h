@@ -1,6 +1,7 @@
 // Keeps a PEM bundle file (peertrustd.conf: pem_bundle, pem_bundle_purpose) equal to what
-// `peertrust anchor export` would write: at start, and within a second of any change to the
-// stores, also one made by another process. The file is replaced atomically. When it cannot
+// `peertrust anchor export` would write: at start, and soon after any change to the stores,
+// also one made by another process: told by the store watch (storeWritten), or, while there
+// is none, by looking every second. The file is replaced atomically. When it cannot
 // be brought up to date, the old file (which may trust what was since distrusted) is removed,
 // or failing that emptied of anchors: its readers get less, never more.
 #pragma once
@@ -22,6 +23,11 @@ public:
     BundleFileWriter(const BundleFileWriter&) = delete;
     BundleFileWriter& operator=(const BundleFileWriter&) = delete;
 
+    // One of the store's files was written (StoreWatch): bring the file up to date.
+    void storeWritten();
+    // The store watch runs: stop looking every second, and sleep until told.
+    void followStoreWatch();
+
 private:
     void run();
     void writeIfChanged();
@@ -37,6 +43,8 @@ private:
     std::mutex m_lock;
     std::condition_variable m_wake;
     bool m_stopping = false;
+    bool m_storeWritten = false;  // storeWritten() since the last look
+    bool m_polling = true;        // no store watch: look every second
     std::thread m_thread;
 };
 

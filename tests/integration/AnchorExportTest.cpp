@@ -110,6 +110,47 @@ TEST_F(PemBundleFileTest, TheDaemonKeepsTheFileUpToDate) {
         << "a change by another process did not reach the file";
 }
 
+// Context switches of every thread of a process so far: a thread that wakes adds one.
+std::uint64_t contextSwitches(pid_t pid) {
+    std::uint64_t total = 0;
+    const auto tasks = std::filesystem::path("/proc") / std::to_string(pid) / "task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+        std::ifstream status(task.path() / "status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+                line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+                total += std::stoull(line.substr(line.find(':') + 1));
+            }
+        }
+    }
+    return total;
+}
+
+// A desktop daemon must not wake when nothing happens (laptops, powertop): the bundle writer
+// learns of changes from the store watch, and the pin statistics flusher sleeps until a
+// Verify gives it work, then once more after its interval (2 s).
+TEST_F(PemBundleFileTest, AnIdleDaemonDoesNotWake) {
+    const auto file = dir / "bundle.pem";
+    startDaemon({"--pem-bundle", file.string()});
+    Issued root = selfSigned(caSpec("Idle Root"));
+    Issued leaf = issue(serverSpec("www.example.com"), root);
+    ASSERT_TRUE(client->addAnchor({root.der, {}, "Idle Root"}).ok());
+    auto verdict = client->verify({"https", "www.example.com", KeyFormat::X509Chain,
+                                   concat({&leaf, &root}), std::nullopt, false});
+    ASSERT_TRUE(verdict.ok()) << verdict.error().message();
+    EXPECT_EQ(verdict->reason, "anchor");
+    ASSERT_TRUE(eventually([&] { return certificatesIn(file) == 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2600));  // the flusher's last round
+    const pid_t pid = daemon->process().pid();
+    const std::uint64_t before = contextSwitches(pid);
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    EXPECT_EQ(contextSwitches(pid), before) << "an idle peertrustd woke up";
+    // And it still follows changes at once.
+    ASSERT_TRUE(client->addAnchor({selfSigned(caSpec("Late Root")).der, {}, "Late Root"}).ok());
+    EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 2; }));
+}
+
 // An update that fails (here the export cannot read the store's pins) withdraws the old file,
 // which may trust what the change took away, instead of leaving it in place.
 TEST_F(PemBundleFileTest, AFileThatCannotBeUpdatedIsWithdrawn) {
