@@ -102,8 +102,11 @@ Result<AddOutcome> PolicyEngine::addCrl(const CrlAddRequest& request) {
     store::CrlStore crls(*layer->writer);
     PEERTRUST_TRY_ASSIGN(
         store::CrlPut put, crls.put(row, [&](const store::CrlRow& stored) -> Result<void> {
-            PEERTRUST_TRY_ASSIGN(RevocationList storedList, parseRevocationList(stored.der));
-            if (auto problem = crlScopeProblem(storedList, list)) {
+            auto storedList = parseRevocationList(stored.der);
+            if (!storedList) {
+                return {};  // damaged (the snapshot skips it too): this CRL takes its place
+            }
+            if (auto problem = crlScopeProblem(*storedList, list)) {
                 return invalidInput("cannot replace the CRL " + stored.id + ": " + *problem);
             }
             return {};

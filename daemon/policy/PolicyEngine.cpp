@@ -502,7 +502,11 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
         for (const ChainPath& candidate : paths) {
             if (const crypto::Certificate* anchor = candidate.anchorCert()) {
                 revocable.push_back(anchor);
-                pathAnchors.push_back(anchor->certSha256);
+                for (const CompiledAnchor* entry : candidate.anchors) {
+                    for (const crypto::Sha256& above : snapshot.anchorsFrom(*entry)) {
+                        pathAnchors.push_back(above);
+                    }
+                }
             }
         }
     }

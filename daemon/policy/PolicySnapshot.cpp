@@ -136,10 +136,28 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
             }
         }
     }
+    // Anchors of the CRL issuer's name that chain to the anchor its signer does (a re-keyed
+    // CA's old certificate, anchored beside its root): the CRL applies under them too.
+    for (std::size_t i = 0; i < snapshot->m_crls.size(); ++i) {
+        const CompiledCrl& crl = snapshot->m_crls[i];
+        if (crl.revoked.empty()) {
+            continue;
+        }
+        for (const CompiledAnchor* anchor : snapshot->anchorsNamed(crl.row.issuerDn)) {
+            std::vector<crypto::Sha256> above = snapshot->anchorsFrom(*anchor);
+            if (std::any_of(above.begin(), above.end(), [&](const crypto::Sha256& a) {
+                    return std::find(crl.anchors.begin(), crl.anchors.end(), a) !=
+                           crl.anchors.end();
+                })) {
+                snapshot->m_crlUnderAnchor.emplace(anchor->cert.certSha256, i);
+            }
+        }
+    }
     // Anchors a CRL revokes themselves (an intermediate anchored beside, or instead of, its
     // issuer): the daemon refuses every chain through them.
     for (const CompiledAnchor& anchor : snapshot->m_anchors) {
-        for (const RevocationMatch& match : snapshot->revocationsOf(anchor.cert)) {
+        for (const RevocationMatch& match :
+             snapshot->revocationsOf(anchor.cert, snapshot->anchorsFrom(anchor))) {
             snapshot->m_crlUnderAnchor.emplace(
                 anchor.cert.certSha256,
                 static_cast<std::size_t>(match.crl - snapshot->m_crls.data()));
@@ -190,6 +208,26 @@ std::vector<const CompiledAnchor*> PolicySnapshot::issuersOf(
         if (gnutls_x509_crt_check_issuer(cert.crt.get(), anchor.cert.crt.get())) {
             found.push_back(&anchor);
         }
+    }
+    return found;
+}
+
+std::vector<crypto::Sha256> PolicySnapshot::anchorsFrom(const CompiledAnchor& anchor) const {
+    // A few levels are plenty: anchors anchored beside the anchors that issued them.
+    constexpr int kMaxLevels = 4;
+    std::vector<crypto::Sha256> found{anchor.cert.certSha256};
+    std::vector<const CompiledAnchor*> level{&anchor};
+    for (int depth = 0; depth < kMaxLevels && !level.empty(); ++depth) {
+        std::vector<const CompiledAnchor*> next;
+        for (const CompiledAnchor* current : level) {
+            for (const CompiledAnchor* issuer : issuersOf(current->cert)) {
+                if (std::find(found.begin(), found.end(), issuer->cert.certSha256) == found.end()) {
+                    found.push_back(issuer->cert.certSha256);
+                    next.push_back(issuer);
+                }
+            }
+        }
+        level = std::move(next);
     }
     return found;
 }

@@ -66,6 +66,10 @@ public:
     // Anchor entries whose subject is the issuer named by `cert`, and that issued it.
     std::vector<const CompiledAnchor*> issuersOf(const crypto::Certificate& cert) const;
 
+    // The anchor and the anchors above it (that issued it, and so on): every anchor a path
+    // reaching this one also reaches. Certificate hashes, the anchor's own first.
+    std::vector<crypto::Sha256> anchorsFrom(const CompiledAnchor& anchor) const;
+
     // Anchor entries whose subject is exactly this raw DN.
     std::vector<const CompiledAnchor*> anchorsNamed(std::span<const std::uint8_t> rawDn) const;
 
@@ -74,8 +78,8 @@ public:
     // issuer is the CRL's signer, or (RFC 5280, 6.3.3) a CA of the same name whose CRL
     // signer chains to one of `pathAnchors`, the anchors the certificate's paths reach: a
     // re-keyed CA signs its CRL with its new key for certificates its old key issued.
-    std::vector<RevocationMatch> revocationsOf(
-        const crypto::Certificate& cert, std::span<const crypto::Sha256> pathAnchors = {}) const;
+    std::vector<RevocationMatch> revocationsOf(const crypto::Certificate& cert,
+                                               std::span<const crypto::Sha256> pathAnchors) const;
     // A CRL with at least one entry signed by the anchor, or by a certificate the anchor
     // issued: clients outside the daemon cannot apply it. Null when there is none.
     const CompiledCrl* revocationListUnder(const CompiledAnchor& anchor) const;

@@ -84,15 +84,16 @@ Result<CrlPut> CrlStore::put(const CrlRow& row, const ReplaceCheck& mayReplace) 
             put.outcome.created = false;
             return put;  // the same CRL again: nothing to write
         }
+        // Asked first: an older list of another scope is no older list of this one.
+        if (mayReplace) {
+            PEERTRUST_TRY(mayReplace(*stored));
+        }
         if (compareCrlAge(*stored, row) >= 0) {
             return conflict("the store already holds " + describe(*stored) +
                             " from the same issuer, issued " + formatIsoTime(stored->thisUpdate) +
                             ", which is not older than this " + describe(row) +
                             "; remove it first (peertrust crl remove " + stored->id +
                             ") to go back to an older list");
-        }
-        if (mayReplace) {
-            PEERTRUST_TRY(mayReplace(*stored));
         }
         PEERTRUST_TRY_ASSIGN(Statement drop, m_db.prepare("DELETE FROM crls WHERE id = ?1"));
         drop.bind(1, stored->id);

@@ -39,8 +39,8 @@ class CrlStore {
 public:
     explicit CrlStore(Database& db) : m_db(db) {}
 
-    // Asked, inside the transaction, before a newer CRL replaces the stored one; an error
-    // leaves the stored CRL in place.
+    // Asked, inside the transaction, about the stored CRL of the same issuer before the two
+    // are compared by age; an error leaves the stored CRL in place.
     using ReplaceCheck = std::function<Result<void>(const CrlRow& stored)>;
 
     // Idempotent for the same CRL; replaces an older CRL of the same issuer when `mayReplace`

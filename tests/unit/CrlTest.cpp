@@ -207,6 +207,12 @@ TEST_F(CrlTest, APartitionNeverReplacesAnotherPartitionOfTheSameIssuer) {
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].id, newer->id);
     EXPECT_EQ(list[0].crlNumber, "3");
+    // An older list of the other partition is no older list of this one: not a Conflict,
+    // whose advice (remove the stored CRL first) would lift this partition's revocations.
+    auto older = addCrl(system(), second);
+    ASSERT_FALSE(older.ok());
+    EXPECT_EQ(older.error().category(), ErrorCategory::InvalidInput) << older.error().message();
+    EXPECT_NE(older.error().message().find("partitioned"), std::string::npos);
 }
 
 TEST_F(CrlTest, CrlNotSignedByTheNamedAnchorIsRefused) {
@@ -323,6 +329,34 @@ TEST_F(CrlTest, ACrlFromARekeyedCasNewKeyRevokesWhatItsOldKeyIssued) {
     EXPECT_EQ(v.reason, "revoked");
     EXPECT_NE(v.explanation.find("\"CN=old.example.com\" (serial"), std::string::npos)
         << v.explanation;
+}
+
+// The old CA certificate anchored beside the root: a path that ends at it reaches the root
+// too, and no client outside the daemon, which cannot apply the CRL, gets it as an anchor.
+TEST_F(CrlTest, ARekeyedCasCrlAppliesUnderItsOldCertificateAnchoredBesideTheRoot) {
+    Issued oldCa = issue(caSpec("Test Issuing CA"), root);
+    Issued newCa = issue(caSpec("Test Issuing CA"), root);
+    Issued oldLeaf = issue(serverSpec("old.example.com"), oldCa);
+    std::string oldCaId = addAnchor(system(), oldCa, {}, "Old Issuing CA");
+    ASSERT_EQ(verifyChain("https", "old.example.com", {&oldLeaf}).reason, "anchor");
+    auto added = addCrl(system(), makeCrl(newCa, spec({{&oldLeaf, m_now - 60}})), newCa.der);
+    ASSERT_OK(added);
+    EXPECT_EQ(verifyChain("https", "old.example.com", {&oldLeaf}).reason, "revoked");
+    auto anchors = system().listAnchors();
+    ASSERT_OK(anchors);
+    std::size_t checked = 0;
+    for (const AnchorInfo& anchor : *anchors) {
+        if (anchor.id != oldCaId) {
+            continue;
+        }
+        for (const ClientExport* client :
+             {&anchor.exports.gnutls, &anchor.exports.nss, &anchor.exports.pemFile}) {
+            EXPECT_EQ(client->level, ExportLevel::None);
+            EXPECT_NE(client->why.find("CRL " + added->id), std::string::npos) << client->why;
+            ++checked;
+        }
+    }
+    EXPECT_EQ(checked, 3u);
 }
 
 TEST_F(CrlTest, ACrlOfASameNamedCaUnderAnotherAnchorRevokesNothingHere) {
