@@ -64,6 +64,7 @@ int serve(const service::DaemonConfig& config) {
     if (config.pemBundle) {
         bundleWriter = std::make_unique<service::BundleFileWriter>(**engine, *config.pemBundle,
                                                                    config.pemBundlePurpose);
+        (*engine)->setOwnWriteListener([writer = bundleWriter.get()] { writer->storeWritten(); });
     }
 
     std::unique_ptr<keys::KeyLayer> keyLayer;
@@ -137,10 +138,10 @@ int serve(const service::DaemonConfig& config) {
         // Declared after the adaptor: stopped before it goes.
         auto storeWatch =
             service::StoreWatch::start((*engine)->storeFiles(), [&adaptor, &bundleWriter] {
-                adaptor.announceChangesByOthers();
                 if (bundleWriter) {
                     bundleWriter->storeWritten();
                 }
+                adaptor.announceChangesByOthers();
             });
         if (storeWatch && bundleWriter) {
             bundleWriter->followStoreWatch();

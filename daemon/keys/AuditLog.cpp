@@ -27,8 +27,15 @@ AuditLog::~AuditLog() {
 }
 
 void AuditLog::append(AuditRecord record) {
-    std::lock_guard lock(m_lock);
-    m_pending.push_back(std::move(record));
+    bool first = false;
+    {
+        std::lock_guard lock(m_lock);
+        first = m_pending.empty();
+        m_pending.push_back(std::move(record));
+    }
+    if (first) {
+        m_wake.notify_one();
+    }
 }
 
 namespace {
@@ -91,7 +98,12 @@ void AuditLog::flush() {
 void AuditLog::run() {
     std::unique_lock lock(m_lock);
     while (!m_stopping) {
-        m_wake.wait_for(lock, std::chrono::milliseconds(500));
+        // Asleep while there is nothing to write: an idle daemon does not wake. A use then
+        // waits for the half second that gathers a batch (at most that is lost on a crash).
+        m_wake.wait(lock, [&] { return m_stopping || !m_pending.empty(); });
+        if (m_wake.wait_for(lock, std::chrono::milliseconds(500), [&] { return m_stopping; })) {
+            break;  // the destructor writes what is left
+        }
         lock.unlock();
         flush();
         lock.lock();

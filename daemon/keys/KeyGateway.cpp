@@ -297,8 +297,9 @@ bool KeyGateway::admitLocked(uid_t uid) {
 
 void KeyGateway::acceptLoop() {
     while (!m_stopping) {
+        // No timeout: stopping shuts the listener down, which wakes poll() (POLLHUP).
         pollfd p{m_listener, POLLIN, 0};
-        if (::poll(&p, 1, 200) <= 0) {
+        if (::poll(&p, 1, -1) <= 0 || m_stopping) {
             continue;
         }
         joinEnded();

@@ -111,6 +111,9 @@ void PolicyEngine::runStatisticsFlusher() {
             restartLongWriteAheadLogs();
         }
         lock.lock();
+        if (m_statistics.pending() > 0) {
+            m_flusherArmed = true;  // a write that failed (the store busy) is tried again
+        }
     }
 }
 
@@ -122,6 +125,21 @@ void PolicyEngine::armStatisticsFlusher() {
     std::lock_guard lock(m_flusherMutex);
     if (!m_flusherArmed.exchange(true)) {
         m_flusherWake.notify_one();
+    }
+}
+
+void PolicyEngine::recordSighting(StoreLayer layer, const std::string& pinId, UnixTime at) {
+    m_statistics.record(layer, pinId, at);
+    armStatisticsFlusher();  // after the record: a round that began before it comes again
+}
+
+void PolicyEngine::setOwnWriteListener(std::function<void()> listener) {
+    m_ownWriteListener = std::move(listener);
+}
+
+void PolicyEngine::tellOwnWrite() {
+    if (m_ownWriteListener) {
+        m_ownWriteListener();
     }
 }
 
@@ -212,6 +230,7 @@ void PolicyEngine::policyChanged() {
         }
     }
     restartLongWriteAheadLogs();
+    tellOwnWrite();
 }
 
 void PolicyEngine::pinsChanged() {
@@ -225,6 +244,7 @@ void PolicyEngine::pinsChanged() {
         }
     }
     restartLongWriteAheadLogs();
+    tellOwnWrite();
 }
 
 void PolicyEngine::noteOwnWrite() {
@@ -331,7 +351,7 @@ bool PolicyEngine::cachedVerdictHolds(const VerdictCacheKey& key, std::optional<
         return false;
     }
     if (confirmed->pinId) {
-        m_statistics.record(confirmed->pinLayer, *confirmed->pinId, now);
+        recordSighting(confirmed->pinLayer, *confirmed->pinId, now);
     }
     return true;
 }
@@ -371,7 +391,7 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWith(const CurrentPolicy& pol
             request.pinOnFirstUse, uid,          request.ocsp};
         if (auto hit = m_cache.find(*cacheKey, now)) {
             if (hit->pinId) {
-                m_statistics.record(hit->pinLayer, *hit->pinId, now);
+                recordSighting(hit->pinLayer, *hit->pinId, now);
             }
             return std::move(hit->verdict);
         }
@@ -403,7 +423,7 @@ std::optional<Result<Verdict>> PolicyEngine::verifyWith(const CurrentPolicy& pol
     }
 
     if (decision.pinId) {
-        m_statistics.record(decision.pinLayer, *decision.pinId, now);
+        recordSighting(decision.pinLayer, *decision.pinId, now);
     }
     if (cacheKey && decision.cacheable) {
         m_cache.insert(

@@ -120,6 +120,10 @@ public:
     // would. A write of this engine's own counts as another's only if asked before the write
     // returned.
     Result<bool> takeChangesByOthers();
+    // Called after each write of this engine's own that changes a decision (not pin
+    // statistics), on the writing thread, outside the engine's locks: what keeps a copy of
+    // the policy (the daemon's PEM bundle) need not wait for the file watch. Set before use.
+    void setOwnWriteListener(std::function<void()> listener);
     // The store files this engine reads, lowest layer first.
     std::vector<std::filesystem::path> storeFiles();
 
@@ -196,6 +200,9 @@ private:
 
     // The flusher sleeps until reads or sightings give it work: an idle daemon never wakes.
     void armStatisticsFlusher();
+    void recordSighting(StoreLayer layer, const std::string& pinId, UnixTime at);
+    void tellOwnWrite();
+    std::function<void()> m_ownWriteListener;
     std::mutex m_flusherMutex;
     std::condition_variable m_flusherWake;
     std::atomic<bool> m_flusherArmed{false};

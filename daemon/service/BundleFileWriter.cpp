@@ -47,7 +47,9 @@ void BundleFileWriter::run() {
     std::unique_lock lock(m_lock);
     while (!m_stopping) {
         auto told = [&] { return m_stopping || m_storeWritten; };
-        if (m_polling) {
+        // Without a watch, and after a failure (a full disk, a read-only remount), it looks
+        // every second: the withdrawn file comes back without waiting for the next change.
+        if (m_polling || m_failing) {
             m_wake.wait_for(lock, std::chrono::seconds(1), told);
         } else {
             m_wake.wait(lock, told);

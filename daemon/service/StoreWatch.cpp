@@ -5,11 +5,14 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <system_error>
 
 namespace peertrust::service {
@@ -24,6 +27,8 @@ constexpr std::array<const char*, 3> kSuffixes = {"", "-wal", "-journal"};
 constexpr int kSettleMilliseconds = 50;
 // A store written without pause is still announced, at most every 20 settles (a second).
 constexpr int kMaxSettles = 20;
+// After a burst's notification, the one more look for a commit its fsync held back.
+constexpr int kFollowUpMilliseconds = 1000;
 
 }  // namespace
 
@@ -107,8 +112,23 @@ bool StoreWatch::drainEvents() {
 
 void StoreWatch::run() {
     std::array<pollfd, 2> fds{{{m_stopFd, POLLIN, 0}, {m_inotifyFd, POLLIN, 0}}};
+    auto notify = [&] {
+        try {
+            m_onWrite();
+        } catch (const std::exception&) {
+            // Nothing to tell but the log, which onWrite writes itself; the watch goes on.
+        }
+    };
+    using Clock = std::chrono::steady_clock;
+    std::optional<Clock::time_point> followUpAt;
     for (;;) {
-        if (::poll(fds.data(), fds.size(), -1) < 0) {
+        int timeout = -1;
+        if (followUpAt) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(*followUpAt - Clock::now());
+            timeout = static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
+        }
+        int ready = ::poll(fds.data(), fds.size(), timeout);
+        if (ready < 0) {
             if (errno == EINTR) {
                 continue;
             }
@@ -117,25 +137,30 @@ void StoreWatch::run() {
         if ((fds[0].revents & POLLIN) != 0) {
             return;
         }
-        if (!drainEvents()) {
+        if (ready == 0) {
+            // A commit becomes visible only once its fsync returns (synchronous = FULL), which
+            // on a busy disk can come after its file events have settled, with no event of
+            // its own (the -shm index is mapped memory): one more look, once per burst.
+            followUpAt.reset();
+            notify();
             continue;
+        }
+        if (!drainEvents()) {
+            continue;  // other files of the directory (a PEM bundle) keep the follow-up
         }
         // Let the burst of the store's own files end (other files in the directory do not
         // hold it back); the stop request still ends the wait at once.
         for (int bursts = 0; bursts < kMaxSettles; ++bursts) {
-            int ready = ::poll(fds.data(), fds.size(), kSettleMilliseconds);
-            if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
+            int settled = ::poll(fds.data(), fds.size(), kSettleMilliseconds);
+            if (settled > 0 && (fds[0].revents & POLLIN) != 0) {
                 return;
             }
-            if (ready <= 0 || !drainEvents()) {
+            if (settled <= 0 || !drainEvents()) {
                 break;
             }
         }
-        try {
-            m_onWrite();
-        } catch (const std::exception&) {
-            // Nothing to tell but the log, which onWrite writes itself; the watch goes on.
-        }
+        notify();
+        followUpAt = Clock::now() + std::chrono::milliseconds(kFollowUpMilliseconds);
     }
 }
 

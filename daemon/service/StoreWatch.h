@@ -2,7 +2,9 @@
 // when nothing happens: inotify on the files' directories (SQLite replaces and recreates the
 // -wal and -journal files beside the database, so the files themselves cannot be watched).
 // A write of the daemon's own, or pin statistics, also wakes it: `onWrite` finds out what
-// changed (PolicyEngine::takeChangesByOthers). Runs `onWrite` on its own thread.
+// changed (PolicyEngine::takeChangesByOthers). Runs `onWrite` on its own thread: once a burst
+// of writes settles, and once more a second later for a commit whose fsync came after its
+// file events. Never when nothing is written.
 #pragma once
 
 #include <filesystem>

@@ -13,6 +13,7 @@
 
 #include "policy/AnchorScope.h"
 #include "support/CertFactory.h"
+#include "support/ContextSwitches.h"
 #include "support/CrlFactory.h"
 #include "support/SessionDaemonTest.h"
 
@@ -108,23 +109,6 @@ TEST_F(PemBundleFileTest, TheDaemonKeepsTheFileUpToDate) {
     ASSERT_EQ(added.exitCode, 0) << added.errors;
     EXPECT_TRUE(eventually([&] { return certificatesIn(file) == 2; }))
         << "a change by another process did not reach the file";
-}
-
-// Context switches of every thread of a process so far: a thread that wakes adds one.
-std::uint64_t contextSwitches(pid_t pid) {
-    std::uint64_t total = 0;
-    const auto tasks = std::filesystem::path("/proc") / std::to_string(pid) / "task";
-    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
-        std::ifstream status(task.path() / "status");
-        std::string line;
-        while (std::getline(status, line)) {
-            if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
-                line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
-                total += std::stoull(line.substr(line.find(':') + 1));
-            }
-        }
-    }
-    return total;
 }
 
 // A desktop daemon must not wake when nothing happens (laptops, powertop): the bundle writer

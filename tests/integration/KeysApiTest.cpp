@@ -3,9 +3,13 @@
 // token in the test's directory; and the same interface on a daemon without a key layer.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "peertrust/Client.h"
 #include "peertrust/KeysClient.h"
 #include "support/CertFactory.h"
+#include "support/ContextSwitches.h"
 #include "support/ResultAssertions.h"
 #include "support/SessionDaemonTest.h"
 
@@ -157,6 +161,20 @@ TEST_F(KeysApiTest, AuditIsEmptyBeforeAnyUse) {
     auto rows = keys->audit(0);
     ASSERT_OK(rows);
     EXPECT_TRUE(rows->empty());
+}
+
+// The key layer's threads (the socket's acceptor, the audit writer) sleep until a program
+// connects or a use is to be written: a daemon with --keys does not wake when idle either.
+TEST_F(KeysApiTest, AnIdleKeyLayerDoesNotWake) {
+    create({"ec-p256", "sign", "idle", "idle-set"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(2600));  // the last timed rounds
+    const pid_t pid = daemon->process().pid();
+    const std::uint64_t before = contextSwitches(pid);
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    EXPECT_EQ(contextSwitches(pid), before) << "an idle peertrustd --keys woke up";
+    auto listed = keys->list();  // and it still answers
+    ASSERT_OK(listed);
+    EXPECT_EQ(listed->size(), 1u);
 }
 
 TEST_F(KeysApiTest, EveryErrorNameWithAMessage) {

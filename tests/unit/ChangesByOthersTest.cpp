@@ -83,6 +83,24 @@ TEST_F(ChangesByOthersTest, AnotherProgramsWriteFollowedByOneOfOursIsStillTaken)
     EXPECT_FALSE(*taken);
 }
 
+// What keeps a copy of the policy (the daemon's PEM bundle) hears of the engine's own writes
+// from the engine, not only from the file watch, which may look before the commit shows.
+TEST_F(ChangesByOthersTest, TheEnginesOwnDecidingWritesAreToldToItsListener) {
+    int told = 0;
+    user().setOwnWriteListener([&told] { ++told; });
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "own.example", KeyFormat::OpenSsh, key}));
+    EXPECT_EQ(told, 1);
+    Issued root = selfSigned(caSpec("Own Root"));
+    addAnchor(user(), root);
+    EXPECT_EQ(told, 2);
+    // A sighting and its statistics change no decision.
+    EXPECT_EQ(verify(user(), "ssh", "own.example", KeyFormat::OpenSsh, key).reason, "pinned");
+    ASSERT_OK(user().flushPinStatistics());
+    EXPECT_EQ(told, 2);
+    user().setOwnWriteListener({});
+}
+
 // Another program's pin statistics are commits too, but change no decision.
 TEST_F(ChangesByOthersTest, AnotherProgramsPinStatisticsAreNoChange) {
     Bytes key = sshKey();

@@ -1,0 +1,84 @@
+// StoreWatch: told once a burst of writes to the store's files settles, once more a second
+// later (a commit whose fsync returned after its file events has no event of its own), and
+// never for other files of the directory or when nothing is written.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "service/StoreWatch.h"
+#include "support/TempDir.h"
+
+namespace peertrust::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+class StoreWatchTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        writeFile(dir / "user.db", "");
+        auto started = service::StoreWatch::start({dir / "user.db"}, [this] {
+            std::lock_guard lock(m_lock);
+            m_calls.push_back(Clock::now());
+            m_called.notify_all();
+        });
+        ASSERT_TRUE(started.ok()) << started.error().message();
+        watch = std::move(started).value();
+    }
+
+    void append(const std::string& name) {
+        std::ofstream out(dir / name, std::ios::app);
+        out << "x";
+    }
+    // Waits up to `limit` for the watch to have been called `count` times.
+    bool calledTimes(std::size_t count, milliseconds limit) {
+        std::unique_lock lock(m_lock);
+        return m_called.wait_for(lock, limit, [&] { return m_calls.size() >= count; });
+    }
+    std::vector<Clock::time_point> calls() {
+        std::lock_guard lock(m_lock);
+        return m_calls;
+    }
+
+    TempDir dir;
+    std::unique_ptr<service::StoreWatch> watch;
+
+private:
+    std::mutex m_lock;
+    std::condition_variable m_called;
+    std::vector<Clock::time_point> m_calls;
+};
+
+TEST_F(StoreWatchTest, ABurstIsToldWhenItSettlesAndLookedAtOnceMoreASecondLater) {
+    const auto written = Clock::now();
+    append("user.db-wal");
+    append("user.db-wal");
+    ASSERT_TRUE(calledTimes(1, milliseconds(3000)));
+    EXPECT_LT(calls()[0] - written, milliseconds(900)) << "the burst was not told when it settled";
+    // Another file of the directory (a PEM bundle written after the change) in between does
+    // not cancel the second look.
+    std::this_thread::sleep_for(milliseconds(200));
+    append("bundle.pem");
+    ASSERT_TRUE(calledTimes(2, milliseconds(4000))) << "no second look after the burst";
+    const auto between = calls()[1] - calls()[0];
+    EXPECT_GE(between, milliseconds(900));
+    EXPECT_LT(between, milliseconds(2500));
+    std::this_thread::sleep_for(milliseconds(1500));
+    EXPECT_EQ(calls().size(), 2u) << "the watch kept waking without writes";
+}
+
+TEST_F(StoreWatchTest, OtherFilesOfTheDirectoryAreNotTold) {
+    append("bundle.pem");
+    append("user.db.bak");
+    std::this_thread::sleep_for(milliseconds(1500));
+    EXPECT_TRUE(calls().empty());
+}
+
+}  // namespace
+}  // namespace peertrust::testing
