@@ -34,7 +34,11 @@ Result<int> add(CommandContext& context) {
     }
     PEERTRUST_TRY_ASSIGN(TrustService * service, context.service());
     PEERTRUST_TRY_ASSIGN(AddOutcome outcome, service->addCrl(request));
-    context.out << addedMessage("CRL", outcome) << '\n';
+    context.out << addedMessage("CRL", outcome);
+    if (!outcome.replacedId.empty()) {
+        context.out << " in place of the older CRL " << outcome.replacedId << " of the same issuer";
+    }
+    context.out << '\n';
     return 0;
 }
 

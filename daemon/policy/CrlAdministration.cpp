@@ -114,7 +114,9 @@ Result<AddOutcome> PolicyEngine::addCrl(const CrlAddRequest& request) {
     if (put.outcome.created) {
         policyChanged();
     }
-    return put.outcome;
+    AddOutcome outcome = put.outcome;
+    outcome.replacedId = put.replacedId.value_or("");
+    return outcome;
 }
 
 Result<void> PolicyEngine::removeCrl(const std::string& id) {

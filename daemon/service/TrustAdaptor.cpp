@@ -461,15 +461,25 @@ void TrustAdaptor::ListDistrust(sdbus::Result<std::vector<Dict>>&& result) {
     answerList(std::move(result), &policy::PolicyEngine::listDistrust, &wire::distrustToWire);
 }
 
-void TrustAdaptor::AddCrl(sdbus::Result<std::string, bool>&& result, std::string crl,
+void TrustAdaptor::AddCrl(sdbus::Result<std::string, bool, std::string>&& result, std::string crl,
                           std::string issuerCertificate) {
-    answerAdd(
-        std::move(result), "crl",
+    answerWrite(
+        std::move(result),
         [this, crl = std::move(crl),
          issuerCertificate = std::move(issuerCertificate)]() -> Result<AddOutcome> {
             PEERTRUST_TRY(checkSize(crl, "the CRL"));
             PEERTRUST_TRY(checkSize(issuerCertificate, "the issuer certificate"));
             return m_engine.addCrl({wire::textToBytes(crl), wire::textToBytes(issuerCertificate)});
+        },
+        [this](auto& reply, const AddOutcome& added) {
+            // The older list is gone: a subscriber that shows CRLs drops it.
+            if (!added.replacedId.empty()) {
+                emitChanged("crl", added.replacedId);
+            }
+            if (added.created) {
+                emitChanged("crl", added.id);
+            }
+            reply.returnResults(added.id, added.created, added.replacedId);
         });
 }
 

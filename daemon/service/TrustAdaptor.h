@@ -98,7 +98,7 @@ private:
                      std::string label) override;
     void RemoveDistrust(sdbus::Result<>&& result, std::string id) override;
     void ListDistrust(sdbus::Result<std::vector<Dict>>&& result) override;
-    void AddCrl(sdbus::Result<std::string, bool>&& result, std::string crl,
+    void AddCrl(sdbus::Result<std::string, bool, std::string>&& result, std::string crl,
                 std::string issuerCertificate) override;
     void RemoveCrl(sdbus::Result<>&& result, std::string id) override;
     void ListCrls(sdbus::Result<std::vector<Dict>>&& result) override;

@@ -372,7 +372,7 @@ Result<AddOutcome> Client::addCrl(const CrlAddRequest& request) {
     }
     std::lock_guard lock(m_impl->callMutex);
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] { return m_impl->proxy->AddCrl(crl, issuer); }));
-    return AddOutcome{std::get<0>(reply), std::get<1>(reply)};
+    return AddOutcome{std::get<0>(reply), std::get<1>(reply), std::get<2>(reply)};
 }
 
 Result<void> Client::removeCrl(const std::string& id) {

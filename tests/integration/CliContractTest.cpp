@@ -520,6 +520,13 @@ TEST_F(CliContractTest, CrlAddListRemoveAndExitCodes) {
     ASSERT_NE(staleColumn, std::string::npos);
     EXPECT_EQ(row.substr(staleColumn, 5), "stale") << table.output;
     EXPECT_EQ(row.substr(header.find("ISSUER"), 11), "CN=Cli Root") << table.output;
+
+    // The newer list takes the stale one's place, and says so.
+    std::string staleId = staleAdded.output.substr(10, 16);
+    auto replacing = cli({"crl", "add", crlFile});
+    EXPECT_EQ(replacing.exitCode, 0) << replacing.errors;
+    EXPECT_EQ(replacing.output, "added CRL " + id + " in place of the older CRL " + staleId +
+                                    " of the same issuer\n");
 }
 
 TEST_F(CliContractTest, HelpOnEveryCommand) {

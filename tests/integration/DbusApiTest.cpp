@@ -326,6 +326,16 @@ TEST_F(DbusApiTest, CrlsAddListRemoveWithErrorsAndChangedSignal) {
     ASSERT_FALSE(conflict.ok());
     EXPECT_EQ(conflict.error().category(), ErrorCategory::Conflict);
     EXPECT_NE(conflict.error().message().find(added->id), std::string::npos);
+    EXPECT_EQ(added->replacedId, "");
+    // A newer list of the same issuer replaces it, says which, and signals both.
+    CrlSpec newer = spec;
+    newer.number = 3;
+    auto replacing = client->addCrl({makeCrl(root, newer)});
+    ASSERT_OK(replacing);
+    EXPECT_TRUE(replacing->created);
+    EXPECT_EQ(replacing->replacedId, added->id);
+    ASSERT_EQ(client->listCrls()->size(), 1u);
+    EXPECT_EQ(client->listCrls()->front().id, replacing->id);
     auto garbage =
         client->addCrl({bytesOf("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")});
     ASSERT_FALSE(garbage.ok());
@@ -334,18 +344,20 @@ TEST_F(DbusApiTest, CrlsAddListRemoveWithErrorsAndChangedSignal) {
     ASSERT_FALSE(badIssuer.ok());
     EXPECT_EQ(badIssuer.error().category(), ErrorCategory::InvalidInput);
 
-    ASSERT_OK(client->removeCrl(added->id.substr(0, 5)));
+    ASSERT_OK(client->removeCrl(replacing->id.substr(0, 5)));
     EXPECT_EQ(verifyLeaf("www.example.com")->reason, "anchor");
-    auto gone = client->removeCrl(added->id);
+    auto gone = client->removeCrl(replacing->id);
     ASSERT_FALSE(gone.ok());
     EXPECT_EQ(gone.error().category(), ErrorCategory::NotFound);
     EXPECT_TRUE(client->listCrls()->empty());
 
-    auto seen = changes.waitFor(3);
-    ASSERT_EQ(seen.size(), 3u);
+    auto seen = changes.waitFor(5);
+    ASSERT_EQ(seen.size(), 5u);
     EXPECT_EQ(seen[0].first, "anchor");
     EXPECT_EQ(seen[1], (Change{"crl", added->id}));
-    EXPECT_EQ(seen[2], (Change{"crl", added->id}));  // the whole id, not the prefix used
+    EXPECT_EQ(seen[2], (Change{"crl", added->id}));  // the replaced list
+    EXPECT_EQ(seen[3], (Change{"crl", replacing->id}));
+    EXPECT_EQ(seen[4], (Change{"crl", replacing->id}));  // the whole id, not the prefix used
 }
 
 TEST_F(DbusApiTest, ProtocolsListAndAdd) {

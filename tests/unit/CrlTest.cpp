@@ -98,6 +98,8 @@ TEST_F(CrlTest, NewerCrlOfTheSameIssuerReplacesTheOlder) {
     auto newer = addCrl(system(), makeCrl(root, spec({{&intermediate, m_now - 60}}, 2)));
     ASSERT_OK(newer);
     EXPECT_TRUE(newer->created);
+    EXPECT_EQ(older->replacedId, "");
+    EXPECT_EQ(newer->replacedId, older->id);
     auto list = crls(system());
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].id, newer->id);

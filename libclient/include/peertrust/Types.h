@@ -103,6 +103,9 @@ PEERTRUST_API std::array<std::uint8_t, 32> verdictSha256(const Verdict& verdict)
 struct AddOutcome {
     std::string id;
     bool created = false;  // false: it already existed (adding is idempotent)
+    // The entry this one took the place of (a CRL: the older list of the same issuer);
+    // empty when none.
+    std::string replacedId = {};
 };
 
 struct PinInfo {
