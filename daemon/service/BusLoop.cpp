@@ -37,25 +37,21 @@ int pollTimeoutMs(std::uint64_t deadlineUsec) {
 }  // namespace
 
 Result<std::unique_ptr<BusLoop>> BusLoop::create(sdbus::IConnection& connection) {
-    int wakeFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (wakeFd < 0) {
+    UniqueFd wakeFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wakeFd) {
         return unavailable(std::string("cannot make the bus loop's eventfd: ") +
                            std::strerror(errno));
     }
-    return std::make_unique<BusLoop>(Key{}, connection, wakeFd);
+    return std::make_unique<BusLoop>(Key{}, connection, std::move(wakeFd));
 }
 
-BusLoop::BusLoop(Key, sdbus::IConnection& connection, int wakeFd)
-    : m_connection(connection), m_wakeFd(wakeFd) {}
-
-BusLoop::~BusLoop() {
-    ::close(m_wakeFd);
-}
+BusLoop::BusLoop(Key, sdbus::IConnection& connection, UniqueFd wakeFd)
+    : m_connection(connection), m_wakeFd(std::move(wakeFd)) {}
 
 void BusLoop::wake() {
     const std::uint64_t one = 1;
     // Fails only when the counter is about to overflow: the loop is awake then anyway.
-    (void)::write(m_wakeFd, &one, sizeof one);
+    (void)::write(m_wakeFd.get(), &one, sizeof one);
 }
 
 void BusLoop::stop() {
@@ -76,7 +72,7 @@ void BusLoop::run() {
             continue;  // more may be waiting before we sleep
         }
         const sdbus::IConnection::PollData wanted = m_connection.getEventLoopPollData();
-        std::array<pollfd, 2> fds{{{wanted.fd, wanted.events, 0}, {m_wakeFd, POLLIN, 0}}};
+        std::array<pollfd, 2> fds{{{wanted.fd, wanted.events, 0}, {m_wakeFd.get(), POLLIN, 0}}};
         if (::poll(fds.data(), fds.size(), pollTimeoutMs(wanted.timeout_usec)) < 0 &&
             errno != EINTR) {
             throw sdbus::Error("org.peertrust.Error.Unavailable",
@@ -84,7 +80,7 @@ void BusLoop::run() {
         }
         if ((fds[1].revents & POLLIN) != 0) {
             std::uint64_t count = 0;
-            (void)::read(m_wakeFd, &count, sizeof count);  // EAGAIN: another reader took it
+            (void)::read(m_wakeFd.get(), &count, sizeof count);  // EAGAIN: another reader took it
         }
     }
 }

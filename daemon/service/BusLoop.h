@@ -12,13 +12,14 @@
 #include <memory>
 
 #include "peertrust/Error.h"
+#include "service/UniqueFd.h"
 
 namespace peertrust::service {
 
 class BusLoop {
 public:
     static Result<std::unique_ptr<BusLoop>> create(sdbus::IConnection& connection);
-    ~BusLoop();
+    ~BusLoop() = default;
     BusLoop(const BusLoop&) = delete;
     BusLoop& operator=(const BusLoop&) = delete;
 
@@ -34,13 +35,13 @@ public:
         friend class BusLoop;
         Key() = default;
     };
-    BusLoop(Key, sdbus::IConnection& connection, int wakeFd);
+    BusLoop(Key, sdbus::IConnection& connection, UniqueFd wakeFd);
 
 private:
     void wake();
 
     sdbus::IConnection& m_connection;
-    int m_wakeFd;  // an eventfd: written to wake run() from its poll
+    UniqueFd m_wakeFd;  // an eventfd: written to wake run() from its poll
     std::atomic<bool> m_stopping{false};
 };
 

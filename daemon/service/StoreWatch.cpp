@@ -15,6 +15,8 @@
 #include <optional>
 #include <system_error>
 
+#include "service/DaemonLog.h"
+
 namespace peertrust::service {
 
 namespace {
@@ -34,8 +36,8 @@ constexpr int kFollowUpMilliseconds = 1000;
 
 Result<std::unique_ptr<StoreWatch>> StoreWatch::start(
     const std::vector<std::filesystem::path>& files, std::function<void()> onWrite) {
-    int inotifyFd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (inotifyFd < 0) {
+    UniqueFd inotifyFd(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!inotifyFd) {
         return unavailable(std::string("cannot watch the store for changes (inotify): ") +
                            std::strerror(errno));
     }
@@ -48,36 +50,32 @@ Result<std::unique_ptr<StoreWatch>> StoreWatch::start(
         directories.insert(file.parent_path().empty() ? "." : file.parent_path());
     }
     for (const std::filesystem::path& directory : directories) {
-        if (inotify_add_watch(inotifyFd, directory.c_str(),
+        if (inotify_add_watch(inotifyFd.get(), directory.c_str(),
                               IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
                                   IN_ONLYDIR) < 0) {
             int error = errno;
-            ::close(inotifyFd);
             return unavailable("cannot watch " + directory.string() +
                                " for changes to the store: " + std::strerror(error));
         }
     }
-    int stopFd = eventfd(0, EFD_CLOEXEC);
-    if (stopFd < 0) {
+    UniqueFd stopFd(eventfd(0, EFD_CLOEXEC));
+    if (!stopFd) {
         int error = errno;
-        ::close(inotifyFd);
         return unavailable(std::string("cannot watch the store for changes (eventfd): ") +
                            std::strerror(error));
     }
     try {
-        return std::make_unique<StoreWatch>(Key{}, inotifyFd, stopFd, std::move(names),
-                                            std::move(onWrite));
+        return std::make_unique<StoreWatch>(Key{}, std::move(inotifyFd), std::move(stopFd),
+                                            std::move(names), std::move(onWrite));
     } catch (const std::system_error& e) {  // the thread did not start
-        ::close(stopFd);
-        ::close(inotifyFd);
         return unavailable(std::string("cannot watch the store for changes: ") + e.what());
     }
 }
 
-StoreWatch::StoreWatch(Key, int inotifyFd, int stopFd, std::set<std::string> names,
+StoreWatch::StoreWatch(Key, UniqueFd inotifyFd, UniqueFd stopFd, std::set<std::string> names,
                        std::function<void()> onWrite)
-    : m_inotifyFd(inotifyFd),
-      m_stopFd(stopFd),
+    : m_inotifyFd(std::move(inotifyFd)),
+      m_stopFd(std::move(stopFd)),
       m_names(std::move(names)),
       m_onWrite(std::move(onWrite)),
       m_thread([this] { run(); }) {}
@@ -85,17 +83,15 @@ StoreWatch::StoreWatch(Key, int inotifyFd, int stopFd, std::set<std::string> nam
 StoreWatch::~StoreWatch() {
     const std::uint64_t one = 1;
     // An eventfd write of 8 bytes cannot fail short of a bad descriptor.
-    (void)::write(m_stopFd, &one, sizeof one);
+    (void)::write(m_stopFd.get(), &one, sizeof one);
     m_thread.join();
-    ::close(m_stopFd);
-    ::close(m_inotifyFd);
 }
 
 bool StoreWatch::drainEvents() {
     bool ours = false;
     alignas(inotify_event) char buffer[4096];
     for (;;) {
-        ssize_t got = ::read(m_inotifyFd, buffer, sizeof buffer);
+        ssize_t got = ::read(m_inotifyFd.get(), buffer, sizeof buffer);
         if (got <= 0) {
             return ours;  // EAGAIN: nothing more for now
         }
@@ -111,7 +107,7 @@ bool StoreWatch::drainEvents() {
 }
 
 void StoreWatch::run() {
-    std::array<pollfd, 2> fds{{{m_stopFd, POLLIN, 0}, {m_inotifyFd, POLLIN, 0}}};
+    std::array<pollfd, 2> fds{{{m_stopFd.get(), POLLIN, 0}, {m_inotifyFd.get(), POLLIN, 0}}};
     auto notify = [&] {
         try {
             m_onWrite();
@@ -132,6 +128,8 @@ void StoreWatch::run() {
             if (errno == EINTR) {
                 continue;
             }
+            log(LogLevel::Warning, std::string("the store watch stopped (") + std::strerror(errno) +
+                                       "): changes other programs make are no longer seen");
             return;
         }
         if ((fds[0].revents & POLLIN) != 0) {

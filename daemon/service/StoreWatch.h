@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "peertrust/Error.h"
+#include "service/UniqueFd.h"
 
 namespace peertrust::service {
 
@@ -32,7 +33,7 @@ public:
         friend class StoreWatch;
         Key() = default;
     };
-    StoreWatch(Key, int inotifyFd, int stopFd, std::set<std::string> names,
+    StoreWatch(Key, UniqueFd inotifyFd, UniqueFd stopFd, std::set<std::string> names,
                std::function<void()> onWrite);
 
 private:
@@ -40,8 +41,8 @@ private:
     // Reads what inotify has; true when one of the store's files was among it.
     bool drainEvents();
 
-    int m_inotifyFd;
-    int m_stopFd;                   // an eventfd: written once to stop the thread
+    UniqueFd m_inotifyFd;
+    UniqueFd m_stopFd;              // an eventfd: written once to stop the thread
     std::set<std::string> m_names;  // file names that count: "user.db", "user.db-wal", ...
     std::function<void()> m_onWrite;
     std::thread m_thread;
