@@ -1,7 +1,9 @@
 // peertrustd: the trust daemon on the session or the system bus.
 #include <signal.h>
 
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "DbusWire.h"
@@ -17,6 +19,21 @@
 #include "service/TrustAdaptor.h"
 
 namespace {
+
+// The engine's own-write listener for as long as this lives: cleared before what it calls goes.
+class OwnWriteListener {
+public:
+    OwnWriteListener(peertrust::policy::PolicyEngine& engine, std::function<void()> listener)
+        : m_engine(engine) {
+        m_engine.setOwnWriteListener(std::move(listener));
+    }
+    ~OwnWriteListener() { m_engine.setOwnWriteListener({}); }
+    OwnWriteListener(const OwnWriteListener&) = delete;
+    OwnWriteListener& operator=(const OwnWriteListener&) = delete;
+
+private:
+    peertrust::policy::PolicyEngine& m_engine;
+};
 
 using namespace peertrust;
 
@@ -61,10 +78,12 @@ int serve(const service::DaemonConfig& config) {
     }
 
     std::unique_ptr<service::BundleFileWriter> bundleWriter;
+    std::optional<OwnWriteListener> bundleFollowsOwnWrites;  // goes before the writer
     if (config.pemBundle) {
         bundleWriter = std::make_unique<service::BundleFileWriter>(**engine, *config.pemBundle,
                                                                    config.pemBundlePurpose);
-        (*engine)->setOwnWriteListener([writer = bundleWriter.get()] { writer->storeWritten(); });
+        bundleFollowsOwnWrites.emplace(**engine,
+                                       [writer = bundleWriter.get()] { writer->storeWritten(); });
     }
 
     std::unique_ptr<keys::KeyLayer> keyLayer;

@@ -27,15 +27,13 @@ AuditLog::~AuditLog() {
 }
 
 void AuditLog::append(AuditRecord record) {
-    bool first = false;
     {
         std::lock_guard lock(m_lock);
-        first = m_pending.empty();
         m_pending.push_back(std::move(record));
     }
-    if (first) {
-        m_wake.notify_one();
-    }
+    // Every time, not only for the first row: another flush (Keys1.Audit) may have taken the
+    // first and put it back after failing, and the writer must still come to retry.
+    m_wake.notify_one();
 }
 
 namespace {
@@ -85,6 +83,7 @@ void AuditLog::flush() {
         m_pending.swap(batch);
         unwritten = m_pending.size();
     }
+    m_wake.notify_one();  // a flush from outside the writer failed: the writer retries it
     if (m_writing.exchange(false)) {
         // The administrator must know why keys stopped working.
         report("cannot write " + std::to_string(unwritten) + " audit rows: " +

@@ -121,8 +121,10 @@ public:
     // returned.
     Result<bool> takeChangesByOthers();
     // Called after each write of this engine's own that changes a decision (not pin
-    // statistics), on the writing thread, outside the engine's locks: what keeps a copy of
-    // the policy (the daemon's PEM bundle) need not wait for the file watch. Set before use.
+    // statistics), on the writing thread with the engine's write lock held, so it must only
+    // signal (the daemon's PEM bundle writer wakes its own thread): what keeps a copy of the
+    // policy need not wait for the file watch. Set before any write, cleared before the
+    // listener goes.
     void setOwnWriteListener(std::function<void()> listener);
     // The store files this engine reads, lowest layer first.
     std::vector<std::filesystem::path> storeFiles();
