@@ -121,6 +121,15 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
         }
     }
 
+    // Only CRLs look above an anchor; a store without them spares the walk at every load.
+    if (!snapshot->m_crls.empty()) {
+        for (const CompiledAnchor& anchor : snapshot->m_anchors) {
+            if (!snapshot->m_anchorsAbove.count(anchor.cert.certSha256)) {
+                snapshot->m_anchorsAbove.emplace(anchor.cert.certSha256,
+                                                 snapshot->walkAnchorsFrom(anchor));
+            }
+        }
+    }
     // The anchors each CRL's signer chains to: the anchor signed it, or issued its signer.
     // Under those a non-empty CRL applies, which clients outside the daemon cannot check.
     for (std::size_t i = 0; i < snapshot->m_crls.size(); ++i) {
@@ -144,7 +153,7 @@ Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshot::load(store::TrustS
             continue;
         }
         for (const CompiledAnchor* anchor : snapshot->anchorsNamed(crl.row.issuerDn)) {
-            std::vector<crypto::Sha256> above = snapshot->anchorsFrom(*anchor);
+            const std::vector<crypto::Sha256>& above = snapshot->anchorsFrom(*anchor);
             if (std::any_of(above.begin(), above.end(), [&](const crypto::Sha256& a) {
                     return std::find(crl.anchors.begin(), crl.anchors.end(), a) !=
                            crl.anchors.end();
@@ -212,7 +221,13 @@ std::vector<const CompiledAnchor*> PolicySnapshot::issuersOf(
     return found;
 }
 
-std::vector<crypto::Sha256> PolicySnapshot::anchorsFrom(const CompiledAnchor& anchor) const {
+const std::vector<crypto::Sha256>& PolicySnapshot::anchorsFrom(const CompiledAnchor& anchor) const {
+    static const std::vector<crypto::Sha256> kNone;
+    auto found = m_anchorsAbove.find(anchor.cert.certSha256);
+    return found == m_anchorsAbove.end() ? kNone : found->second;
+}
+
+std::vector<crypto::Sha256> PolicySnapshot::walkAnchorsFrom(const CompiledAnchor& anchor) const {
     // A few levels are plenty: anchors anchored beside the anchors that issued them.
     constexpr int kMaxLevels = 4;
     std::vector<crypto::Sha256> found{anchor.cert.certSha256};

@@ -67,8 +67,9 @@ public:
     std::vector<const CompiledAnchor*> issuersOf(const crypto::Certificate& cert) const;
 
     // The anchor and the anchors above it (that issued it, and so on): every anchor a path
-    // reaching this one also reaches. Certificate hashes, the anchor's own first.
-    std::vector<crypto::Sha256> anchorsFrom(const CompiledAnchor& anchor) const;
+    // reaching this one also reaches. Certificate hashes, the anchor's own first. Worked out
+    // when the snapshot loads, and only when there are CRLs (the one use); empty otherwise.
+    const std::vector<crypto::Sha256>& anchorsFrom(const CompiledAnchor& anchor) const;
 
     // Anchor entries whose subject is exactly this raw DN.
     std::vector<const CompiledAnchor*> anchorsNamed(std::span<const std::uint8_t> rawDn) const;
@@ -109,6 +110,9 @@ private:
     // anchor certificate -> a CRL that applies under it or revokes it
     std::map<crypto::Sha256, std::size_t> m_crlUnderAnchor;
     std::map<crypto::Sha256, DistrustMatch> m_distrustUnderAnchor;  // anchor certificate -> it
+    std::map<crypto::Sha256, std::vector<crypto::Sha256>> m_anchorsAbove;  // see anchorsFrom()
+
+    std::vector<crypto::Sha256> walkAnchorsFrom(const CompiledAnchor& anchor) const;
 };
 
 // The id of distrustUnder(anchor), for the export rules.
