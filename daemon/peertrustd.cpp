@@ -155,13 +155,18 @@ int serve(const service::DaemonConfig& config) {
         service::KeysAdaptor keysAdaptor(
             *connection, keyLayer ? &keyLayer->administration() : nullptr, authority, flushSoon);
         // Declared after the adaptor: stopped before it goes.
-        auto storeWatch =
-            service::StoreWatch::start((*engine)->storeFiles(), [&adaptor, &bundleWriter] {
-                if (bundleWriter) {
-                    bundleWriter->storeWritten();
-                }
-                adaptor.announceChangesByOthers();
-            });
+        auto storeWatch = service::StoreWatch::start((*engine)->storeFiles(),
+                                                     [&adaptor, &bundleWriter] {
+                                                         if (bundleWriter) {
+                                                             bundleWriter->storeWritten();
+                                                         }
+                                                         adaptor.announceChangesByOthers();
+                                                     },
+                                                     [&bundleWriter] {
+                                                         if (bundleWriter) {
+                                                             bundleWriter->storeWatchLost();
+                                                         }
+                                                     });
         if (storeWatch && bundleWriter) {
             bundleWriter->followStoreWatch();
         }

@@ -10,7 +10,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "pkcs11/FunctionList.h"
 #include "pkcs11/Guarded.h"
@@ -229,7 +231,24 @@ Result<std::unique_ptr<KeyGateway>> KeyGateway::listen(const std::filesystem::pa
     }
     std::memcpy(address.sun_path, socketPath.c_str(), socketPath.native().size() + 1);
     std::error_code ec;
-    std::filesystem::create_directories(socketPath.parent_path(), ec);
+    const std::filesystem::path directory = socketPath.parent_path();
+    std::filesystem::create_directories(directory, ec);
+    // Whoever may write the socket's directory may put a link where the socket goes, or swap
+    // the socket between bind and chmod, and have the chmod below open another file to all:
+    // the directory must be this user's or root's, and writable by nobody else.
+    struct stat status {};
+    if (::stat(directory.c_str(), &status) != 0) {
+        return unavailable("cannot use the keys socket's directory " + directory.string() + ": " +
+                           std::strerror(errno));
+    }
+    if ((status.st_uid != ::geteuid() && status.st_uid != 0) || (status.st_mode & 022) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+        return unavailable("the keys socket's directory " + directory.string() + " (uid " +
+                           std::to_string(status.st_uid) + ", mode " + mode +
+                           ") may be written by another user; put the socket in a directory "
+                           "only the daemon's user or root may write");
+    }
     ::unlink(socketPath.c_str());
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {

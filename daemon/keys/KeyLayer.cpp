@@ -1,25 +1,67 @@
 #include "keys/KeyLayer.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
 
 #include "keys/SoftHsmToken.h"
 
 namespace peertrust::keys {
 namespace {
 
+// The PIN file is read as OpenSSH reads a private key: a file that another user could read or
+// replace is refused, since the PIN opens every key on the token.
+Result<std::string> readPinFile(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        return unavailable("cannot read the key backend's PIN from " + path.string() + ": " +
+                           std::strerror(errno));
+    }
+    struct stat status {};
+    const bool statted = ::fstat(fd, &status) == 0;
+    std::string content;
+    char buffer[256];
+    ssize_t got = 0;
+    while (statted && S_ISREG(status.st_mode) && content.size() < 4096 &&
+           (got = ::read(fd, buffer, sizeof buffer)) > 0) {
+        content.append(buffer, static_cast<std::size_t>(got));
+    }
+    ::close(fd);
+    if (!statted || !S_ISREG(status.st_mode)) {
+        return unavailable("the key backend's PIN file " + path.string() +
+                           " is not a regular file");
+    }
+    if (status.st_uid != ::geteuid() && status.st_uid != 0) {
+        return unavailable("the key backend's PIN file " + path.string() +
+                           " belongs to another user (uid " + std::to_string(status.st_uid) +
+                           "); it must belong to the daemon's user or root");
+    }
+    if ((status.st_mode & 077) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+        return unavailable("the key backend's PIN file " + path.string() + " has mode " + mode +
+                           ", so other users may read it; make it private (chmod 600 " +
+                           path.string() + ")");
+    }
+    std::string pin = content.substr(0, content.find('\n'));
+    if (got < 0 || pin.empty()) {
+        return unavailable("cannot read the key backend's PIN from " + path.string() +
+                           ": its first line is empty");
+    }
+    return pin;
+}
+
 Result<BackendConfig> backendConfig(const KeyLayerConfig& config) {
     if (!config.backendModule) {
         return provisionSoftHsm(config.stateDir / "softhsm");
     }
-    std::ifstream in(*config.backendPinFile);
-    BackendConfig backend{*config.backendModule, config.backendToken, {}};
-    if (!in || !std::getline(in, backend.userPin) || backend.userPin.empty()) {
-        return unavailable("cannot read the key backend's PIN from " +
-                           config.backendPinFile->string());
-    }
-    return backend;
+    PEERTRUST_TRY_ASSIGN(std::string pin, readPinFile(*config.backendPinFile));
+    return BackendConfig{*config.backendModule, config.backendToken, std::move(pin)};
 }
 
 }  // namespace

@@ -304,11 +304,25 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
     }
     std::optional<std::string> peer;
     std::optional<std::string> sshName;
+    // "host:22" is also ssh's "host", stored without its default port, and "host:443" https's.
+    std::string bareHost;
+    std::vector<std::string> defaultingProtocols;
     if (request.peer) {
         // No protocol here, so no default port is dropped: "host" also forgets "host:PORT".
         PEERTRUST_TRY_ASSIGN(PeerName parsed, parsePeerName(*request.peer, {}));
         peer = parsed.canonical();
         sshName = knownHostsName(parsed);
+        if (parsed.port) {
+            PEERTRUST_TRY_ASSIGN(auto current, snapshot());
+            defaultingProtocols = current->protocols().withDefaultPort(*parsed.port);
+            PeerName bare = parsed;
+            bare.port.reset();
+            bareHost = bare.canonical();
+            if (std::find(defaultingProtocols.begin(), defaultingProtocols.end(), "ssh") !=
+                defaultingProtocols.end()) {
+                sshName = knownHostsName(bare);  // OpenSSH hashes "host" for port 22
+            }
+        }
     }
     std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
@@ -318,6 +332,9 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
     store::PinStore pins(*layer->writer);
     PEERTRUST_TRY_ASSIGN(std::size_t removed, peer ? pins.forgetPeer(*peer)
                                                    : pins.forgetSeenBefore(*request.seenBefore));
+    PEERTRUST_TRY_ASSIGN(std::size_t removedBare,
+                         pins.forgetPeerOver(bareHost, defaultingProtocols));
+    removed += removedBare;
     // Hashed pins: those whose name tests true for the peer (other ports cannot be tested).
     store::HashedPinStore hashed(*layer->writer);
     std::size_t removedHashed = 0;

@@ -111,6 +111,17 @@ std::vector<const Protocol*> ProtocolRegistry::familyMembers(const std::string& 
     return members;
 }
 
+std::vector<std::string> ProtocolRegistry::withDefaultPort(std::uint16_t port) const {
+    std::vector<std::string> names;
+    for (const auto& [name, protocol] : m_protocols) {
+        if (std::find(protocol.defaultPorts.begin(), protocol.defaultPorts.end(), port) !=
+            protocol.defaultPorts.end()) {
+            names.push_back(name);
+        }
+    }
+    return names;
+}
+
 std::vector<ProtocolInfo> ProtocolRegistry::list() const {
     std::vector<ProtocolInfo> out;
     for (const auto& [name, p] : m_protocols) {

@@ -42,6 +42,8 @@ public:
                      const Protocol& protocol) const;
     // Every member of a family (the family included).
     std::vector<const Protocol*> familyMembers(const std::string& family) const;
+    // The protocols whose default ports include `port` (ssh for 22, https for 443).
+    std::vector<std::string> withDefaultPort(std::uint16_t port) const;
     std::vector<ProtocolInfo> list() const;
 
 private:

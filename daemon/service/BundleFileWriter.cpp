@@ -43,6 +43,15 @@ void BundleFileWriter::followStoreWatch() {
     m_wake.notify_one();
 }
 
+void BundleFileWriter::storeWatchLost() {
+    {
+        std::lock_guard lock(m_lock);
+        m_polling = true;
+        m_storeWritten = true;
+    }
+    m_wake.notify_one();
+}
+
 void BundleFileWriter::run() {
     std::unique_lock lock(m_lock);
     while (!m_stopping) {

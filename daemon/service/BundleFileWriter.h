@@ -27,6 +27,8 @@ public:
     void storeWritten();
     // The store watch runs: stop looking every second, and sleep until told.
     void followStoreWatch();
+    // The store watch ended (StoreWatch's onLost): look every second again.
+    void storeWatchLost();
 
 private:
     void run();

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <exception>
 #include <optional>
+#include <string>
 #include <system_error>
 
 #include "service/DaemonLog.h"
@@ -35,7 +36,8 @@ constexpr int kFollowUpMilliseconds = 1000;
 }  // namespace
 
 Result<std::unique_ptr<StoreWatch>> StoreWatch::start(
-    const std::vector<std::filesystem::path>& files, std::function<void()> onWrite) {
+    const std::vector<std::filesystem::path>& files, std::function<void()> onWrite,
+    std::function<void()> onLost) {
     UniqueFd inotifyFd(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     if (!inotifyFd) {
         return unavailable(std::string("cannot watch the store for changes (inotify): ") +
@@ -66,18 +68,20 @@ Result<std::unique_ptr<StoreWatch>> StoreWatch::start(
     }
     try {
         return std::make_unique<StoreWatch>(Key{}, std::move(inotifyFd), std::move(stopFd),
-                                            std::move(names), std::move(onWrite));
+                                            std::move(names), std::move(onWrite),
+                                            std::move(onLost));
     } catch (const std::system_error& e) {  // the thread did not start
         return unavailable(std::string("cannot watch the store for changes: ") + e.what());
     }
 }
 
 StoreWatch::StoreWatch(Key, UniqueFd inotifyFd, UniqueFd stopFd, std::set<std::string> names,
-                       std::function<void()> onWrite)
+                       std::function<void()> onWrite, std::function<void()> onLost)
     : m_inotifyFd(std::move(inotifyFd)),
       m_stopFd(std::move(stopFd)),
       m_names(std::move(names)),
       m_onWrite(std::move(onWrite)),
+      m_onLost(std::move(onLost)),
       m_thread([this] { run(); }) {}
 
 StoreWatch::~StoreWatch() {
@@ -97,12 +101,27 @@ bool StoreWatch::drainEvents() {
         }
         for (ssize_t at = 0; at < got;) {
             const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+            if ((event->mask & IN_IGNORED) != 0) {
+                m_lost = true;  // the directory was removed or its file system unmounted
+            }
             if ((event->mask & IN_Q_OVERFLOW) != 0 ||
                 (event->len > 0 && m_names.count(event->name) > 0)) {
                 ours = true;  // an overflow may have hidden one of ours
             }
             at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
         }
+    }
+}
+
+void StoreWatch::lose(const std::string& why) {
+    log(LogLevel::Warning, "the store watch stopped (" + why +
+                               "): changes other programs make are no longer signalled");
+    try {
+        m_onWrite();  // what came before the end is still told
+        if (m_onLost) {
+            m_onLost();
+        }
+    } catch (const std::exception&) {
     }
 }
 
@@ -128,8 +147,7 @@ void StoreWatch::run() {
             if (errno == EINTR) {
                 continue;
             }
-            log(LogLevel::Warning, std::string("the store watch stopped (") + std::strerror(errno) +
-                                       "): changes other programs make are no longer seen");
+            lose(std::strerror(errno));
             return;
         }
         if ((fds[0].revents & POLLIN) != 0) {
@@ -143,7 +161,12 @@ void StoreWatch::run() {
             notify();
             continue;
         }
-        if (!drainEvents()) {
+        const bool ours = drainEvents();
+        if (m_lost) {
+            lose("a directory of the store was removed or unmounted");
+            return;
+        }
+        if (!ours) {
             continue;  // other files of the directory (a PEM bundle) keep the follow-up
         }
         // Let the burst of the store's own files end (other files in the directory do not
@@ -153,9 +176,13 @@ void StoreWatch::run() {
             if (settled > 0 && (fds[0].revents & POLLIN) != 0) {
                 return;
             }
-            if (settled <= 0 || !drainEvents()) {
+            if (settled <= 0 || !drainEvents() || m_lost) {
                 break;
             }
+        }
+        if (m_lost) {
+            lose("a directory of the store was removed or unmounted");
+            return;
         }
         notify();
         followUpAt = Clock::now() + std::chrono::milliseconds(kFollowUpMilliseconds);

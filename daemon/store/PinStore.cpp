@@ -95,6 +95,24 @@ Result<std::size_t> PinStore::forgetPeer(const std::string& peer) {
     return static_cast<std::size_t>(changed);
 }
 
+Result<std::size_t> PinStore::forgetPeerOver(const std::string& host,
+                                             const std::vector<std::string>& protocols) {
+    if (protocols.empty()) {
+        return std::size_t{0};
+    }
+    std::string sql = "DELETE FROM pins WHERE peer = ?1 AND protocol IN (";
+    for (std::size_t i = 0; i < protocols.size(); ++i) {
+        sql += (i == 0 ? "?" : ", ?") + std::to_string(i + 2);
+    }
+    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare(sql + ")"));
+    stmt.bind(1, host);
+    for (std::size_t i = 0; i < protocols.size(); ++i) {
+        stmt.bind(static_cast<int>(i + 2), protocols[i]);
+    }
+    PEERTRUST_TRY_ASSIGN(int changed, m_db.writeOne(stmt));
+    return static_cast<std::size_t>(changed);
+}
+
 Result<std::size_t> PinStore::forgetSeenBefore(UnixTime before) {
     return forgetPinsSeenBefore(m_db, kPlainPinTables, before);
 }

@@ -94,6 +94,9 @@ public:
     Result<std::vector<PinRow>> list();
     Result<std::optional<PinRow>> get(const std::string& id);
     Result<std::size_t> forgetPeer(const std::string& peer);
+    // Pins on `host` over one of `protocols` only: "host:22" names ssh's "host".
+    Result<std::size_t> forgetPeerOver(const std::string& host,
+                                       const std::vector<std::string>& protocols);
     // Pins neither first seen nor last seen at or after `before`.
     Result<std::size_t> forgetSeenBefore(UnixTime before);
     // One transaction for the whole batch: statistics never cost a sync per Verify.

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "peertrust/Client.h"
@@ -112,6 +113,8 @@ TEST(DaemonStartupTest, KeyLayerConfigurationIsCheckedAtStartUp) {
         << half.errors;
 
     writeFile(dir / "pin", "1234\n");
+    std::filesystem::permissions(
+        dir / "pin", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     auto missing =
         runProgram({builtProgram("peertrustd"), "--session", "--db", db, "--system-db", systemDb,
                     "--keys-socket", (dir / "keys.sock").string(), "--key-backend-module",
@@ -120,6 +123,57 @@ TEST(DaemonStartupTest, KeyLayerConfigurationIsCheckedAtStartUp) {
     EXPECT_EQ(missing.exitCode, 69);
     EXPECT_NE(missing.errors.find("cannot load the key backend module"), std::string::npos)
         << missing.errors;
+}
+
+// The PIN opens every key on the token, so its file is read as OpenSSH reads a private key: one
+// that other users may read, or a link to one, stops start-up before any module is loaded.
+TEST(DaemonStartupTest, APinFileOthersMayReadStopsStartUp) {
+    TempDir dir;
+    writeFile(dir / "pin", "1234\n");
+    std::filesystem::permissions(dir / "pin", static_cast<std::filesystem::perms>(0644));
+    std::filesystem::create_symlink(dir / "pin", dir / "link");
+    auto start = [&](const std::filesystem::path& pinFile) {
+        return runProgram({builtProgram("peertrustd"), "--session", "--db",
+                           (dir / "user.db").string(), "--system-db", (dir / "system.db").string(),
+                           "--keys-socket", (dir / "keys.sock").string(), "--key-backend-module",
+                           (dir / "nothing.so").string(), "--key-backend-token", "t",
+                           "--key-backend-pin-file", pinFile.string()});
+    };
+    auto readable = start(dir / "pin");
+    EXPECT_EQ(readable.exitCode, 69);
+    EXPECT_NE(readable.errors.find("has mode 0644, so other users may read it; make it private "
+                                   "(chmod 600 " +
+                                   (dir / "pin").string() + ")"),
+              std::string::npos)
+        << readable.errors;
+    EXPECT_EQ(readable.errors.find("cannot load the key backend module"), std::string::npos);
+
+    std::filesystem::permissions(dir / "pin", static_cast<std::filesystem::perms>(0600));
+    auto linked = start(dir / "link");
+    EXPECT_EQ(linked.exitCode, 69);
+    EXPECT_NE(
+        linked.errors.find("cannot read the key backend's PIN from " + (dir / "link").string()),
+        std::string::npos)
+        << linked.errors;
+    EXPECT_FALSE(std::filesystem::exists(dir / "keys.sock"));
+}
+
+// A socket in a directory other users may write could be swapped for a link between bind and
+// chmod, and the chmod would open that file to all: such a directory stops start-up.
+TEST(DaemonStartupTest, AKeysSocketInADirectoryOthersMayWriteStopsStartUp) {
+    TempDir dir;
+    std::filesystem::create_directories(dir / "open");
+    std::filesystem::permissions(dir / "open", static_cast<std::filesystem::perms>(01777));
+    auto open =
+        runProgram({builtProgram("peertrustd"), "--session", "--db", (dir / "user.db").string(),
+                    "--system-db", (dir / "system.db").string(), "--keys-socket",
+                    (dir / "open" / "keys.sock").string(), "--keys-dir", (dir / "keys").string()});
+    EXPECT_EQ(open.exitCode, 69);
+    EXPECT_NE(open.errors.find("the keys socket's directory " + (dir / "open").string() +
+                               " (uid 0, mode 1777) may be written by another user"),
+              std::string::npos)
+        << open.errors;
+    EXPECT_FALSE(std::filesystem::exists(dir / "open" / "keys.sock"));
 }
 
 // "protocol = NAME FAMILY POLICY" in the file, or --protocol: added at start to the store the

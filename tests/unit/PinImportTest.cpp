@@ -174,6 +174,18 @@ TEST_F(PinImportTest, HashedPinAnswersAfterThePlainSetAndKeepsStatistics) {
     EXPECT_EQ(verifySsh("v6.example:2200", ec).reason, "first-use");
 }
 
+// OpenSSH hashes "host" for port 22, never "[host]:22": forgetting "host:22" reaches it.
+TEST_F(PinImportTest, ForgetByPeerOnPort22ReachesItsHashedPin) {
+    Bytes ec = bytesOf(openSshLine(generateKey(KeyType::EcdsaP256).get()));
+    std::string text = hashedName("ssh.example", 5) + " " + std::string(ec.begin(), ec.end());
+    ASSERT_OK(user().importKnownHosts(bytesOf(text)));
+    ASSERT_EQ(user().listPins()->size(), 1u);
+    auto forgotten = user().forgetPins({std::string("ssh.example:22"), std::nullopt});
+    ASSERT_OK(forgotten);
+    EXPECT_EQ(*forgotten, 1u);
+    EXPECT_TRUE(user().listPins()->empty());
+}
+
 TEST_F(PinImportTest, ForgetOlderThanReachesHashedPins) {
     Bytes ec = bytesOf(openSshLine(generateKey(KeyType::EcdsaP256).get()));
     std::string text = hashedName("old.example", 3) + " " + std::string(ec.begin(), ec.end());

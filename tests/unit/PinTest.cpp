@@ -1,6 +1,9 @@
 // Pin sets: idempotent adds, ids and prefixes, statistics written in batches, forgetting.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "store/PinStore.h"
 #include "support/EngineFixture.h"
 
@@ -150,6 +153,34 @@ TEST_F(PinTest, ForgetByPeerAlsoForgetsItsOtherPorts) {
     auto pins = user().listPins();
     ASSERT_EQ(pins->size(), 1u);
     EXPECT_EQ(pins->front().peer, "older.example");
+}
+
+// "host:22" is the peer ssh stores as "host" (its default port dropped), so forgetting it
+// takes ssh's pins on "host" too, and those of protocols without that default port only on
+// "host:22".
+TEST_F(PinTest, ForgetByPeerWithADefaultPortAlsoForgetsThatProtocolsBareHost) {
+    Bytes key = sshKey();
+    ASSERT_OK(user().addPin({"ssh", "old.example:22", KeyFormat::OpenSsh, key}));
+    ASSERT_OK(user().addPin({"ssh", "old.example:2222", KeyFormat::OpenSsh, key}));
+    Bytes cert = selfSigned(serverSpec("old.example")).der;
+    ASSERT_OK(user().addPin({"tls", "old.example:22", KeyFormat::X509Chain, cert}));
+    ASSERT_OK(user().addPin({"tls", "old.example", KeyFormat::X509Chain, cert}));
+    auto forgotten = user().forgetPins({std::string("old.example:22"), std::nullopt});
+    ASSERT_OK(forgotten);
+    EXPECT_EQ(*forgotten, 2u);
+    auto pins = user().listPins();
+    ASSERT_OK(pins);
+    std::multiset<std::string> left;
+    for (const auto& pin : *pins) {
+        left.insert(pin.protocol + " " + pin.peer);
+    }
+    EXPECT_EQ(left, (std::multiset<std::string>{"ssh old.example:2222", "tls old.example"}));
+
+    ASSERT_OK(user().addPin(
+        {"https", "web.example", KeyFormat::X509Chain, selfSigned(serverSpec("web.example")).der}));
+    forgotten = user().forgetPins({std::string("web.example:443"), std::nullopt});
+    ASSERT_OK(forgotten);
+    EXPECT_EQ(*forgotten, 1u) << "https's pin on web.example was not forgotten as web.example:443";
 }
 
 // An IPv6 peer's other ports are "[v6]:port": forgetting 2001:db8::1 leaves 2001:db8::1:5,

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -77,6 +78,40 @@ TEST_F(StoreWatchTest, OtherFilesOfTheDirectoryAreNotTold) {
     append("user.db.bak");
     std::this_thread::sleep_for(milliseconds(1500));
     EXPECT_TRUE(calls().empty());
+}
+
+// A watch that can see no more (here its directory is removed) says so once, after one last
+// look, so that whoever relied on it (the PEM bundle writer) goes back to looking itself.
+TEST_F(StoreWatchTest, AWatchWhoseDirectoryGoesSaysItIsLost) {
+    std::filesystem::create_directories(dir / "store");
+    writeFile(dir / "store" / "user.db", "");
+    std::mutex lock;
+    std::condition_variable changed;
+    int writes = 0;
+    int lost = 0;
+    auto started = service::StoreWatch::start(
+        {dir / "store" / "user.db"},
+        [&] {
+            std::lock_guard held(lock);
+            ++writes;
+            changed.notify_all();
+        },
+        [&] {
+            std::lock_guard held(lock);
+            ++lost;
+            changed.notify_all();
+        });
+    ASSERT_TRUE(started.ok()) << started.error().message();
+    std::filesystem::remove_all(dir / "store");
+    std::unique_lock held(lock);
+    ASSERT_TRUE(changed.wait_for(held, milliseconds(3000), [&] { return lost > 0; }))
+        << "the watch did not say it was lost";
+    EXPECT_EQ(writes, 1) << "no last look before the watch ended";
+    held.unlock();
+    std::this_thread::sleep_for(milliseconds(1200));
+    held.lock();
+    EXPECT_EQ(lost, 1);
+    EXPECT_EQ(writes, 1) << "the lost watch kept calling";
 }
 
 }  // namespace
