@@ -128,6 +128,9 @@ Result<bool> CrlStore::remove(const std::string& id) {
 }
 
 Result<std::vector<CrlRow>> CrlStore::list() {
+    if (!m_db.hasTable("crls")) {
+        return std::vector<CrlRow>{};  // a store from before CRLs (schema 3), not yet migrated
+    }
     static const std::string sql = std::string(kColumns) + " ORDER BY id";
     PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare(sql));
     return stmt.collect(readRow);

@@ -141,7 +141,17 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
     // Reads through a memory map skip a read() per page: a pin lookup among a million pins
     // stays in single-digit microseconds. The map is the OS page cache, shared, not a copy.
     PEERTRUST_TRY(result->exec("PRAGMA mmap_size = 1073741824"));
+    PEERTRUST_TRY(result->refreshTables());
     return result;
+}
+
+Result<void> Database::refreshTables() {
+    PEERTRUST_TRY_ASSIGN(Statement stmt,
+                         prepare("SELECT name FROM sqlite_schema WHERE type = 'table'"));
+    PEERTRUST_TRY_ASSIGN(auto names,
+                         stmt.collect([](const Statement& row) { return row.text(0); }));
+    m_tables = std::set<std::string, std::less<>>(names.begin(), names.end());
+    return {};
 }
 
 Error Database::errorFrom(int rc, std::string_view what) const {
@@ -278,6 +288,9 @@ Result<std::int64_t> Database::queryInt(std::string_view sql) {
 
 Result<std::vector<std::string>> findIdsByPrefix(Database& db, std::string_view table,
                                                  std::string_view prefix, int limit) {
+    if (!db.hasTable(table)) {
+        return std::vector<std::string>{};  // a store of an older schema
+    }
     std::string sql = "SELECT id FROM " + std::string(table) +
                       " WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT ?2";
     PEERTRUST_TRY_ASSIGN(Statement stmt, db.prepare(sql));

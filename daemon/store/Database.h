@@ -8,8 +8,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -148,6 +150,11 @@ public:
     void restartLongWriteAheadLog();
 
     Result<std::int64_t> userVersion() { return queryInt("PRAGMA user_version"); }
+    // Whether the file has `table`, as of open() or the last refreshTables(). A reader may
+    // open a store its owner has not migrated yet (a session daemon reading the system store
+    // after an upgrade), whose tables of later schemas read as empty.
+    bool hasTable(std::string_view table) const { return m_tables.count(table) > 0; }
+    Result<void> refreshTables();
     // Changes when another connection commits (PRAGMA data_version).
     Result<std::int64_t> dataVersion() { return queryInt("PRAGMA data_version"); }
 
@@ -170,6 +177,7 @@ private:
     std::filesystem::path m_path;
     OpenMode m_mode;
     std::unordered_map<std::string, UniqueStatement> m_statements;
+    std::set<std::string, std::less<>> m_tables;
     std::optional<std::chrono::steady_clock::time_point> m_snapshotSince;
     int m_walFrames = 0;     // in the WAL after the last commit
     int m_walRestartAt = 0;  // WAL frames at which to wait for readers next

@@ -38,6 +38,9 @@ PinRow asPinRow(HashedPinRow hashed) {
 
 Result<bool> HashedPinStore::moreThan(std::size_t limit, const std::string& protocol,
                                       const std::string& family) {
+    if (!m_db.hasTable("hashed_pins")) {
+        return false;  // a store from before hashed pins (schema 2), not yet migrated
+    }
     PEERTRUST_TRY_ASSIGN(Statement stmt,
                          m_db.prepare("SELECT count(*) FROM (SELECT 1 FROM hashed_pins "
                                       "WHERE protocol IN (?1, ?2) LIMIT ?3)"));
@@ -48,6 +51,9 @@ Result<bool> HashedPinStore::moreThan(std::size_t limit, const std::string& prot
 
 Result<std::vector<HashedPinRow>> HashedPinStore::forProtocol(const std::string& protocol,
                                                               const std::string& family) {
+    if (!m_db.hasTable("hashed_pins")) {
+        return std::vector<HashedPinRow>{};
+    }
     PEERTRUST_TRY_ASSIGN(Statement stmt,
                          m_db.prepare("SELECT id, salt, host_hmac, protocol, key_format, "
                                       "spki_sha256, key_data, first_seen, origin, NULL, 0 "
@@ -75,6 +81,9 @@ Result<bool> HashedPinStore::remove(const std::string& id) {
 }
 
 Result<std::vector<HashedPinRow>> HashedPinStore::list() {
+    if (!m_db.hasTable("hashed_pins")) {
+        return std::vector<HashedPinRow>{};
+    }
     PEERTRUST_TRY_ASSIGN(
         Statement stmt,
         m_db.prepare("SELECT p.id, p.salt, p.host_hmac, p.protocol, p.key_format, "

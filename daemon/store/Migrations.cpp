@@ -140,6 +140,7 @@ Result<std::unique_ptr<Database>> openStoreForWriting(const std::filesystem::pat
         PEERTRUST_TRY(db->exec("PRAGMA user_version = " + std::to_string(migration.version)));
     }
     PEERTRUST_TRY(tx.commit());
+    PEERTRUST_TRY(db->refreshTables());
     return db;
 }
 
@@ -151,11 +152,11 @@ Result<std::unique_ptr<Database>> openStoreForReading(const std::filesystem::pat
     if (version > latest) {
         return newerSchema(path, version, latest);
     }
-    if (version < latest) {
-        return unavailable(path.string() + ": the store has schema version " +
-                           std::to_string(version) + " and needs migrating to " +
-                           std::to_string(latest) +
-                           " by a process that may write it (the daemon that owns it)");
+    // An older schema is read as it is until its owner migrates it: every migration so far
+    // only adds tables, and a table a store lacks holds nothing in it (Database::hasTable).
+    if (version < 1) {
+        return unavailable(path.string() + ": the store has no schema yet and needs creating " +
+                           "by a process that may write it (the daemon that owns it)");
     }
     return db;
 }

@@ -31,7 +31,8 @@ Result<std::unique_ptr<Database>> openStoreForWriting(
     const std::filesystem::path& path, FileAccess access,
     const std::vector<Migration>& migrations = schemaMigrations());
 
-// Opens an existing store read-only; it must already have the current schema.
+// Opens an existing store read-only: one of the current schema or an older one (read as it is;
+// its owner migrates it), never a newer one.
 Result<std::unique_ptr<Database>> openStoreForReading(
     const std::filesystem::path& path,
     const std::vector<Migration>& migrations = schemaMigrations());

@@ -8,6 +8,9 @@ namespace {
 
 // The store's policy_generation (schema 4), or none: an older store read as it is.
 std::optional<std::int64_t> policyGeneration(Database& db) {
+    if (!db.hasTable("policy_generation")) {
+        return std::nullopt;
+    }
     auto value = db.queryInt("SELECT value FROM policy_generation WHERE id = 1");
     return value ? std::optional<std::int64_t>(*value) : std::nullopt;
 }
@@ -91,6 +94,8 @@ Result<bool> TrustStore::changedElsewhere() {
             continue;
         }
         layer.seenDataVersion = version;
+        // The owner may just have migrated an older store this process reads as it was.
+        PEERTRUST_TRY(layer.db->refreshTables());
         std::optional<std::int64_t> generation = policyGeneration(*layer.db);
         if (!generation || generation != layer.seenPolicyGeneration) {
             layer.seenPolicyGeneration = generation;
