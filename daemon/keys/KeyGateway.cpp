@@ -217,6 +217,54 @@ CK_FUNCTION_LIST makeList() {
 
 }  // namespace
 
+namespace {
+
+std::string ownerAndMode(const struct stat& status) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+    return "uid " + std::to_string(status.st_uid) + ", mode " + mode;
+}
+
+// Whoever may write the socket's directory, or rename one above it, may put a link where the
+// socket goes or swap it between bind and chmod, and have the chmod open another file to all.
+// So the directory must be this user's or root's and writable by no one else, and so must each
+// directory above it, unless sticky (as /tmp: other users cannot rename what is ours there).
+Result<void> checkSocketDirectory(const std::filesystem::path& directory) {
+    std::error_code ec;
+    const std::filesystem::path real = std::filesystem::canonical(directory, ec);
+    if (ec) {
+        return unavailable("cannot use the keys socket's directory " + directory.string() + ": " +
+                           ec.message());
+    }
+    for (std::filesystem::path at = real;; at = at.parent_path()) {
+        struct stat status {};
+        if (::lstat(at.c_str(), &status) != 0) {
+            return unavailable("cannot use the keys socket's directory " + directory.string() +
+                               ": " + at.string() + ": " + std::strerror(errno));
+        }
+        const bool owned = status.st_uid == ::geteuid() || status.st_uid == 0;
+        const bool othersWrite = (status.st_mode & 022) != 0;
+        const bool sticky = (status.st_mode & S_ISVTX) != 0;
+        if (at == real && (!owned || othersWrite)) {
+            return unavailable("the keys socket's directory " + directory.string() + " (" +
+                               ownerAndMode(status) +
+                               ") may be written by another user; put the socket in a "
+                               "directory only the daemon's user or root may write");
+        }
+        if (!owned || (othersWrite && !sticky)) {
+            return unavailable("the keys socket's directory " + directory.string() + " is in " +
+                               at.string() + " (" + ownerAndMode(status) +
+                               "), where another user may rename it; put the socket in a "
+                               "directory only the daemon's user or root may change");
+        }
+        if (at == at.parent_path()) {
+            return {};
+        }
+    }
+}
+
+}  // namespace
+
 CK_FUNCTION_LIST* gatewayFunctionList() {
     static CK_FUNCTION_LIST list = makeList();
     return &list;
@@ -231,24 +279,10 @@ Result<std::unique_ptr<KeyGateway>> KeyGateway::listen(const std::filesystem::pa
     }
     std::memcpy(address.sun_path, socketPath.c_str(), socketPath.native().size() + 1);
     std::error_code ec;
-    const std::filesystem::path directory = socketPath.parent_path();
+    const std::filesystem::path directory =
+        socketPath.has_parent_path() ? socketPath.parent_path() : std::filesystem::path(".");
     std::filesystem::create_directories(directory, ec);
-    // Whoever may write the socket's directory may put a link where the socket goes, or swap
-    // the socket between bind and chmod, and have the chmod below open another file to all:
-    // the directory must be this user's or root's, and writable by nobody else.
-    struct stat status {};
-    if (::stat(directory.c_str(), &status) != 0) {
-        return unavailable("cannot use the keys socket's directory " + directory.string() + ": " +
-                           std::strerror(errno));
-    }
-    if ((status.st_uid != ::geteuid() && status.st_uid != 0) || (status.st_mode & 022) != 0) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
-        return unavailable("the keys socket's directory " + directory.string() + " (uid " +
-                           std::to_string(status.st_uid) + ", mode " + mode +
-                           ") may be written by another user; put the socket in a directory "
-                           "only the daemon's user or root may write");
-    }
+    PEERTRUST_TRY(checkSocketDirectory(directory));
     ::unlink(socketPath.c_str());
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "keys/SoftHsmToken.h"
+#include "service/UniqueFd.h"
 
 namespace peertrust::keys {
 namespace {
@@ -17,22 +18,14 @@ namespace {
 // The PIN file is read as OpenSSH reads a private key: a file that another user could read or
 // replace is refused, since the PIN opens every key on the token.
 Result<std::string> readPinFile(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        return unavailable("cannot read the key backend's PIN from " + path.string() + ": " +
-                           std::strerror(errno));
-    }
+    const std::string cannotRead = "cannot read the key backend's PIN from " + path.string();
+    // O_NONBLOCK: a FIFO put there is refused below rather than hanging start-up.
+    service::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     struct stat status {};
-    const bool statted = ::fstat(fd, &status) == 0;
-    std::string content;
-    char buffer[256];
-    ssize_t got = 0;
-    while (statted && S_ISREG(status.st_mode) && content.size() < 4096 &&
-           (got = ::read(fd, buffer, sizeof buffer)) > 0) {
-        content.append(buffer, static_cast<std::size_t>(got));
+    if (!fd || ::fstat(fd.get(), &status) != 0) {
+        return unavailable(cannotRead + ": " + std::strerror(errno));
     }
-    ::close(fd);
-    if (!statted || !S_ISREG(status.st_mode)) {
+    if (!S_ISREG(status.st_mode)) {
         return unavailable("the key backend's PIN file " + path.string() +
                            " is not a regular file");
     }
@@ -48,10 +41,18 @@ Result<std::string> readPinFile(const std::filesystem::path& path) {
                            ", so other users may read it; make it private (chmod 600 " +
                            path.string() + ")");
     }
+    std::string content;
+    char buffer[256];
+    ssize_t got = 0;
+    while (content.size() < 4096 && (got = ::read(fd.get(), buffer, sizeof buffer)) > 0) {
+        content.append(buffer, static_cast<std::size_t>(got));
+    }
+    if (got < 0) {
+        return unavailable(cannotRead + ": " + std::strerror(errno));
+    }
     std::string pin = content.substr(0, content.find('\n'));
-    if (got < 0 || pin.empty()) {
-        return unavailable("cannot read the key backend's PIN from " + path.string() +
-                           ": its first line is empty");
+    if (pin.empty()) {
+        return unavailable(cannotRead + ": its first line is empty");
     }
     return pin;
 }

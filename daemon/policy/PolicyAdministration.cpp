@@ -304,7 +304,8 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
     }
     std::optional<std::string> peer;
     std::optional<std::string> sshName;
-    // "host:22" is also ssh's "host", stored without its default port, and "host:443" https's.
+    // "host:22" is also ssh's "host", stored without its default port, and "host:443" https's,
+    // and so are the pins of their families on "host", which answer for them there.
     std::string bareHost;
     std::vector<std::string> defaultingProtocols;
     if (request.peer) {
@@ -315,6 +316,13 @@ Result<std::size_t> PolicyEngine::forgetPins(const PinForgetRequest& request) {
         if (parsed.port) {
             PEERTRUST_TRY_ASSIGN(auto current, snapshot());
             defaultingProtocols = current->protocols().withDefaultPort(*parsed.port);
+            for (std::size_t i = 0, members = defaultingProtocols.size(); i < members; ++i) {
+                auto protocol = current->protocols().find(defaultingProtocols[i]);
+                if (protocol && std::find(defaultingProtocols.begin(), defaultingProtocols.end(),
+                                          (*protocol)->family) == defaultingProtocols.end()) {
+                    defaultingProtocols.push_back((*protocol)->family);
+                }
+            }
             PeerName bare = parsed;
             bare.port.reset();
             bareHost = bare.canonical();

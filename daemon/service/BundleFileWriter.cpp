@@ -37,8 +37,8 @@ void BundleFileWriter::storeWritten() {
 void BundleFileWriter::followStoreWatch() {
     {
         std::lock_guard lock(m_lock);
-        m_polling = false;
-        m_storeWritten = true;  // a write before the watch began is looked at once
+        m_polling = m_watchLost;  // the watch may have ended before it was followed
+        m_storeWritten = true;    // a write before the watch began is looked at once
     }
     m_wake.notify_one();
 }
@@ -46,6 +46,7 @@ void BundleFileWriter::followStoreWatch() {
 void BundleFileWriter::storeWatchLost() {
     {
         std::lock_guard lock(m_lock);
+        m_watchLost = true;
         m_polling = true;
         m_storeWritten = true;
     }

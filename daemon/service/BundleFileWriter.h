@@ -47,6 +47,7 @@ private:
     bool m_stopping = false;
     bool m_storeWritten = false;  // storeWritten() since the last look
     bool m_polling = true;        // no store watch: look every second
+    bool m_watchLost = false;     // the store watch ended (for good)
     std::thread m_thread;
 };
 

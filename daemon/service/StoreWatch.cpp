@@ -116,12 +116,16 @@ bool StoreWatch::drainEvents() {
 void StoreWatch::lose(const std::string& why) {
     log(LogLevel::Warning, "the store watch stopped (" + why +
                                "): changes other programs make are no longer signalled");
+    // Each on its own: a failing last look must not keep the listeners from being told.
     try {
         m_onWrite();  // what came before the end is still told
+    } catch (...) {
+    }
+    try {
         if (m_onLost) {
             m_onLost();
         }
-    } catch (const std::exception&) {
+    } catch (...) {
     }
 }
 

@@ -62,6 +62,7 @@ Result<std::unique_ptr<TrustStore>> TrustStore::open(const StoreConfig& config) 
     }
     for (Layer& layer : store->m_layers) {
         PEERTRUST_TRY_ASSIGN(layer.seenDataVersion, layer.db->dataVersion());
+        PEERTRUST_TRY(layer.db->refreshTables());  // as of that version: a migration may be just in
         layer.seenPolicyGeneration = policyGeneration(*layer.db);
         layer.announcedPolicyGeneration = layer.seenPolicyGeneration;
     }
@@ -93,9 +94,10 @@ Result<bool> TrustStore::changedElsewhere() {
         if (version == layer.seenDataVersion) {
             continue;
         }
-        layer.seenDataVersion = version;
-        // The owner may just have migrated an older store this process reads as it was.
+        // The owner may just have migrated an older store this process reads as it was; a
+        // failed look is tried again at the next call.
         PEERTRUST_TRY(layer.db->refreshTables());
+        layer.seenDataVersion = version;
         std::optional<std::int64_t> generation = policyGeneration(*layer.db);
         if (!generation || generation != layer.seenPolicyGeneration) {
             layer.seenPolicyGeneration = generation;

@@ -169,11 +169,30 @@ TEST(DaemonStartupTest, AKeysSocketInADirectoryOthersMayWriteStopsStartUp) {
                     "--system-db", (dir / "system.db").string(), "--keys-socket",
                     (dir / "open" / "keys.sock").string(), "--keys-dir", (dir / "keys").string()});
     EXPECT_EQ(open.exitCode, 69);
-    EXPECT_NE(open.errors.find("the keys socket's directory " + (dir / "open").string() +
-                               " (uid 0, mode 1777) may be written by another user"),
+    EXPECT_NE(open.errors.find("the keys socket's directory " + (dir / "open").string() + " (uid " +
+                               std::to_string(::geteuid()) +
+                               ", mode 1777) may be written by another user"),
               std::string::npos)
         << open.errors;
     EXPECT_FALSE(std::filesystem::exists(dir / "open" / "keys.sock"));
+
+    // A private directory is no better inside one where others may rename it (not sticky).
+    std::filesystem::create_directories(dir / "shared" / "private");
+    std::filesystem::permissions(dir / "shared", static_cast<std::filesystem::perms>(0777));
+    std::filesystem::permissions(dir / "shared" / "private",
+                                 static_cast<std::filesystem::perms>(0700));
+    auto inShared =
+        runProgram({builtProgram("peertrustd"), "--session", "--db", (dir / "user.db").string(),
+                    "--system-db", (dir / "system.db").string(), "--keys-socket",
+                    (dir / "shared" / "private" / "keys.sock").string(), "--keys-dir",
+                    (dir / "keys").string()});
+    EXPECT_EQ(inShared.exitCode, 69);
+    EXPECT_NE(inShared.errors.find(" is in " + std::filesystem::canonical(dir / "shared").string() +
+                                   " (uid " + std::to_string(::geteuid()) +
+                                   ", mode 0777), where another user may rename it"),
+              std::string::npos)
+        << inShared.errors;
+    EXPECT_FALSE(std::filesystem::exists(dir / "shared" / "private" / "keys.sock"));
 }
 
 // "protocol = NAME FAMILY POLICY" in the file, or --protocol: added at start to the store the

@@ -144,9 +144,16 @@ TEST_F(OlderSystemStoreTest, NewerOrUnformattedStoresAreStillRefused) {
     ASSERT_FALSE(newer.ok());
     EXPECT_NE(newer.error().message().find("schema version 99"), std::string::npos)
         << newer.error().message();
-    execute(m_dir / "empty.db", "CREATE TABLE unrelated (x INTEGER)");
+    execute(m_dir / "foreign.db", "CREATE TABLE unrelated (x INTEGER)");
+    auto foreign = store::openStoreForReading(m_dir / "foreign.db");
+    ASSERT_FALSE(foreign.ok());
+    EXPECT_NE(foreign.error().message().find("not a peertrust store"), std::string::npos)
+        << foreign.error().message();
+    writeFile(m_dir / "empty.db", "");
     auto empty = store::openStoreForReading(m_dir / "empty.db");
     ASSERT_FALSE(empty.ok());
+    EXPECT_NE(empty.error().message().find("has no schema yet"), std::string::npos)
+        << empty.error().message();
 }
 
 }  // namespace

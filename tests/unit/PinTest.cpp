@@ -176,11 +176,24 @@ TEST_F(PinTest, ForgetByPeerWithADefaultPortAlsoForgetsThatProtocolsBareHost) {
     }
     EXPECT_EQ(left, (std::multiset<std::string>{"ssh old.example:2222", "tls old.example"}));
 
-    ASSERT_OK(user().addPin(
-        {"https", "web.example", KeyFormat::X509Chain, selfSigned(serverSpec("web.example")).der}));
+    // https's pin on "web.example" is web.example:443, and so is the pin of its family (tls),
+    // which answers https there.
+    Bytes web = selfSigned(serverSpec("web.example")).der;
+    ASSERT_OK(user().addPin({"https", "web.example", KeyFormat::X509Chain, web}));
+    ASSERT_OK(user().addPin({"tls", "web.example", KeyFormat::X509Chain, web}));
+    ASSERT_OK(user().addPin({"tls", "web.example:8443", KeyFormat::X509Chain, web}));
     forgotten = user().forgetPins({std::string("web.example:443"), std::nullopt});
     ASSERT_OK(forgotten);
-    EXPECT_EQ(*forgotten, 1u) << "https's pin on web.example was not forgotten as web.example:443";
+    EXPECT_EQ(*forgotten, 2u);
+    pins = user().listPins();
+    ASSERT_OK(pins);
+    std::multiset<std::string> webLeft;
+    for (const auto& pin : *pins) {
+        if (pin.peer.starts_with("web.example")) {
+            webLeft.insert(pin.protocol + " " + pin.peer);
+        }
+    }
+    EXPECT_EQ(webLeft, (std::multiset<std::string>{"tls web.example:8443"}));
 }
 
 // An IPv6 peer's other ports are "[v6]:port": forgetting 2001:db8::1 leaves 2001:db8::1:5,

@@ -106,12 +106,14 @@ TEST_F(StoreWatchTest, AWatchWhoseDirectoryGoesSaysItIsLost) {
     std::unique_lock held(lock);
     ASSERT_TRUE(changed.wait_for(held, milliseconds(3000), [&] { return lost > 0; }))
         << "the watch did not say it was lost";
-    EXPECT_EQ(writes, 1) << "no last look before the watch ended";
+    // One write told, or two when the directory's end came after the file's burst settled.
+    const int writesWhenLost = writes;
+    EXPECT_GE(writesWhenLost, 1) << "no last look before the watch ended";
     held.unlock();
     std::this_thread::sleep_for(milliseconds(1200));
     held.lock();
     EXPECT_EQ(lost, 1);
-    EXPECT_EQ(writes, 1) << "the lost watch kept calling";
+    EXPECT_EQ(writes, writesWhenLost) << "the lost watch kept calling";
 }
 
 }  // namespace
