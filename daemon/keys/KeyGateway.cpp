@@ -284,30 +284,28 @@ Result<std::unique_ptr<KeyGateway>> KeyGateway::listen(const std::filesystem::pa
     std::filesystem::create_directories(directory, ec);
     PEERTRUST_TRY(checkSocketDirectory(directory));
     ::unlink(socketPath.c_str());
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    service::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) {
         return unavailable(std::string("cannot create the keys socket: ") + std::strerror(errno));
     }
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::chmod(socketPath.c_str(), 0666) != 0 || ::listen(fd, 64) != 0) {
-        int error = errno;
-        ::close(fd);
-        return unavailable("cannot listen on " + socketPath.string() + ": " + std::strerror(error));
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::chmod(socketPath.c_str(), 0666) != 0 || ::listen(fd.get(), 64) != 0) {
+        return unavailable("cannot listen on " + socketPath.string() + ": " + std::strerror(errno));
     }
-    return std::make_unique<KeyGateway>(fd, socketPath, services);
+    return std::make_unique<KeyGateway>(std::move(fd), socketPath, services);
 }
 
-KeyGateway::KeyGateway(int listener, std::filesystem::path path, GatewayServices services)
-    : m_listener(listener),
+KeyGateway::KeyGateway(service::UniqueFd listener, std::filesystem::path path,
+                       GatewayServices services)
+    : m_listener(std::move(listener)),
       m_path(std::move(path)),
       m_services(services),
       m_acceptor([this] { acceptLoop(); }) {}
 
 KeyGateway::~KeyGateway() {
     m_stopping = true;
-    ::shutdown(m_listener, SHUT_RDWR);
+    ::shutdown(m_listener.get(), SHUT_RDWR);
     m_acceptor.join();
-    ::close(m_listener);
     ::unlink(m_path.c_str());
     {
         std::lock_guard lock(m_lock);
@@ -351,12 +349,12 @@ bool KeyGateway::admitLocked(uid_t uid) {
 void KeyGateway::acceptLoop() {
     while (!m_stopping) {
         // No timeout: stopping shuts the listener down, which wakes poll() (POLLHUP).
-        pollfd p{m_listener, POLLIN, 0};
+        pollfd p{m_listener.get(), POLLIN, 0};
         if (::poll(&p, 1, -1) <= 0 || m_stopping) {
             continue;
         }
         joinEnded();
-        int fd = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
+        int fd = ::accept4(m_listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) {
             // Out of descriptors or memory: the connection waits in the backlog, and poll()
             // would report it again at once. Wait a little instead of spinning.

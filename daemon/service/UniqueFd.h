@@ -1,4 +1,4 @@
-// A file descriptor that closes itself: the daemon's eventfds and inotify instance, each
+// A file descriptor that closes itself: the daemon's eventfds, inotify instance and sockets, each
 // released on every path out of the code that opened it.
 #pragma once
 
