@@ -21,7 +21,8 @@ constexpr const char* kUsage =
     "  ssh-known-hosts  OpenSSH's KnownHostsCommand: the host keys peertrust accepts\n"
     "Run 'peertrust COMMAND --help' for a command's options.\n"
     "Exit codes: 0 success/accepted, 1 rejected, 2 unknown (first use), 64 usage,\n"
-    "65 invalid value or content, 66 not found, 69 no daemon, 77 not authorised.\n";
+    "65 invalid value or content, 66 not found, 69 no daemon, 77 not authorised,\n"
+    "70 internal error (a fault of peertrust's own: please report it).\n";
 
 using peertrust::Result;
 namespace cli = peertrust::cli;

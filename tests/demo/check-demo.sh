@@ -15,6 +15,9 @@ fail() {
     exit 1
 }
 expect() { grep -qF -- "$1" <<<"$out" || fail "missing: $1"; }
+# Debian's bundle (about 140 roots) imported into a new store: nothing was there before.
+grep -Eq '^imported [1-9][0-9]{2}, already present 0' <<<"$out" ||
+    fail "anchor import-system did not import Debian's CA bundle"
 expect 'added anchor '
 expect 'accepted (anchor)'
 expect 'rejected (out-of-scope)'

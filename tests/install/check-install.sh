@@ -58,14 +58,36 @@ rm -f "$xml" "$xml.conf" "$xml.sock" "$xml.address"
 
 cat >"$root/consumer.cpp" <<'CPP'
 #include <peertrust/Client.h>
+#include <peertrust/GnutlsGlue.h>
 #include <peertrust/KeysClient.h>
 #include <peertrust/TimeFormat.h>
+#include <iostream>
+// The README's GnuTLS section, as a program writes it: it compiles and links against what was
+// installed (there is no daemon here, so it runs only when one answers).
+void handshakeAsTheReadmeShows(peertrust::Client* client) {
+    gnutls_session_t session;
+    gnutls_init(&session, GNUTLS_CLIENT);
+    {
+        peertrust::GnutlsSessionVerifier verifier(session, *client, "https", "www.example.com");
+        if (gnutls_handshake(session) < 0 && verifier.verdict()) {
+            std::cerr << verifier.verdict()->explanation << '\n';
+        }
+        auto tdb = peertrust::makeTrustDatabase(*client);
+        if (tdb) {
+            gnutls_tdb_deinit(*tdb);
+        }
+    }
+    gnutls_deinit(session);
+}
 int main() {
     auto client = peertrust::Client::connect(peertrust::Bus::Session);
     auto keys = peertrust::KeysClient::connect(peertrust::Bus::Session);
     auto fine = [](const auto& r) {
         return r || r.error().category() == peertrust::ErrorCategory::Unavailable;
     };
+    if (client) {
+        handshakeAsTheReadmeShows(client->get());
+    }
     // Every installed header's functions are in the library (TimeFormat.h's once were not).
     auto when = peertrust::parseIsoTime(peertrust::formatIsoTime(1800000000));
     return fine(client) && fine(keys) && when && *when == 1800000000 ? 0 : 1;

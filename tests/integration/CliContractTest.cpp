@@ -541,6 +541,36 @@ TEST_F(CliContractTest, HelpOnEveryCommand) {
         EXPECT_EQ(help.exitCode, 0) << args.back() << ": " << help.errors;
         EXPECT_EQ(help.output.rfind("usage: peertrust", 0), 0u) << help.output;
     }
+    // Each subcommand of the contract answers --help with its command's usage, which names it.
+    const std::vector<std::pair<std::string, std::vector<std::string>>> contract = {
+        {"pin", {"add", "list", "remove", "forget"}},
+        {"anchor", {"add", "list", "remove", "scope", "import-system"}},
+        {"distrust", {"add", "list", "remove"}},
+        {"crl", {"add", "list", "remove"}},
+        {"protocol", {"list", "add"}},
+    };
+    for (const auto& [command, actions] : contract) {
+        for (const std::string& action : actions) {
+            auto help = cli({command, action, "--help"});
+            EXPECT_EQ(help.exitCode, 0) << command << " " << action << ": " << help.errors;
+            EXPECT_EQ(help.output.rfind("usage: peertrust " + command, 0), 0u)
+                << command << " " << action << ": " << help.output;
+            EXPECT_NE(help.output.find("peertrust " + command + " " + action), std::string::npos)
+                << command << " " << action << " is not in its own help: " << help.output;
+        }
+    }
+    auto verifyHelp = cli({"verify", "--help"});
+    for (const char* option : {"--protocol", "--peer", "--chain", "--spki", "--ssh-key", "--at",
+                               "--pin-on-first-use", "--json"}) {
+        EXPECT_NE(verifyHelp.output.find(option), std::string::npos) << option;
+    }
+    // The top-level help names every command and every exit code.
+    auto top = cli({"--help"});
+    for (const char* named :
+         {"verify", "pin", "anchor", "distrust", "crl", "protocol", "keys", "64 usage",
+          "65 invalid", "66 not found", "69 no daemon", "77 not authorised", "70 internal"}) {
+        EXPECT_NE(top.output.find(named), std::string::npos) << named << ": " << top.output;
+    }
     for (const auto& action : {"add", "list", "remove"}) {
         auto help = cli({"crl", action, "--help"});
         EXPECT_EQ(help.exitCode, 0) << action;

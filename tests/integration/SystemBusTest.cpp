@@ -217,12 +217,21 @@ TEST_F(SystemBusTest, ChangedSignalsCarryIdsNotPeerNames) {
     auto pin = root->addPin({"tls", "secret-host.example", KeyFormat::X509Chain, leaf.der});
     ASSERT_TRUE(pin.ok()) << pin.error().message();
     ASSERT_TRUE(root->forgetPins({std::string("secret-host.example"), std::nullopt}).ok());
+    // A pin made on first use (tofu-new) is signalled from the Verify path: by its id too.
+    Issued self = selfSigned(serverSpec("secret-tofu.example"));
+    auto tofu = root->verify(
+        {"tls", "secret-tofu.example", KeyFormat::X509Chain, self.der, std::nullopt, true});
+    ASSERT_TRUE(tofu.ok()) << tofu.error().message();
+    ASSERT_EQ(tofu->reason, "tofu-new");
+    ASSERT_EQ(tofu->details.pins.size(), 1u);
     std::unique_lock lock(mutex);
     ASSERT_TRUE(
-        arrived.wait_for(lock, std::chrono::seconds(10), [&] { return changes.size() >= 2; }));
+        arrived.wait_for(lock, std::chrono::seconds(10), [&] { return changes.size() >= 3; }));
     EXPECT_EQ(changes[0], (std::pair<std::string, std::string>{"pin", pin->id}));
+    EXPECT_EQ(changes[2],
+              (std::pair<std::string, std::string>{"pin", tofu->details.pins.front().pinId}));
     for (const auto& [kind, id] : changes) {
-        EXPECT_EQ(id.find("secret-host"), std::string::npos);
+        EXPECT_EQ(id.find("secret"), std::string::npos);
     }
 }
 
