@@ -66,8 +66,9 @@ TEST_F(ConcurrencyTest, EightClientsFiveHundredVerifiesEachAllCorrect) {
 }
 
 TEST_F(ConcurrencyTest, SlowAndHugeRequestsDoNotDelayAnotherClient) {
-    // Leaves never asked about before: each Verify misses the verdict cache and is decided on
-    // a worker, beside the workers the slow and huge requests hold.
+    // Leaves never asked about before: each Verify misses the verdict cache, so the daemon
+    // checks the chain itself (a small chain on its bus thread) while the slow and huge
+    // requests hold workers.
     std::vector<Issued> fresh;
     for (int i = 0; i < 70; ++i) {
         fresh.push_back(issue(serverSpec("www.example.com"), root));
