@@ -79,8 +79,20 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
         std::erase_if(env, [&](const std::string& e) { return e.rfind(name + "=", 0) == 0; });
         env.push_back(entry);
     }
+    // Another user's process is started as an administrator starts one: through setpriv(1),
+    // with that user's groups, rather than by calls of our own between fork and exec.
+    std::vector<std::string> command;
+    if (uid != static_cast<uid_t>(-1)) {
+        command = {"/usr/bin/setpriv",
+                   "--reuid=" + std::to_string(uid),
+                   "--regid=" + std::to_string(gid),
+                   "--init-groups",
+                   "--pdeathsig=keep",
+                   "--"};
+    }
+    command.insert(command.end(), argv.begin(), argv.end());
     std::vector<char*> args, envp;
-    for (const auto& a : argv) {
+    for (const auto& a : command) {
         args.push_back(const_cast<char*>(a.c_str()));
     }
     args.push_back(nullptr);
@@ -96,11 +108,6 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
-        if (uid != static_cast<uid_t>(-1)) {
-            if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
-                _exit(126);
-            }
-        }
         if (!stderrPath.empty()) {
             int fd = open(stderrPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) {
@@ -108,7 +115,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
             }
             close(fd);
         }
-        // Dies with the test: a crashed test must not leave a daemon holding ctest's pipes.
+        // Dies with the test: a crashed test must not leave a daemon holding ctest's pipes
+        // (setpriv keeps this across its change of user).
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         execve(args[0], args.data(), envp.data());
         _exit(127);

@@ -12,7 +12,8 @@ namespace peertrust::testing {
 class ChildProcess {
 public:
     // Starts `argv`; extra environment entries are "NAME=value". `uid` other than -1 runs it
-    // as that user. A `stderrPath` receives its standard error instead of the test's.
+    // as that user (through setpriv). A `stderrPath` receives its standard error instead of the
+    // test's.
     ChildProcess(const std::vector<std::string>& argv,
                  const std::vector<std::string>& environment = {},
                  uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1),
