@@ -1,4 +1,4 @@
-// Real GnuTLS handshakes (a GnuTLS server in a thread, over a socket pair) decided by the
+// Real GnuTLS handshakes (a GnuTLS server in a thread, over TCP on 127.0.0.1) decided by the
 // daemon through GnutlsSessionVerifier, and GnuTLS's own pin API backed by peertrust.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -100,7 +100,8 @@ protected:
         TrustService& trust = service != nullptr ? *service : *client;
         Outcome outcome;
         int fds[2];
-        EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+        // A TCP connection on loopback, as a program's connection to its server.
+        EXPECT_TRUE(loopbackConnection(fds));
         std::thread serverThread(serveOnce, fds[1], chain);
         gnutls_certificate_credentials_t credentials = nullptr;
         gnutls_certificate_allocate_credentials(&credentials);
