@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cmake --install into a scratch root: every file DESIGN.md names is in its usual place, and a
-# program builds against the installed library through pkg-config and through CMake.
+# program builds against the installed library through pkg-config and through CMake; the
+# session service file starts the daemon when a client first calls it.
 set -euo pipefail
 build=$1
 root=$(mktemp -d)
@@ -109,4 +110,54 @@ CMAKE
 cmake -S "$root/cmake-consumer" -B "$root/cmake-build" -DCMAKE_PREFIX_PATH="$root/$p" >/dev/null
 cmake --build "$root/cmake-build" >/dev/null
 LD_LIBRARY_PATH="$root/$p/lib" DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent "$root/cmake-build/consumer"
+# The installed session service file starts the daemon on demand: a session bus whose service
+# directory holds it (its Exec moved under the scratch root, where the daemon was installed)
+# starts peertrustd --session on the first call, and the daemon keeps its store under
+# $XDG_DATA_HOME, which it has from the bus.
+mkdir -p "$root/activation/services" "$root/activation/data"
+sed "s|^Exec=$prefix/|Exec=$root$prefix/|" "$root/$p/share/dbus-1/services/org.peertrust.Trust1.service" \
+    >"$root/activation/services/org.peertrust.Trust1.service"
+cat >"$root/activation/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:path=$root/activation/bus</listen>
+<servicedir>$root/activation/services</servicedir>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>
+CONF
+XDG_DATA_HOME="$root/activation/data" dbus-daemon --config-file="$root/activation/bus.conf" \
+    --nofork --nopidfile --print-address >"$root/activation/address" 2>"$root/activation/bus.log" &
+session_bus=$!
+stop_session_bus() {
+    local daemon_pid
+    daemon_pid=$(DBUS_SESSION_BUS_ADDRESS=unix:path="$root/activation/bus" dbus-send --session \
+        --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.GetConnectionUnixProcessID string:org.peertrust.Trust1 2>/dev/null |
+        awk '{print $2}') || true
+    kill "$session_bus" 2>/dev/null || true
+    wait "$session_bus" 2>/dev/null || true
+    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
+}
+trap 'stop_session_bus; rm -rf "$root"' EXIT
+for _ in $(seq 100); do
+    [ -s "$root/activation/address" ] && break
+    sleep 0.1
+done
+[ -s "$root/activation/address" ] || { echo "the session bus did not start" >&2; exit 1; }
+listed=$(LD_LIBRARY_PATH="$root/$p/lib" DBUS_SESSION_BUS_ADDRESS=unix:path="$root/activation/bus" \
+    timeout 30 "$root/$p/bin/peertrust" protocol list --json) || {
+    echo "the installed service file did not start peertrustd:" >&2
+    cat "$root/activation/bus.log" >&2
+    exit 1
+}
+grep -q '"name":"https"' <<<"$listed" || { echo "unexpected protocol list: $listed" >&2; exit 1; }
+grep -q "Successfully activated service 'org.peertrust.Trust1'" "$root/activation/bus.log" || {
+    echo "peertrustd answered but was not started by the bus:" >&2
+    cat "$root/activation/bus.log" >&2
+    exit 1
+}
+[ -f "$root/activation/data/peertrust/user.db" ] || {
+    echo "the activated daemon did not keep its store under \$XDG_DATA_HOME/peertrust" >&2
+    exit 1
+}
+stop_session_bus
+trap 'rm -rf "$root"' EXIT
 echo "install layout ok"
