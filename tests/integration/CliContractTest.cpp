@@ -1,6 +1,7 @@
 // The peertrust command line against a real daemon: DESIGN.md's exit codes, --json read back
 // by jq, aligned tables.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <ctime>
 #include <sstream>
@@ -527,6 +528,107 @@ TEST_F(CliContractTest, CrlAddListRemoveAndExitCodes) {
     EXPECT_EQ(replacing.exitCode, 0) << replacing.errors;
     EXPECT_EQ(replacing.output, "added CRL " + id + " in place of the older CRL " + staleId +
                                     " of the same issuer\n");
+}
+
+// The success paths of the contract's commands, each run through the CLI and its effect read
+// back through the CLI: an anchor's whole scope, --spki for verify and pin add, removing by id
+// prefix, forgetting by age, and the distrust table.
+TEST_F(CliContractTest, EveryCommandDoesWhatItSaysThroughTheCli) {
+    Issued excludedLeaf = issue(serverSpec("bad.example.com"), root);
+    writeFile(dir / "excluded.pem", excludedLeaf.pem);
+    auto added = cli({"anchor", "add", (dir / "root.pem").string(), "--protocols", "https",
+                      "--permit", ".example.com", "--exclude", "bad.example.com", "--not-after",
+                      "2099-01-02", "--label", "Scoped Root"});
+    ASSERT_EQ(added.exitCode, 0) << added.errors;
+    // An excluded name is a subtree (it and every name under it), listed in that form.
+    auto anchors = cli({"anchor", "list", "--json"});
+    EXPECT_TRUE(jq(anchors.output,
+                   ".anchors[0].label == \"Scoped Root\" and "
+                   ".anchors[0].scope.protocols == [\"https\"] and "
+                   ".anchors[0].scope.permit == [\".example.com\"] and "
+                   ".anchors[0].scope.exclude == [\".bad.example.com\"] and "
+                   ".anchors[0].scope.not_after == \"2099-01-02T00:00:00Z\""))
+        << anchors.output;
+    EXPECT_EQ(
+        cli({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain", leafFile()})
+            .exitCode,
+        0);
+    auto excluded = cli({"verify", "--protocol", "https", "--peer", "bad.example.com", "--chain",
+                         (dir / "excluded.pem").string()});
+    EXPECT_EQ(excluded.exitCode, 1) << excluded.output;
+    EXPECT_NE(excluded.output.find("rejected (out-of-scope)"), std::string::npos)
+        << excluded.output;
+
+    // --spki: first use, pinned by its public key alone, then accepted as pinned.
+    writeFile(dir / "leaf.key", leaf.spkiDerPem);
+    const std::string key = (dir / "leaf.key").string();
+    EXPECT_EQ(cli({"verify", "--protocol", "tls", "--peer", "nas.lan", "--spki", key}).exitCode, 2);
+    auto pinned = cli({"pin", "add", "--protocol", "tls", "--peer", "nas.lan", "--spki", key});
+    EXPECT_EQ(pinned.exitCode, 0) << pinned.errors;
+    auto known = cli({"verify", "--protocol", "tls", "--peer", "nas.lan", "--spki", key});
+    EXPECT_EQ(known.exitCode, 0) << known.output;
+    EXPECT_NE(known.output.find("accepted (pinned)"), std::string::npos) << known.output;
+
+    // pin forget --older-than: a pin neither made nor seen within the days given goes; a
+    // fresh one stays. One pin is aged in the store itself, as forty days would.
+    ASSERT_EQ(cli({"pin", "add", "--protocol", "tls", "--peer", "old.lan", "--spki", key}).exitCode,
+              0);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "user.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "UPDATE pins SET first_seen = first_seen - 40 * 86400 "
+                           "WHERE peer = 'old.lan'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+    auto forgot = cli({"pin", "forget", "--older-than", "30"});
+    EXPECT_EQ(forgot.exitCode, 0) << forgot.errors;
+    EXPECT_EQ(forgot.output, "forgot 1 pin\n");
+    auto pins = cli({"pin", "list", "--json"});
+    EXPECT_TRUE(jq(pins.output, "(.pins | length) == 1 and .pins[0].peer == \"nas.lan\""))
+        << pins.output;
+
+    // Removal by a unique prefix of the id.
+    std::string pinId = jqText(pins.output, ".pins[0].id");
+    ASSERT_EQ(pinId.size(), 16u) << pins.output;
+    auto removedPin = cli({"pin", "remove", pinId.substr(0, 6)});
+    EXPECT_EQ(removedPin.exitCode, 0) << removedPin.errors;
+    EXPECT_TRUE(jq(cli({"pin", "list", "--json"}).output, ".pins | length == 0"));
+    EXPECT_EQ(cli({"verify", "--protocol", "tls", "--peer", "nas.lan", "--spki", key}).exitCode, 2);
+    std::string anchorId = jqText(cli({"anchor", "list", "--json"}).output, ".anchors[0].id");
+    ASSERT_EQ(anchorId.size(), 16u);
+    auto removedAnchor = cli({"anchor", "remove", anchorId.substr(0, 6)});
+    EXPECT_EQ(removedAnchor.exitCode, 0) << removedAnchor.errors;
+    EXPECT_TRUE(jq(cli({"anchor", "list", "--json"}).output, ".anchors | length == 0"));
+    // https takes only CA-issued keys: without the anchor, the issuer is untrusted.
+    auto untrusted =
+        cli({"verify", "--protocol", "https", "--peer", "www.example.com", "--chain", leafFile()});
+    EXPECT_EQ(untrusted.exitCode, 1);
+    EXPECT_NE(untrusted.output.find("rejected (untrusted-issuer)"), std::string::npos)
+        << untrusted.output;
+
+    // The distrust table: a certificate and a bare key, their fingerprints in one column.
+    ASSERT_EQ(cli({"distrust", "add", (dir / "root.pem").string()}).exitCode, 0);
+    ASSERT_EQ(cli({"distrust", "add", "--spki", key}).exitCode, 0);
+    auto table = cli({"distrust", "list"});
+    EXPECT_EQ(table.exitCode, 0);
+    std::istringstream lines(table.output);
+    std::string header, first, second, extra;
+    std::getline(lines, header);
+    std::getline(lines, first);
+    std::getline(lines, second);
+    EXPECT_FALSE(std::getline(lines, extra)) << table.output;
+    const auto column = header.find("FINGERPRINT");
+    ASSERT_NE(column, std::string::npos) << table.output;
+    EXPECT_EQ(header.rfind("ID", 0), 0u) << table.output;
+    for (const std::string& row : {first, second}) {
+        ASSERT_GT(row.size(), column) << table.output;
+        EXPECT_EQ(row.substr(column, 7), "SHA256:") << table.output;
+    }
+    std::string distrustId = jqText(cli({"distrust", "list", "--json"}).output, ".distrust[0].id");
+    EXPECT_EQ(cli({"distrust", "remove", distrustId}).exitCode, 0);
+    EXPECT_TRUE(jq(cli({"distrust", "list", "--json"}).output, ".distrust | length == 1"));
 }
 
 TEST_F(CliContractTest, HelpOnEveryCommand) {
