@@ -67,6 +67,36 @@ TEST(DaemonStartupTest, BadConfigurationStopsStartUpWithFileLineAndReason) {
     EXPECT_NE(flag.errors.find("unknown option \"--frobnicate\""), std::string::npos);
 }
 
+// Without --config the daemon reads /etc/peertrust/peertrustd.conf. Shown in a mount namespace
+// of its own with a tmpfs there, so that neither the machine's file nor one of this test's is
+// ever seen by another process.
+TEST(DaemonStartupTest, WithoutConfigTheFileInEtcIsRead) {
+    if (geteuid() != 0) {
+        GTEST_SKIP() << "a mount namespace needs root";
+    }
+    const std::filesystem::path etc = "/etc/peertrust";
+    std::error_code ec;
+    const bool created = std::filesystem::create_directory(etc, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    TempDir dir;
+    const std::string script = "mount -t tmpfs -o mode=0755 peertrust-test " + etc.string() +
+                               " && printf 'workers = many\\n' >" +
+                               (etc / "peertrustd.conf").string() +
+                               " && exec \"$0\" --session --db \"$1\"";
+    auto result =
+        runProgram({"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                    script, builtProgram("peertrustd"), (dir / "user.db").string()});
+    if (created) {
+        std::filesystem::remove(etc, ec);
+    }
+    EXPECT_EQ(result.exitCode, 78) << result.errors;
+    EXPECT_NE(result.errors.find(
+                  "/etc/peertrust/peertrustd.conf:1: workers must be a number from 1 to 64"),
+              std::string::npos)
+        << result.errors;
+    EXPECT_FALSE(std::filesystem::exists(dir / "user.db")) << "the store was opened";
+}
+
 TEST(DaemonStartupTest, DamagedStoreStopsStartUp) {
     TempDir dir;
     writeFile(dir / "user.db", std::string(4096, 'x'));

@@ -1,6 +1,7 @@
 // peertrustd --system with a real second Unix user: that user may Verify and list, every write
 // answers NotAuthorized; root writes; Changed carries no peer name; the user's own session
 // daemon sees the machine's anchors under its own pins.
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -143,6 +144,62 @@ TEST_F(SystemBusTest, TheCallersUidIsTheOneTheBusReports) {
     ASSERT_TRUE(protocols.ok());
     EXPECT_TRUE(std::none_of(protocols->begin(), protocols->end(),
                              [](const ProtocolInfo& p) { return p.name == "irc"; }));
+}
+
+// The uid is remembered per sender (the bus's unique name): two connections that stay open
+// and call in turn, root's and the test user's, each keep their own. A cache keyed on anything
+// coarser would let the user write after root or refuse root after the user.
+TEST_F(SystemBusTest, EachConnectionKeepsItsOwnCallersUid) {
+    ASSERT_TRUE(root->addProtocol({"irc1", "tls", ProtocolPolicy::Tofu}).ok());
+    int toChild[2], toParent[2];
+    ASSERT_EQ(pipe(toChild), 0);
+    ASSERT_EQ(pipe(toParent), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        close(toChild[1]);
+        close(toParent[0]);
+        if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+            _exit(3);
+        }
+        auto asUser = Client::connect(Bus::System);
+        if (!asUser.ok()) {
+            _exit(4);
+        }
+        auto refused = [&](const char* name) {
+            auto added = (*asUser)->addProtocol({name, "tls", ProtocolPolicy::Tofu});
+            return !added.ok() && added.error().category() == ErrorCategory::NotAuthorized;
+        };
+        // Reads first (the uid is now remembered for this connection), then a write.
+        if (!(*asUser)->listProtocols().ok() || !refused("user1")) {
+            _exit(5);
+        }
+        char go = 0;
+        if (write(toParent[1], "r", 1) != 1 || read(toChild[0], &go, 1) != 1) {
+            _exit(6);
+        }
+        // Root has written in between on its own connection.
+        _exit(refused("user2") && (*asUser)->listAnchors().ok() ? 0 : 7);
+    }
+    close(toChild[0]);
+    close(toParent[1]);
+    char ready = 0;
+    ASSERT_EQ(read(toParent[0], &ready, 1), 1) << "the user's first calls failed";
+    // The user's connection is remembered now; root's, also remembered, still writes.
+    EXPECT_TRUE(root->addProtocol({"irc2", "tls", ProtocolPolicy::Tofu}).ok());
+    ASSERT_EQ(write(toChild[1], "g", 1), 1);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    close(toChild[1]);
+    close(toParent[0]);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "5: first write not refused; 7: second write not refused";
+    EXPECT_TRUE(root->addProtocol({"irc3", "tls", ProtocolPolicy::Tofu}).ok());
+    auto protocols = root->listProtocols();
+    ASSERT_TRUE(protocols.ok());
+    EXPECT_TRUE(std::none_of(protocols->begin(), protocols->end(), [](const ProtocolInfo& p) {
+        return p.name == "user1" || p.name == "user2";
+    }));
 }
 
 TEST_F(SystemBusTest, AdminGroupMembersWriteOnlyWhileInTheGroup) {
