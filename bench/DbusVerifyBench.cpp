@@ -140,17 +140,29 @@ std::pair<Percentiles, Percentiles> measurePair(int warmup, int samples,
     return {both[0], both[1]};
 }
 
-// Calls per second of `clients` threads, each with its own connection, for `seconds`.
+// What `clients` threads, each with its own connection, achieve together: calls per second,
+// and each call's latency.
+struct Concurrent {
+    double rate = 0;
+    Percentiles latency;
+};
+
+// `clients` threads calling for `seconds`; their latencies are added to `latencies`.
 double aggregateRate(int clients, double seconds,
-                     const std::function<std::function<void()>()>& makeCaller) {
+                     const std::function<std::function<void()>()>& makeCaller,
+                     std::vector<double>& latencies) {
     std::atomic<long> calls{0};
     std::atomic<bool> stop{false};
+    std::vector<std::vector<double>> perThread(clients);
     std::vector<std::thread> threads;
     for (int i = 0; i < clients; ++i) {
-        threads.emplace_back([&] {
+        threads.emplace_back([&, i] {
             auto call = makeCaller();
             while (!stop.load(std::memory_order_relaxed)) {
+                auto start = Clock::now();
                 call();
+                perThread[i].push_back(
+                    std::chrono::duration<double, std::micro>(Clock::now() - start).count());
                 calls.fetch_add(1, std::memory_order_relaxed);
             }
         });
@@ -159,6 +171,9 @@ double aggregateRate(int clients, double seconds,
     stop = true;
     for (auto& t : threads) {
         t.join();
+    }
+    for (const auto& own : perThread) {
+        latencies.insert(latencies.end(), own.begin(), own.end());
     }
     return static_cast<double>(calls.load()) / seconds;
 }
@@ -198,17 +213,22 @@ CpuTime cpuTimePerCall(pid_t pid, int calls, const std::function<void()>& call) 
     return {(after.user - before.user) / calls, (after.kernel - before.kernel) / calls};
 }
 
-// The same, alternating between two kinds of caller in short spans for the same reason.
-std::pair<double, double> aggregateRatePair(
+// The same for two kinds of caller, alternating in short spans for the same reason.
+std::pair<Concurrent, Concurrent> concurrentPair(
     int clients, double seconds, const std::function<std::function<void()>()>& makeFirst,
     const std::function<std::function<void()>()>& makeSecond) {
     constexpr int kSpans = 8;
-    double first = 0, second = 0;
+    Concurrent first, second;
+    std::vector<double> firstLatencies, secondLatencies;
     for (int i = 0; i < kSpans; ++i) {
-        first += aggregateRate(clients, seconds / kSpans, makeFirst);
-        second += aggregateRate(clients, seconds / kSpans, makeSecond);
+        first.rate += aggregateRate(clients, seconds / kSpans, makeFirst, firstLatencies);
+        second.rate += aggregateRate(clients, seconds / kSpans, makeSecond, secondLatencies);
     }
-    return {first / kSpans, second / kSpans};
+    first.rate /= kSpans;
+    second.rate /= kSpans;
+    first.latency = percentiles(std::move(firstLatencies));
+    second.latency = percentiles(std::move(secondLatencies));
+    return {first, second};
 }
 
 // An empty call to the daemon: org.freedesktop.DBus.Peer.Ping, answered by its bus library.
@@ -359,7 +379,7 @@ int main(int argc, char** argv) {
         Percentiles plainVerify, shaped;    // uncached: a plain proxy's Verify; the bare server
         Percentiles afterIdle, backToBack;  // uncached: in-process Verify after a wait, or not
         Percentiles fullVerify, fullEmpty;  // cached, the chain sent in full each time
-        double rate4 = 0, emptyRate4 = 0;
+        Concurrent verify4, empty4;         // 4 clients at once: cached, or uncached
         CpuTime daemonVerifyCpu, daemonEmptyCpu;  // uncached: peertrustd's CPU per call
     };
     auto runDaemon = [&](const std::string& name, bool cache) {
@@ -377,19 +397,20 @@ int main(int argc, char** argv) {
             throw std::runtime_error("unexpected verdict " + verdictOf.reason);
         }
         DaemonRun run;
+        // A caller with a connection of its own, for the clients that call at once.
+        auto ownClientVerifier = [&] {
+            auto own = std::shared_ptr<Client>(
+                bench::orThrow(Client::connect(Bus::Session), "connect").release());
+            return std::function<void()>([own, &request] { (void)own->verify(request); });
+        };
         auto ping = pinger();
         auto verify = [&] { (void)client->verify(request); };
         if (cache) {
             std::tie(run.empty, run.verify) = measurePair(300, 3000, ping, verify);
             std::tie(run.fullEmpty, run.fullVerify) =
                 measurePair(300, 3000, ping, fullVerifier(pem));
-            std::tie(run.emptyRate4, run.rate4) = aggregateRatePair(
-                4, 4.0, [] { return pinger(); },
-                [&] {
-                    auto own = std::shared_ptr<Client>(
-                        bench::orThrow(Client::connect(Bus::Session), "connect").release());
-                    return std::function<void()>([own, &request] { (void)own->verify(request); });
-                });
+            std::tie(run.empty4, run.verify4) = concurrentPair(
+                4, 4.0, [] { return pinger(); }, ownClientVerifier);
         } else {
             auto inProcess = [&] { (void)session->verify(request); };
             auto connection = sdbus::createSessionBusConnection();
@@ -412,6 +433,8 @@ int main(int argc, char** argv) {
             const pid_t daemonPid = daemon.process().pid();
             run.daemonVerifyCpu = cpuTimePerCall(daemonPid, 3000, verify);
             run.daemonEmptyCpu = cpuTimePerCall(daemonPid, 3000, ping);
+            std::tie(run.empty4, run.verify4) = concurrentPair(
+                4, 4.0, [] { return pinger(); }, ownClientVerifier);
         }
         return run;
     };
@@ -498,8 +521,6 @@ int main(int argc, char** argv) {
         "%.0f us user + %.0f us kernel\n",
         uncached.daemonVerifyCpu.user, uncached.daemonVerifyCpu.kernel,
         uncached.daemonEmptyCpu.user, uncached.daemonEmptyCpu.kernel);
-    std::printf("  4 clients: empty calls %.0f/s, cached Verify %.0f/s\n", cached.emptyRate4,
-                cached.rate4);
     std::printf("  wire type, 3 KB argument: as \"s\" %.1f us, as \"ay\" %.1f us (p50)\n",
                 asString.p50, asBytes.p50);
     std::printf(
@@ -508,9 +529,18 @@ int main(int argc, char** argv) {
         emptyMethod.p50, echoPing.p50);
     double cachedRatio = cached.verify.p50 / cached.empty.p50;
     double uncachedBudget = (uncached.empty.p50 + uncached.inProcess.p50) * 1.2;
-    double rateRatio = cached.rate4 / cached.emptyRate4;
+    double rateRatio = cached.verify4.rate / cached.empty4.rate;
     double shapedBudget = uncached.shaped.p50 * 1.2;
     std::printf("  %s\n", bench::stolenTimeLine(startTime, bench::machineTime()).c_str());
+    std::printf("4 clients at once, each with its own connection (p50 / p99 of each call)\n");
+    row("empty D-Bus call (Peer.Ping)", cached.empty4.latency, "beside the next");
+    row("Verify over D-Bus, cached", cached.verify4.latency);
+    row("empty D-Bus call (Peer.Ping)", uncached.empty4.latency, "beside the next");
+    row("Verify over D-Bus, uncached", uncached.verify4.latency,
+        "the daemon checks each chain on its bus thread");
+    std::printf(
+        "  calls per second: empty %.0f, cached Verify %.0f; empty %.0f, uncached Verify %.0f\n",
+        cached.empty4.rate, cached.verify4.rate, uncached.empty4.rate, uncached.verify4.rate);
     std::printf("Summary\n");
     std::printf("  cached Verify %.1f us = %.2fx the empty call (target <= 1.2x) %s\n",
                 cached.verify.p50, cachedRatio, verdict(cachedRatio <= 1.2));

@@ -3,11 +3,17 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <unistd.h>
 
+#include <utility>
+
 namespace peertrust::service {
+
+// The daemon's own uid never changes: asked once, not with a system call on every Verify.
+CallerAuthority::CallerAuthority(BusMode mode, std::string adminGroup)
+    : m_mode(mode), m_ownUid(getuid()), m_writers(std::move(adminGroup)) {}
 
 uid_t CallerAuthority::callerUid(sdbus::IObject& object) {
     if (m_mode == BusMode::Session) {
-        return getuid();  // a session bus carries one user
+        return m_ownUid;
     }
     auto message = object.getCurrentlyProcessedMessage();
     std::string sender = message->getSender();

@@ -20,8 +20,7 @@ namespace peertrust::service {
 
 class CallerAuthority {
 public:
-    CallerAuthority(BusMode mode, std::string adminGroup)
-        : m_mode(mode), m_writers(std::move(adminGroup)) {}
+    CallerAuthority(BusMode mode, std::string adminGroup);
     CallerAuthority(const CallerAuthority&) = delete;
     CallerAuthority& operator=(const CallerAuthority&) = delete;
 
@@ -36,6 +35,7 @@ public:
 
 private:
     BusMode m_mode;
+    uid_t m_ownUid;  // a session bus carries only its own user's calls
     CallerCredentials m_credentials;
     WriterPolicy m_writers;
 };
