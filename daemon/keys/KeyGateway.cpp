@@ -10,10 +10,10 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "os/FileMode.h"
 #include "pkcs11/FunctionList.h"
 #include "pkcs11/Guarded.h"
 
@@ -220,9 +220,7 @@ CK_FUNCTION_LIST makeList() {
 namespace {
 
 std::string ownerAndMode(const struct stat& status) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
-    return "uid " + std::to_string(status.st_uid) + ", mode " + mode;
+    return "uid " + std::to_string(status.st_uid) + ", mode " + os::octalMode(status.st_mode);
 }
 
 // Whoever may write the socket's directory, or rename one above it, may put a link where the
@@ -284,7 +282,7 @@ Result<std::unique_ptr<KeyGateway>> KeyGateway::listen(const std::filesystem::pa
     std::filesystem::create_directories(directory, ec);
     PEERTRUST_TRY(checkSocketDirectory(directory));
     ::unlink(socketPath.c_str());
-    service::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    os::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) {
         return unavailable(std::string("cannot create the keys socket: ") + std::strerror(errno));
     }
@@ -295,8 +293,7 @@ Result<std::unique_ptr<KeyGateway>> KeyGateway::listen(const std::filesystem::pa
     return std::make_unique<KeyGateway>(std::move(fd), socketPath, services);
 }
 
-KeyGateway::KeyGateway(service::UniqueFd listener, std::filesystem::path path,
-                       GatewayServices services)
+KeyGateway::KeyGateway(os::UniqueFd listener, std::filesystem::path path, GatewayServices services)
     : m_listener(std::move(listener)),
       m_path(std::move(path)),
       m_services(services),

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "keys/GatewayConnection.h"
-#include "service/UniqueFd.h"
+#include "os/UniqueFd.h"
 
 namespace peertrust::keys {
 
@@ -33,7 +33,7 @@ public:
     // decided per call from their uid).
     static Result<std::unique_ptr<KeyGateway>> listen(const std::filesystem::path& socketPath,
                                                       GatewayServices services);
-    KeyGateway(service::UniqueFd listener, std::filesystem::path path, GatewayServices services);
+    KeyGateway(os::UniqueFd listener, std::filesystem::path path, GatewayServices services);
     ~KeyGateway();  // stops accepting and ends every connection
     KeyGateway(const KeyGateway&) = delete;
     KeyGateway& operator=(const KeyGateway&) = delete;
@@ -47,7 +47,7 @@ private:
     // a client that connects and leaves over and over would exhaust the daemon's memory.
     void joinEnded();
 
-    service::UniqueFd m_listener;
+    os::UniqueFd m_listener;
     std::filesystem::path m_path;
     GatewayServices m_services;
     std::atomic<bool> m_stopping{false};

@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "keys/SoftHsmToken.h"
-#include "service/UniqueFd.h"
+#include "os/FileMode.h"
+#include "os/UniqueFd.h"
 
 namespace peertrust::keys {
 namespace {
@@ -20,7 +20,7 @@ namespace {
 Result<std::string> readPinFile(const std::filesystem::path& path) {
     const std::string cannotRead = "cannot read the key backend's PIN from " + path.string();
     // O_NONBLOCK: a FIFO put there is refused below rather than hanging start-up.
-    service::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    os::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     struct stat status {};
     if (!fd || ::fstat(fd.get(), &status) != 0) {
         return unavailable(cannotRead + ": " + std::strerror(errno));
@@ -35,9 +35,8 @@ Result<std::string> readPinFile(const std::filesystem::path& path) {
                            "); it must belong to the daemon's user or root");
     }
     if ((status.st_mode & 077) != 0) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
-        return unavailable("the key backend's PIN file " + path.string() + " has mode " + mode +
+        return unavailable("the key backend's PIN file " + path.string() + " has mode " +
+                           os::octalMode(status.st_mode) +
                            ", so other users may read it; make it private (chmod 600 " +
                            path.string() + ")");
     }

@@ -37,7 +37,7 @@ int pollTimeoutMs(std::uint64_t deadlineUsec) {
 }  // namespace
 
 Result<std::unique_ptr<BusLoop>> BusLoop::create(sdbus::IConnection& connection) {
-    UniqueFd wakeFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    os::UniqueFd wakeFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wakeFd) {
         return unavailable(std::string("cannot make the bus loop's eventfd: ") +
                            std::strerror(errno));
@@ -45,7 +45,7 @@ Result<std::unique_ptr<BusLoop>> BusLoop::create(sdbus::IConnection& connection)
     return std::make_unique<BusLoop>(Key{}, connection, std::move(wakeFd));
 }
 
-BusLoop::BusLoop(Key, sdbus::IConnection& connection, UniqueFd wakeFd)
+BusLoop::BusLoop(Key, sdbus::IConnection& connection, os::UniqueFd wakeFd)
     : m_connection(connection), m_wakeFd(std::move(wakeFd)) {}
 
 void BusLoop::wake() {

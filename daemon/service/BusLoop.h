@@ -11,8 +11,8 @@
 #include <atomic>
 #include <memory>
 
+#include "os/UniqueFd.h"
 #include "peertrust/Error.h"
-#include "service/UniqueFd.h"
 
 namespace peertrust::service {
 
@@ -35,13 +35,13 @@ public:
         friend class BusLoop;
         Key() = default;
     };
-    BusLoop(Key, sdbus::IConnection& connection, UniqueFd wakeFd);
+    BusLoop(Key, sdbus::IConnection& connection, os::UniqueFd wakeFd);
 
 private:
     void wake();
 
     sdbus::IConnection& m_connection;
-    UniqueFd m_wakeFd;  // an eventfd: written to wake run() from its poll
+    os::UniqueFd m_wakeFd;  // an eventfd: written to wake run() from its poll
     std::atomic<bool> m_stopping{false};
 };
 

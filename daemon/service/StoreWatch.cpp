@@ -38,7 +38,7 @@ constexpr int kFollowUpMilliseconds = 1000;
 Result<std::unique_ptr<StoreWatch>> StoreWatch::start(
     const std::vector<std::filesystem::path>& files, std::function<void()> onWrite,
     std::function<void()> onLost) {
-    UniqueFd inotifyFd(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    os::UniqueFd inotifyFd(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     if (!inotifyFd) {
         return unavailable(std::string("cannot watch the store for changes (inotify): ") +
                            std::strerror(errno));
@@ -60,7 +60,7 @@ Result<std::unique_ptr<StoreWatch>> StoreWatch::start(
                                " for changes to the store: " + std::strerror(error));
         }
     }
-    UniqueFd stopFd(eventfd(0, EFD_CLOEXEC));
+    os::UniqueFd stopFd(eventfd(0, EFD_CLOEXEC));
     if (!stopFd) {
         int error = errno;
         return unavailable(std::string("cannot watch the store for changes (eventfd): ") +
@@ -75,8 +75,9 @@ Result<std::unique_ptr<StoreWatch>> StoreWatch::start(
     }
 }
 
-StoreWatch::StoreWatch(Key, UniqueFd inotifyFd, UniqueFd stopFd, std::set<std::string> names,
-                       std::function<void()> onWrite, std::function<void()> onLost)
+StoreWatch::StoreWatch(Key, os::UniqueFd inotifyFd, os::UniqueFd stopFd,
+                       std::set<std::string> names, std::function<void()> onWrite,
+                       std::function<void()> onLost)
     : m_inotifyFd(std::move(inotifyFd)),
       m_stopFd(std::move(stopFd)),
       m_names(std::move(names)),

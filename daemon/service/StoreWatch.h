@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "os/UniqueFd.h"
 #include "peertrust/Error.h"
-#include "service/UniqueFd.h"
 
 namespace peertrust::service {
 
@@ -36,7 +36,7 @@ public:
         friend class StoreWatch;
         Key() = default;
     };
-    StoreWatch(Key, UniqueFd inotifyFd, UniqueFd stopFd, std::set<std::string> names,
+    StoreWatch(Key, os::UniqueFd inotifyFd, os::UniqueFd stopFd, std::set<std::string> names,
                std::function<void()> onWrite, std::function<void()> onLost);
 
 private:
@@ -47,8 +47,8 @@ private:
     // Ends the watch for `why`: one last look, then onLost.
     void lose(const std::string& why);
 
-    UniqueFd m_inotifyFd;
-    UniqueFd m_stopFd;              // an eventfd: written once to stop the thread
+    os::UniqueFd m_inotifyFd;
+    os::UniqueFd m_stopFd;          // an eventfd: written once to stop the thread
     std::set<std::string> m_names;  // file names that count: "user.db", "user.db-wal", ...
     std::function<void()> m_onWrite;
     std::function<void()> m_onLost;

@@ -6,7 +6,7 @@
 
 #include <utility>
 
-namespace peertrust::service {
+namespace peertrust::os {
 
 class UniqueFd {
 public:
@@ -38,4 +38,4 @@ private:
     int m_fd = -1;
 };
 
-}  // namespace peertrust::service
+}  // namespace peertrust::os
