@@ -134,14 +134,25 @@ stop_session_bus() {
         awk '{print $2}') || true
     kill "$session_bus" 2>/dev/null || true
     wait "$session_bus" 2>/dev/null || true
-    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
+    if [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null; then
+        # Gone before its store's directory is removed below.
+        for _ in $(seq 100); do
+            kill -0 "$daemon_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+    fi
 }
 trap 'stop_session_bus; rm -rf "$root"' EXIT
 for _ in $(seq 100); do
     [ -s "$root/activation/address" ] && break
+    kill -0 "$session_bus" 2>/dev/null || break
     sleep 0.1
 done
-[ -s "$root/activation/address" ] || { echo "the session bus did not start" >&2; exit 1; }
+[ -s "$root/activation/address" ] || {
+    echo "the session bus did not start:" >&2
+    cat "$root/activation/bus.log" >&2
+    exit 1
+}
 listed=$(LD_LIBRARY_PATH="$root/$p/lib" DBUS_SESSION_BUS_ADDRESS=unix:path="$root/activation/bus" \
     timeout 30 "$root/$p/bin/peertrust" protocol list --json) || {
     echo "the installed service file did not start peertrustd:" >&2

@@ -575,6 +575,7 @@ TEST_F(CliContractTest, EveryCommandDoesWhatItSaysThroughTheCli) {
               0);
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir / "user.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);  // the daemon may be writing the sighting of nas.lan
     ASSERT_EQ(sqlite3_exec(db,
                            "UPDATE pins SET first_seen = first_seen - 40 * 86400 "
                            "WHERE peer = 'old.lan'",

@@ -187,6 +187,7 @@ TEST_F(ConcurrencyTest, SigtermDuringLoadExitsCleanlyWithTheStoreIntact) {
         // Cut off, with an error (2), not a wrong answer (1) nor a finished run (0).
         EXPECT_EQ(process->wait(), 2);
     }
+    ASSERT_TRUE(std::filesystem::exists(answered)) << "the writer did not say what it got";
     const Bytes answeredText = readFile(answered);
     const int pinsAcknowledged = std::stoi(std::string(answeredText.begin(), answeredText.end()));
     EXPECT_GE(pinsAcknowledged, 1);

@@ -35,7 +35,7 @@ bool loopbackConnection(int fds[2]) {
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    // Port 0: the kernel picks one, so concurrent tests never collide.
+    // Port 0: the kernel picks a free one, so two tests never ask for the same.
     if (bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
         listen(listener, 1) == 0 &&
         getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
