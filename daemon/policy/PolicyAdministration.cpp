@@ -266,8 +266,7 @@ Result<std::vector<KnownKey>> PolicyEngine::pinnedKeys(const std::string& protoc
     const std::string sshName = knownHostsName(peer);
     for (store::Layer& layer : m_store->layers()) {
         store::PinStore pins(*layer.db);
-        PEERTRUST_TRY_ASSIGN(auto rows,
-                             pins.find(peer.canonical(), protocol->name, protocol->family));
+        PEERTRUST_TRY_ASSIGN(auto rows, pinsAnswering(pins, peer, *protocol));
         // Pins imported from hashed known_hosts names count too: Verify accepts them.
         store::HashedPinStore hashedPins(*layer.db);
         PEERTRUST_TRY_ASSIGN(auto hashedRows,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <iterator>
 
 #include "crypto/Digest.h"
 #include "peertrust/TimeFormat.h"
@@ -379,6 +380,23 @@ void PolicyEngine::flushStatisticsWithoutFlusher() {
     (void)m_statistics.flush(*m_store);
 }
 
+Result<std::vector<store::PinRow>> PolicyEngine::pinsAnswering(store::PinStore& pins,
+                                                               const PeerName& peer,
+                                                               const Protocol& protocol) {
+    PEERTRUST_TRY_ASSIGN(auto rows, pins.find(peer.canonical(), protocol.name, protocol.family));
+    // https's "host" is host:443 and nothing else, so the family's pins on "host:443" answer
+    // it too (a member's pin answers only that member). Not so for smtp's "host", which is any
+    // of three ports: a pin on one of them says nothing of the others.
+    if (!protocol.isFamily() && protocol.defaultPorts.size() == 1 && !peer.port) {
+        PeerName onDefaultPort = peer;
+        onDefaultPort.port = protocol.defaultPorts.front();
+        PEERTRUST_TRY_ASSIGN(auto familyRows,
+                             pins.findOf(onDefaultPort.canonical(), protocol.family));
+        std::move(familyRows.begin(), familyRows.end(), std::back_inserter(rows));
+    }
+    return rows;
+}
+
 std::optional<Result<Verdict>> PolicyEngine::verifyWith(const CurrentPolicy& policy,
                                                         const VerifyRequest& request,
                                                         std::uint32_t uid, Waiting waiting) {
@@ -589,8 +607,7 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
         }
         for (store::Layer& layer : m_store->layers()) {
             store::PinStore pinStore(*layer.db);
-            PEERTRUST_TRY_ASSIGN(auto rows,
-                                 pinStore.find(peerText, protocol.name, protocol.family));
+            PEERTRUST_TRY_ASSIGN(auto rows, pinsAnswering(pinStore, peer, protocol));
             for (auto& row : rows) {
                 pins.emplace_back(layer.which, std::move(row));
             }
@@ -798,8 +815,7 @@ Result<PolicyEngine::Decision> PolicyEngine::decide(const PolicySnapshot& snapsh
                 // have pinned a key for the peer since, and only the first use is pinned.
                 PEERTRUST_TRY_ASSIGN(store::Transaction tx,
                                      store::Transaction::begin(*layer->writer));
-                PEERTRUST_TRY_ASSIGN(auto pinnedNow,
-                                     pinStore.find(row.peer, protocol.name, protocol.family));
+                PEERTRUST_TRY_ASSIGN(auto pinnedNow, pinsAnswering(pinStore, peer, protocol));
                 pinnedMeanwhile = !pinnedNow.empty();
                 if (!pinnedMeanwhile) {
                     PEERTRUST_TRY_ASSIGN(AddOutcome added, pinStore.addLocked(row));

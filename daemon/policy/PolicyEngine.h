@@ -19,6 +19,7 @@
 #include "policy/TrustExport.h"
 #include "policy/VerdictCache.h"
 #include "store/PinStatistics.h"
+#include "store/PinStore.h"
 #include "store/TrustStore.h"
 
 namespace peertrust::policy {
@@ -173,6 +174,11 @@ private:
 
     enum class Waiting { Allowed, Never };
     // nullopt only with Waiting::Never, when a lock was held by another thread.
+    // The plain pins of one layer that answer `peer` over `protocol`: the protocol's and its
+    // family's (hashed pins are matched apart, by their callers).
+    static Result<std::vector<store::PinRow>> pinsAnswering(store::PinStore& pins,
+                                                            const PeerName& peer,
+                                                            const Protocol& protocol);
     std::optional<Result<Verdict>> verifyWith(const CurrentPolicy& current,
                                               const VerifyRequest& request, std::uint32_t uid,
                                               Waiting waiting);

@@ -35,6 +35,15 @@ Result<std::vector<PinRow>> PinStore::find(const std::string& peer, const std::s
     return readAll(stmt);
 }
 
+Result<std::vector<PinRow>> PinStore::findOf(const std::string& peer, const std::string& protocol) {
+    static const std::string sql =
+        "SELECT id, peer, protocol, key_format, spki_sha256, key_data, first_seen, origin, "
+        "NULL, 0 FROM pins WHERE peer = ?1 AND protocol = ?2";
+    PEERTRUST_TRY_ASSIGN(Statement stmt, m_db.prepare(sql));
+    stmt.bind(1, peer).bind(2, protocol);
+    return readAll(stmt);
+}
+
 Result<AddOutcome> PinStore::add(const PinRow& pin, bool replace) {
     PEERTRUST_TRY_ASSIGN(Transaction tx, Transaction::begin(m_db));
     if (replace) {

@@ -85,6 +85,8 @@ public:
     // Pins for `peer` under either protocol name (the protocol and its family).
     Result<std::vector<PinRow>> find(const std::string& peer, const std::string& protocol,
                                      const std::string& family);
+    // Pins of exactly `protocol` for `peer` (a family's pins on one spelling of an endpoint).
+    Result<std::vector<PinRow>> findOf(const std::string& peer, const std::string& protocol);
     // Inserts; with `replace`, first removes every other key of (peer, protocol).
     // created=false when the same key was already pinned there.
     Result<AddOutcome> add(const PinRow& pin, bool replace);

@@ -420,6 +420,39 @@ TEST_F(VerifyScenarioTest, TlsFamilyPinCoversHttpsButMemberPinDoesNotCoverFamily
     EXPECT_EQ(verifyChain("tls", "web.lan", {&web}).reason, "first-use");
 }
 
+// https's bare "host" is host:443 exactly, so a tls pin on "host:443" answers it, as it
+// answers tls on that endpoint. smtp's bare "host" is any of three ports (25, 465, 587; a
+// default port given is dropped in the canonical name), so a pin on one of them answers no
+// smtp peer: less trust than it might carry, never more.
+TEST_F(VerifyScenarioTest, TlsPinOnPort443AnswersHttpsOnThatPortOnly) {
+    Issued self = selfSigned(serverSpec("router.lan"));
+    auto pin = user().addPin({"tls", "router.lan:443", KeyFormat::X509Chain, self.der});
+    ASSERT_OK(pin);
+    Verdict pinned = verifyChain("https", "router.lan", {&self});
+    EXPECT_EQ(pinned.reason, "pinned");
+    ASSERT_EQ(pinned.details.pins.size(), 1u);
+    EXPECT_EQ(pinned.details.pins[0].pinId, pin->id);
+    EXPECT_EQ(verifyChain("https", "router.lan:443", {&self}).reason, "pinned");
+    EXPECT_EQ(verifyChain("tls", "router.lan:443", {&self}).reason, "pinned");
+    // Another key on that endpoint is a mismatch, not a CA question.
+    Issued other = selfSigned(serverSpec("router.lan"));
+    EXPECT_EQ(verifyChain("https", "router.lan", {&other}).reason, "pin-mismatch");
+    // Elsewhere the pin says nothing.
+    EXPECT_EQ(verifyChain("https", "router.lan:8443", {&self}).reason, "untrusted-issuer");
+    EXPECT_EQ(verifyChain("tls", "router.lan", {&self}).reason, "first-use");
+    // A program that compares keys itself is told the same keys as Verify accepts.
+    auto known = user().pinnedKeys("https", "router.lan");
+    ASSERT_OK(known);
+    ASSERT_EQ(known->size(), 1u);
+    EXPECT_EQ(known->front().protocol, "tls");
+
+    Issued mail = selfSigned(serverSpec("mail.lan"));
+    ASSERT_OK(user().addPin({"tls", "mail.lan:25", KeyFormat::X509Chain, mail.der}));
+    EXPECT_EQ(verifyChain("smtp", "mail.lan", {&mail}).reason, "untrusted-issuer");
+    EXPECT_EQ(verifyChain("smtp", "mail.lan:25", {&mail}).reason, "untrusted-issuer");
+    EXPECT_EQ(verifyChain("tls", "mail.lan:25", {&mail}).reason, "pinned");
+}
+
 TEST_F(VerifyScenarioTest, PortIsPartOfThePeer) {
     Issued self = selfSigned(serverSpec("host.example"));
     ASSERT_OK(user().addPin({"https", "host.example", KeyFormat::X509Chain, self.der}));
