@@ -112,11 +112,13 @@ GnutlsSessionVerifier::GnutlsSessionVerifier(gnutls_session_t session, TrustServ
         g_verifiers[session] = this;
     }
     gnutls_session_set_verify_function(session, &GnutlsSessionVerifier::check);
+    // Every handshake message once it is processed: the ClientHello sent (its server name,
+    // when that is the peer; GnuTLS 3.7 will not tell a client) and the server's Finished of a
+    // resumed session (no verify function runs for one).
+    gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_POST,
+                                       &GnutlsSessionVerifier::handshakeMessage);
     if (m_peer.empty()) {
-        // The peer is the server name the session sends; GnuTLS 3.7 will not tell a client.
-        gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_POST,
-                                           &GnutlsSessionVerifier::clientHelloSent);
-        return;
+        return;  // the peer is the server name the session sends
     }
     // SNI carries host names only: not addresses, not a port.
     std::string host = m_peer.substr(
@@ -137,12 +139,8 @@ GnutlsSessionVerifier::~GnutlsSessionVerifier() {
         return;  // a newer verifier took the session over, and it stays in force
     }
     g_verifiers.erase(registered);
-    // The verify function stays installed: a handshake after this one is gone fails closed
-    // (check() finds no verifier) instead of going unchecked.
-    if (m_peer.empty()) {
-        gnutls_handshake_set_hook_function(m_session, GNUTLS_HANDSHAKE_CLIENT_HELLO,
-                                           GNUTLS_HOOK_POST, nullptr);
-    }
+    // The verify function and the hook stay installed: a handshake after this one is gone,
+    // full or resumed, fails closed (they find no verifier) instead of going unchecked.
 }
 
 int GnutlsSessionVerifier::check(gnutls_session_t session) noexcept {
@@ -178,18 +176,46 @@ void GnutlsSessionVerifier::failedWith(const char* what) noexcept {
     }
 }
 
-int GnutlsSessionVerifier::clientHelloSent(gnutls_session_t session, unsigned type, unsigned when,
-                                           unsigned incoming,
-                                           const gnutls_datum_t* message) noexcept {
-    if (type != GNUTLS_HANDSHAKE_CLIENT_HELLO || when != GNUTLS_HOOK_POST || incoming != 0) {
+int GnutlsSessionVerifier::handshakeMessage(gnutls_session_t session, unsigned type, unsigned when,
+                                            unsigned incoming,
+                                            const gnutls_datum_t* message) noexcept {
+    if (when != GNUTLS_HOOK_POST) {
         return 0;
     }
     GnutlsSessionVerifier* verifier = verifierFor(session);
-    if (verifier == nullptr) {
-        return 0;
+    if (type == GNUTLS_HANDSHAKE_CLIENT_HELLO && incoming == 0) {
+        // Without a verifier the verify function fails a full handshake, and the check below
+        // a resumed one.
+        if (verifier == nullptr || !verifier->m_peer.empty()) {
+            return 0;
+        }
+        return verifier->failingClosed([&] { return verifier->learnServerName(message); },
+                                       GNUTLS_E_INVALID_REQUEST);
     }
-    return verifier->failingClosed([&] { return verifier->learnServerName(message); },
-                                   GNUTLS_E_INVALID_REQUEST);
+    // A resumed session was established by an earlier handshake, under the policy of then: it
+    // is decided again now, before it is used.
+    if (type == GNUTLS_HANDSHAKE_FINISHED && incoming != 0 && gnutls_session_is_resumed(session)) {
+        if (verifier == nullptr) {
+            return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+        }
+        return verifier->failingClosed([&] { return verifier->checkResumed(session); },
+                                       GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR);
+    }
+    return 0;
+}
+
+int GnutlsSessionVerifier::checkResumed(gnutls_session_t session) {
+    unsigned count = 0;
+    if (gnutls_certificate_get_peers(session, &count) == nullptr || count == 0) {
+        // TLS 1.3 resumption: GnuTLS keeps no certificate of the peer for it.
+        m_verdict.reset();
+        m_error = unavailable(
+            "the session was resumed without the peer's certificate (TLS 1.3), so it cannot be "
+            "checked against today's policy; resume only TLS 1.2 sessions, or none "
+            "(GNUTLS_NO_TICKETS)");
+        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    }
+    return checkThis(session);  // TLS 1.2 keeps the chain the session was established with
 }
 
 int GnutlsSessionVerifier::learnServerName(const gnutls_datum_t* message) {

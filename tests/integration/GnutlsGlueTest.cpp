@@ -25,8 +25,11 @@
 namespace peertrust::testing {
 namespace {
 
-// Serves one handshake with `chain` (leaf first) and the leaf's key on `fd`.
-void serveOnce(int fd, const std::vector<const Issued*>& chain) {
+// Serves one handshake with `chain` (leaf first) and the leaf's key on `fd`; with a
+// `ticketKey`, issues session tickets under it (and resumes sessions it issued), under
+// `priority` when one is given.
+void serveOnce(int fd, const std::vector<const Issued*>& chain,
+               const gnutls_datum_t* ticketKey = nullptr, const char* priority = nullptr) {
     gnutls_certificate_credentials_t credentials = nullptr;
     gnutls_certificate_allocate_credentials(&credentials);
     std::vector<gnutls_x509_crt_t> certs;
@@ -42,7 +45,14 @@ void serveOnce(int fd, const std::vector<const Issued*>& chain) {
                                     chain.front()->key.get());
     gnutls_session_t session = nullptr;
     gnutls_init(&session, GNUTLS_SERVER);
-    gnutls_set_default_priority(session);
+    if (priority != nullptr) {
+        gnutls_priority_set_direct(session, priority, nullptr);
+    } else {
+        gnutls_set_default_priority(session);
+    }
+    if (ticketKey != nullptr) {
+        gnutls_session_ticket_enable_server(session, ticketKey);
+    }
     gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
     gnutls_transport_set_int(session, fd);
     gnutls_handshake_set_timeout(session, 10000);
@@ -102,7 +112,7 @@ protected:
         int fds[2];
         // A TCP connection on loopback, as a program's connection to its server.
         EXPECT_TRUE(loopbackConnection(fds));
-        std::thread serverThread(serveOnce, fds[1], chain);
+        std::thread serverThread([&] { serveOnce(fds[1], chain); });
         gnutls_certificate_credentials_t credentials = nullptr;
         gnutls_certificate_allocate_credentials(&credentials);
         gnutls_session_t session = nullptr;
@@ -189,6 +199,112 @@ TEST_F(GnutlsGlueTest, InScopeCaSucceedsOutOfScopeFails) {
     EXPECT_LT(handshake("https", "www.example.org", {&outOfScope}, verdict), 0);
     ASSERT_TRUE(verdict.has_value());
     EXPECT_EQ(verdict->reason, "out-of-scope");
+}
+
+// A resumed handshake sends no certificate, and GnuTLS calls no verify function for it: it
+// would go on trusting a key the daemon has since distrusted. The verifier decides it when the
+// server's Finished arrives: TLS 1.2 by the chain the session was established with (accepted
+// while the policy holds, failed once it does not); TLS 1.3, whose resumed sessions GnuTLS
+// keeps no chain for, fails closed rather than going unchecked.
+class GnutlsResumptionTest : public GnutlsGlueTest {
+protected:
+    void SetUp() override {
+        GnutlsGlueTest::SetUp();
+        ASSERT_EQ(gnutls_session_ticket_key_generate(&ticketKey), 0);
+        ASSERT_TRUE(client->addAnchor({root.der, {}, "Glue Root"}).ok());
+        leaf = server("www.example.com", &root);
+    }
+    void TearDown() override {
+        gnutls_free(saved.data);
+        gnutls_free(ticketKey.data);
+    }
+
+    struct Handshake {
+        int rc = 0;
+        bool resumed = false;
+        std::optional<Verdict> verdict;
+        std::optional<Error> error;
+    };
+
+    // One handshake under `priority` against a server that issues session tickets; resumes
+    // `saved` when it holds a session, and keeps the new session's data in it otherwise.
+    Handshake handshakeResuming(const char* priority) {
+        Handshake outcome;
+        int fds[2];
+        EXPECT_TRUE(loopbackConnection(fds));
+        std::thread serverThread([&] { serveOnce(fds[1], {&leaf}, &ticketKey, priority); });
+        gnutls_certificate_credentials_t credentials = nullptr;
+        gnutls_certificate_allocate_credentials(&credentials);
+        gnutls_session_t session = nullptr;
+        gnutls_init(&session, GNUTLS_CLIENT);
+        gnutls_priority_set_direct(session, priority, nullptr);
+        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
+        gnutls_transport_set_int(session, fds[0]);
+        gnutls_handshake_set_timeout(session, 10000);
+        const bool resuming = saved.size > 0;
+        if (resuming) {
+            EXPECT_EQ(gnutls_session_set_data(session, saved.data, saved.size), 0);
+        }
+        {
+            GnutlsSessionVerifier verifier(session, *client, "https", "www.example.com");
+            do {
+                outcome.rc = gnutls_handshake(session);
+            } while (outcome.rc < 0 && !gnutls_error_is_fatal(outcome.rc));
+            outcome.resumed = outcome.rc == 0 && gnutls_session_is_resumed(session) != 0;
+            outcome.verdict = verifier.verdict();
+            outcome.error = verifier.error();
+            if (outcome.rc == 0 && !resuming) {
+                EXPECT_EQ(gnutls_session_get_data2(session, &saved), 0);
+            }
+        }
+        gnutls_deinit(session);
+        close(fds[0]);
+        serverThread.join();
+        gnutls_certificate_free_credentials(credentials);
+        return outcome;
+    }
+
+    gnutls_datum_t ticketKey{nullptr, 0};
+    gnutls_datum_t saved{nullptr, 0};
+    Issued leaf;
+};
+
+TEST_F(GnutlsResumptionTest, Tls12ResumptionIsDecidedAgainstTodaysPolicy) {
+    const char* tls12 = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+    Handshake full = handshakeResuming(tls12);
+    ASSERT_EQ(full.rc, 0) << gnutls_strerror(full.rc);
+    EXPECT_FALSE(full.resumed);
+    ASSERT_GT(saved.size, 0u);
+
+    Handshake resumed = handshakeResuming(tls12);
+    EXPECT_EQ(resumed.rc, 0) << gnutls_strerror(resumed.rc);
+    EXPECT_TRUE(resumed.resumed) << "the test server did not resume the session";
+    ASSERT_TRUE(resumed.verdict.has_value()) << "the resumption was not decided";
+    EXPECT_EQ(resumed.verdict->reason, "anchor");
+
+    auto distrusted = client->addDistrust({DistrustKind::Certificate, leaf.der, "leaked"});
+    ASSERT_TRUE(distrusted.ok()) << distrusted.error().message();
+    Handshake refused = handshakeResuming(tls12);
+    EXPECT_LT(refused.rc, 0) << "a resumed session kept a key the daemon distrusts";
+    ASSERT_TRUE(refused.verdict.has_value());
+    EXPECT_EQ(refused.verdict->reason, "distrusted");
+}
+
+TEST_F(GnutlsResumptionTest, Tls13ResumptionWithoutAChainFailsClosed) {
+    const char* tls13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+    Handshake full = handshakeResuming(tls13);
+    ASSERT_EQ(full.rc, 0) << gnutls_strerror(full.rc);
+    ASSERT_TRUE(full.verdict.has_value());
+    EXPECT_EQ(full.verdict->reason, "anchor");
+    ASSERT_GT(saved.size, 0u) << "the server issued no ticket";
+
+    Handshake resumed = handshakeResuming(tls13);
+    EXPECT_LT(resumed.rc, 0) << "a TLS 1.3 resumption went unchecked";
+    EXPECT_FALSE(resumed.verdict.has_value());
+    ASSERT_TRUE(resumed.error.has_value());
+    EXPECT_NE(resumed.error->message().find("resumed without the peer's certificate (TLS 1.3)"),
+              std::string::npos)
+        << resumed.error->message();
 }
 
 TEST_F(GnutlsGlueTest, UnknownSelfSignedKeyIsFirstUseUntilPinned) {

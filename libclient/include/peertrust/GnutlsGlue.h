@@ -27,25 +27,30 @@
 
 namespace peertrust {
 
-// Installs itself with gnutls_session_set_verify_function (keep it alive until the session is
-// done, and destroy it before gnutls_deinit: its destructor touches the session). Each handshake
-// asks the daemon about the chain the peer sent (or its raw public key) for `protocol` and `peer`;
-// anything but "accepted" fails the handshake, and so does a daemon that cannot be asked. A second
-// verifier for the same session replaces the first, which then has no more say, not even when it is
-// destroyed. Once the one in force is destroyed, the session's handshakes fail: no one is left to
-// check them.
+// Installs itself with gnutls_session_set_verify_function and a handshake hook (keep it alive
+// until the session is done, and destroy it before gnutls_deinit: its destructor touches the
+// session). Each handshake asks the daemon about the chain the peer sent (or its raw public key)
+// for `protocol` and `peer`; anything but "accepted" fails the handshake, and so does a daemon
+// that cannot be asked. A resumed handshake, for which the peer sends no certificate and GnuTLS
+// calls no verify function, is decided when the server's Finished arrives: TLS 1.2 by the
+// chain the session was established with, so that a key distrusted since is refused on
+// resumption too; TLS 1.3, for which GnuTLS keeps no chain, fails (error() says why). A second
+// verifier for the same session replaces the first, which then has no more say, not even when
+// it is destroyed. Once the one in force is destroyed, the session's handshakes fail: no one is
+// left to check them.
+//
+// GnuTLS keeps one handshake hook per session (gnutls_handshake_set_hook_function): the
+// verifier owns it from construction on and leaves it in place when destroyed. Do not set
+// another one.
 class PEERTRUST_API GnutlsSessionVerifier {
 public:
     // A non-empty `peer` is also set as the session's server name (SNI) when it is a host name.
     //
     // An empty `peer` means the server name the session sends: the one the program set with
     // gnutls_server_name_set (before or after this constructor, before the handshake). The
-    // verifier reads it from each ClientHello the session sends, through a handshake hook
-    // (GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_POST). GnuTLS keeps one hook per session, so
-    // the verifier then owns the session's hook while it lives and removes it when destroyed:
-    // do not set another one meanwhile. A ClientHello without a server name fails the handshake
-    // before it is sent (GNUTLS_E_INVALID_REQUEST), with error() saying so: the verifier does
-    // not guess a peer.
+    // verifier reads it from each ClientHello the session sends, through its handshake hook.
+    // A ClientHello without a server name fails the handshake before it is sent
+    // (GNUTLS_E_INVALID_REQUEST), with error() saying so: the verifier does not guess a peer.
     GnutlsSessionVerifier(gnutls_session_t session, TrustService& service, std::string protocol,
                           std::string peer = {});
     ~GnutlsSessionVerifier();
@@ -59,13 +64,14 @@ public:
 private:
     // GnuTLS's callbacks: no exception leaves them (one fails the handshake instead).
     static int check(gnutls_session_t session) noexcept;
-    static int clientHelloSent(gnutls_session_t session, unsigned type, unsigned when,
-                               unsigned incoming, const gnutls_datum_t* message) noexcept;
+    static int handshakeMessage(gnutls_session_t session, unsigned type, unsigned when,
+                                unsigned incoming, const gnutls_datum_t* message) noexcept;
     void failedWith(const char* what) noexcept;
     // `work()`, or `failure` with error() set when it throws.
     template <typename Work>
     int failingClosed(Work&& work, int failure) noexcept;
     int checkThis(gnutls_session_t session);
+    int checkResumed(gnutls_session_t session);
     int learnServerName(const gnutls_datum_t* message);
 
     gnutls_session_t m_session;
