@@ -1,6 +1,7 @@
-// libFuzzer target: the server name of a ClientHello (the bytes GnuTLS's handshake hook passes
-// GnutlsSessionVerifier). A name read is printable ASCII; the same body behind a handshake
-// header reads the same; both entry points agree.
+// libFuzzer target: the server name and the offered tickets of a ClientHello (the bytes
+// GnuTLS's handshake hook passes GnutlsSessionVerifier). A name read is printable ASCII; the
+// same body behind a handshake header reads the same; both entry points agree; the tickets are
+// read from exactly the hellos the name is, each non-empty and within the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ClientHelloServerName.h"
+#include "ClientHello.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto parsed = peertrust::parseClientHelloServerName(data, size);
@@ -24,6 +25,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (c < 0x21 || c > 0x7e) {
                 std::abort();
             }
+        }
+    }
+    auto tickets = peertrust::parseClientHelloPskIdentities(data, size);
+    if (tickets.ok() != parsed.ok()) {
+        std::abort();
+    }
+    if (tickets) {
+        std::size_t total = 0;
+        for (const auto& ticket : *tickets) {
+            if (ticket.empty()) {
+                std::abort();
+            }
+            total += ticket.size();
+        }
+        if (total > size) {
+            std::abort();
         }
     }
     if (size > 0 && data[0] != 1 && size < (1u << 24)) {

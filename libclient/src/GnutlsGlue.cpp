@@ -9,7 +9,9 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "ClientHelloServerName.h"
+#include "ClientHello.h"
+#include "NewSessionTicket.h"
+#include "ResumableSessions.h"
 
 namespace peertrust {
 
@@ -112,10 +114,11 @@ GnutlsSessionVerifier::GnutlsSessionVerifier(gnutls_session_t session, TrustServ
         g_verifiers[session] = this;
     }
     gnutls_session_set_verify_function(session, &GnutlsSessionVerifier::check);
-    // Every handshake message once it is processed: the ClientHello sent (its server name,
-    // when that is the peer; GnuTLS 3.7 will not tell a client) and the server's Finished of a
-    // resumed session (no verify function runs for one).
-    gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_POST,
+    // Every handshake message: the ClientHello sent (its server name, when that is the peer,
+    // since GnuTLS 3.7 will not tell a client; the tickets it offers), a TLS 1.3 ticket
+    // received, and the server's Finished of a resumed session (no verify function runs for
+    // one).
+    gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
                                        &GnutlsSessionVerifier::handshakeMessage);
     if (m_peer.empty()) {
         return;  // the peer is the server name the session sends
@@ -179,17 +182,33 @@ void GnutlsSessionVerifier::failedWith(const char* what) noexcept {
 int GnutlsSessionVerifier::handshakeMessage(gnutls_session_t session, unsigned type, unsigned when,
                                             unsigned incoming,
                                             const gnutls_datum_t* message) noexcept {
+    GnutlsSessionVerifier* verifier = verifierFor(session);
+    // A TLS 1.3 ticket for the session just checked: the chain is kept under it. Read before
+    // GnuTLS processes the message: GnuTLS 3.7.9 hands the hook no ticket afterwards.
+    if (type == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET && when == GNUTLS_HOOK_PRE && incoming != 0 &&
+        verifier != nullptr && verifier->m_accepted && message != nullptr &&
+        gnutls_protocol_get_version(session) == GNUTLS_TLS1_3) {
+        try {
+            if (auto ticket = parseNewSessionTicket(message->data, message->size)) {
+                ResumableSessions::instance().remember(
+                    std::move(ticket).value(),
+                    {verifier->m_accepted->first, verifier->m_accepted->second});
+            }
+        } catch (...) {
+            // No memory to keep it: resuming with this ticket fails closed, nothing worse.
+        }
+        return 0;  // a ticket not understood is not kept either
+    }
     if (when != GNUTLS_HOOK_POST) {
         return 0;
     }
-    GnutlsSessionVerifier* verifier = verifierFor(session);
     if (type == GNUTLS_HANDSHAKE_CLIENT_HELLO && incoming == 0) {
         // Without a verifier the verify function fails a full handshake, and the check below
         // a resumed one.
-        if (verifier == nullptr || !verifier->m_peer.empty()) {
+        if (verifier == nullptr) {
             return 0;
         }
-        return verifier->failingClosed([&] { return verifier->learnServerName(message); },
+        return verifier->failingClosed([&] { return verifier->clientHelloSent(message); },
                                        GNUTLS_E_INVALID_REQUEST);
     }
     // A resumed session was established by an earlier handshake, under the policy of then: it
@@ -206,29 +225,43 @@ int GnutlsSessionVerifier::handshakeMessage(gnutls_session_t session, unsigned t
 
 int GnutlsSessionVerifier::checkResumed(gnutls_session_t session) {
     unsigned count = 0;
-    if (gnutls_certificate_get_peers(session, &count) == nullptr || count == 0) {
-        // TLS 1.3 resumption: GnuTLS keeps no certificate of the peer for it.
-        m_verdict.reset();
-        m_error = unavailable(
-            "the session was resumed without the peer's certificate (TLS 1.3), so it cannot be "
-            "checked against today's policy; resume only TLS 1.2 sessions, or none "
-            "(GNUTLS_NO_TICKETS)");
-        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    if (gnutls_certificate_get_peers(session, &count) != nullptr && count > 0) {
+        return checkThis(session);  // TLS 1.2 keeps the chain the session was established with
     }
-    return checkThis(session);  // TLS 1.2 keeps the chain the session was established with
+    // TLS 1.3: GnuTLS keeps no certificate of the peer for a resumed session, so the chain is
+    // the one checked when the ticket the session offered was issued.
+    for (const Bytes& ticket : m_offeredTickets) {
+        if (auto presented = ResumableSessions::instance().find(ticket)) {
+            VerifyRequest request;
+            request.keyFormat = presented->format;
+            request.key = std::move(presented->key);
+            return decide(std::move(request));
+        }
+    }
+    m_verdict.reset();
+    m_error = unavailable(
+        "the session was resumed (TLS 1.3) with a ticket that no checked handshake of this "
+        "program was given, and GnuTLS keeps no certificate of the peer for it, so it cannot be "
+        "checked against today's policy");
+    return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
 }
 
-int GnutlsSessionVerifier::learnServerName(const gnutls_datum_t* message) {
-    if (!m_peer.empty()) {
-        return 0;  // the hook of a verifier this one replaced: the peer was given
-    }
+int GnutlsSessionVerifier::clientHelloSent(const gnutls_datum_t* message) {
     // A ClientHello starts a handshake: what the last one decided no longer holds.
     m_verdict.reset();
     m_error.reset();
-    m_sentServerName.clear();
+    m_accepted.reset();
     // GnuTLS 3.7 hands the hook the message body, without the 4-byte handshake header.
-    auto name = message != nullptr ? parseClientHelloServerName(message->data, message->size)
-                                   : parseClientHelloServerName(nullptr, 0);
+    const unsigned char* data = message != nullptr ? message->data : nullptr;
+    const std::size_t size = message != nullptr ? message->size : 0;
+    // The tickets it offers to resume with; one not understood resumes nothing checked.
+    auto tickets = parseClientHelloPskIdentities(data, size);
+    m_offeredTickets = tickets ? std::move(tickets).value() : std::vector<Bytes>{};
+    if (!m_peer.empty()) {
+        return 0;  // the peer was given
+    }
+    m_sentServerName.clear();
+    auto name = parseClientHelloServerName(data, size);
     if (!name) {
         m_error = name.error().withContext(
             "no peer given and the server name could not be read from the session's ClientHello");
@@ -245,11 +278,6 @@ int GnutlsSessionVerifier::learnServerName(const gnutls_datum_t* message) {
 int GnutlsSessionVerifier::checkThis(gnutls_session_t session) {
     m_verdict.reset();
     m_error.reset();
-    const std::string& peer = m_peer.empty() ? m_sentServerName : m_peer;
-    if (peer.empty()) {
-        m_error = invalidInput(kNoServerName);
-        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
-    }
     unsigned count = 0;
     const gnutls_datum_t* certs = gnutls_certificate_get_peers(session, &count);
     if (certs == nullptr || count == 0) {
@@ -257,8 +285,6 @@ int GnutlsSessionVerifier::checkThis(gnutls_session_t session) {
         return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
     }
     VerifyRequest request;
-    request.protocol = m_protocol;
-    request.peer = peer;
     if (gnutls_certificate_type_get2(session, GNUTLS_CTYPE_PEERS) == GNUTLS_CRT_RAWPK) {
         request.keyFormat = KeyFormat::Spki;
         request.key = bytesOf(&certs[0]);
@@ -274,13 +300,31 @@ int GnutlsSessionVerifier::checkThis(gnutls_session_t session) {
             request.ocsp = bytesOf(&ocsp);
         }
     }
+    return decide(std::move(request));
+}
+
+int GnutlsSessionVerifier::decide(VerifyRequest request) {
+    m_verdict.reset();
+    m_error.reset();
+    m_accepted.reset();
+    const std::string& peer = m_peer.empty() ? m_sentServerName : m_peer;
+    if (peer.empty()) {
+        m_error = invalidInput(kNoServerName);
+        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    }
+    request.protocol = m_protocol;
+    request.peer = peer;
     auto verdict = m_service.verify(request);
     if (!verdict) {
         m_error = verdict.error();
         return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
     }
     m_verdict = std::move(verdict).value();
-    return m_verdict->kind == VerdictKind::Accepted ? 0 : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    if (m_verdict->kind != VerdictKind::Accepted) {
+        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    }
+    m_accepted.emplace(request.keyFormat, std::move(request.key));
+    return 0;
 }
 
 Result<gnutls_tdb_t> makeTrustDatabase(TrustService& service) {

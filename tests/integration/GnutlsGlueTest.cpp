@@ -203,9 +203,9 @@ TEST_F(GnutlsGlueTest, InScopeCaSucceedsOutOfScopeFails) {
 
 // A resumed handshake sends no certificate, and GnuTLS calls no verify function for it: it
 // would go on trusting a key the daemon has since distrusted. The verifier decides it when the
-// server's Finished arrives: TLS 1.2 by the chain the session was established with (accepted
-// while the policy holds, failed once it does not); TLS 1.3, whose resumed sessions GnuTLS
-// keeps no chain for, fails closed rather than going unchecked.
+// server's Finished arrives, by the chain the session was established with (accepted while the
+// policy holds, failed once it does not): TLS 1.2 keeps that chain in the session, and for
+// TLS 1.3 the verifier keeps it under the session's tickets.
 class GnutlsResumptionTest : public GnutlsGlueTest {
 protected:
     void SetUp() override {
@@ -290,7 +290,7 @@ TEST_F(GnutlsResumptionTest, Tls12ResumptionIsDecidedAgainstTodaysPolicy) {
     EXPECT_EQ(refused.verdict->reason, "distrusted");
 }
 
-TEST_F(GnutlsResumptionTest, Tls13ResumptionWithoutAChainFailsClosed) {
+TEST_F(GnutlsResumptionTest, Tls13ResumptionIsDecidedByTheChainKeptUnderItsTicket) {
     const char* tls13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
     Handshake full = handshakeResuming(tls13);
     ASSERT_EQ(full.rc, 0) << gnutls_strerror(full.rc);
@@ -299,10 +299,56 @@ TEST_F(GnutlsResumptionTest, Tls13ResumptionWithoutAChainFailsClosed) {
     ASSERT_GT(saved.size, 0u) << "the server issued no ticket";
 
     Handshake resumed = handshakeResuming(tls13);
+    EXPECT_EQ(resumed.rc, 0) << gnutls_strerror(resumed.rc)
+                             << (resumed.error ? ": " + resumed.error->message() : "");
+    EXPECT_TRUE(resumed.resumed) << "the test server did not resume the session";
+    ASSERT_TRUE(resumed.verdict.has_value()) << "the resumption was not decided";
+    EXPECT_EQ(resumed.verdict->reason, "anchor");
+
+    auto distrusted = client->addDistrust({DistrustKind::Certificate, leaf.der, "leaked"});
+    ASSERT_TRUE(distrusted.ok()) << distrusted.error().message();
+    Handshake refused = handshakeResuming(tls13);
+    EXPECT_LT(refused.rc, 0) << "a resumed session kept a key the daemon distrusts";
+    ASSERT_TRUE(refused.verdict.has_value());
+    EXPECT_EQ(refused.verdict->reason, "distrusted");
+}
+
+// A ticket from a handshake no verifier checked (here one without a verifier; in life, a
+// session saved by another run of the program): nothing says what the session was
+// established with, so its resumption fails closed.
+TEST_F(GnutlsResumptionTest, Tls13ResumptionWithATicketNoVerifierKeptFailsClosed) {
+    const char* tls13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+    {
+        int fds[2];
+        ASSERT_TRUE(loopbackConnection(fds));
+        std::thread serverThread([&] { serveOnce(fds[1], {&leaf}, &ticketKey, tls13); });
+        gnutls_certificate_credentials_t credentials = nullptr;
+        gnutls_certificate_allocate_credentials(&credentials);
+        gnutls_session_t session = nullptr;
+        gnutls_init(&session, GNUTLS_CLIENT);
+        gnutls_priority_set_direct(session, tls13, nullptr);
+        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
+        gnutls_transport_set_int(session, fds[0]);
+        gnutls_handshake_set_timeout(session, 10000);
+        int rc = 0;
+        do {
+            rc = gnutls_handshake(session);
+        } while (rc < 0 && !gnutls_error_is_fatal(rc));
+        EXPECT_EQ(rc, 0) << gnutls_strerror(rc);
+        EXPECT_EQ(gnutls_session_get_data2(session, &saved), 0);
+        gnutls_deinit(session);
+        close(fds[0]);
+        serverThread.join();
+        gnutls_certificate_free_credentials(credentials);
+    }
+    ASSERT_GT(saved.size, 0u) << "the server issued no ticket";
+
+    Handshake resumed = handshakeResuming(tls13);
     EXPECT_LT(resumed.rc, 0) << "a TLS 1.3 resumption went unchecked";
     EXPECT_FALSE(resumed.verdict.has_value());
     ASSERT_TRUE(resumed.error.has_value());
-    EXPECT_NE(resumed.error->message().find("resumed without the peer's certificate (TLS 1.3)"),
+    EXPECT_NE(resumed.error->message().find("with a ticket that no checked handshake of this "
+                                            "program was given"),
               std::string::npos)
         << resumed.error->message();
 }

@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "ClientHelloServerName.h"
+#include "ClientHello.h"
 
 namespace peertrust {
 namespace {

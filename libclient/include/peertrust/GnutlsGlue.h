@@ -20,6 +20,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "peertrust/Client.h"
 #include "peertrust/Export.h"
@@ -32,9 +34,12 @@ namespace peertrust {
 // session). Each handshake asks the daemon about the chain the peer sent (or its raw public key)
 // for `protocol` and `peer`; anything but "accepted" fails the handshake, and so does a daemon
 // that cannot be asked. A resumed handshake, for which the peer sends no certificate and GnuTLS
-// calls no verify function, is decided when the server's Finished arrives: TLS 1.2 by the
-// chain the session was established with, so that a key distrusted since is refused on
-// resumption too; TLS 1.3, for which GnuTLS keeps no chain, fails (error() says why). A second
+// calls no verify function, is decided too, when the server's Finished arrives, by the chain
+// the session was established with: a key distrusted since is refused on resumption as well.
+// TLS 1.2 sessions keep that chain; for TLS 1.3, whose resumed sessions GnuTLS keeps none for,
+// the verifier keeps it, in this process, under each ticket the server gives the session it
+// accepted, so keep the verifier until the session is closed. A TLS 1.3 session resumed with
+// a ticket no verifier of this process kept (one saved by another run) fails. A second
 // verifier for the same session replaces the first, which then has no more say, not even when
 // it is destroyed. Once the one in force is destroyed, the session's handshakes fail: no one is
 // left to check them.
@@ -72,13 +77,19 @@ private:
     int failingClosed(Work&& work, int failure) noexcept;
     int checkThis(gnutls_session_t session);
     int checkResumed(gnutls_session_t session);
-    int learnServerName(const gnutls_datum_t* message);
+    // Asks the daemon about `request`'s key for this verifier's protocol and peer.
+    int decide(VerifyRequest request);
+    int clientHelloSent(const gnutls_datum_t* message);
 
     gnutls_session_t m_session;
     TrustService& m_service;
     std::string m_protocol;
     std::string m_peer;
-    std::string m_sentServerName;  // with an empty m_peer: from the last ClientHello sent
+    std::string m_sentServerName;         // with an empty m_peer: from the last ClientHello sent
+    std::vector<Bytes> m_offeredTickets;  // TLS 1.3 tickets the last ClientHello offered
+    // What the last handshake accepted (its key's format and bytes): a ticket that comes
+    // after it is kept with it.
+    std::optional<std::pair<KeyFormat, Bytes>> m_accepted;
     std::optional<Verdict> m_verdict;
     std::optional<Error> m_error;
 };

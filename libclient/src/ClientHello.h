@@ -1,13 +1,16 @@
-// The server name (SNI, RFC 6066) a ClientHello carries, read from the message's own bytes.
-// GnutlsSessionVerifier uses it to learn the name a client session sends: GnuTLS 3.7's
-// gnutls_server_name_get refuses client sessions.
+// What a ClientHello carries that GnutlsSessionVerifier needs, read from the message's own
+// bytes: the server name (SNI, RFC 6066), since GnuTLS 3.7's gnutls_server_name_get refuses
+// client sessions, and the tickets it offers to resume (TLS 1.3 pre_shared_key, RFC 8446
+// 4.2.11), since a resumed TLS 1.3 session keeps no certificate of the peer.
 #pragma once
 
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "peertrust/Error.h"
+#include "peertrust/Types.h"
 
 namespace peertrust {
 
@@ -25,5 +28,12 @@ Result<std::optional<std::string>> parseClientHelloServerName(const unsigned cha
 
 // The same, with a malformed ClientHello read as one without a server name.
 std::optional<std::string> serverNameFromClientHello(const unsigned char* data, std::size_t size);
+
+// The PSK identities of the pre_shared_key extension (each 1 to 65535 bytes; for a resumption
+// they are the tickets of NewSessionTicket messages), in the order offered; none when the
+// hello has no such extension. The same message checks as for the server name, and the
+// extension must be well formed: at least one identity, and binders after them.
+Result<std::vector<Bytes>> parseClientHelloPskIdentities(const unsigned char* data,
+                                                         std::size_t size);
 
 }  // namespace peertrust

@@ -1,4 +1,4 @@
-#include "ClientHelloServerName.h"
+#include "ClientHello.h"
 
 #include <bitset>
 #include <cstdint>
@@ -9,6 +9,7 @@ namespace {
 
 constexpr unsigned kHandshakeClientHello = 1;
 constexpr unsigned kExtensionServerName = 0;
+constexpr unsigned kExtensionPreSharedKey = 41;
 constexpr unsigned kNameTypeHostName = 0;
 constexpr std::size_t kRandomSize = 32;
 constexpr std::size_t kMaxSessionId = 32;
@@ -102,7 +103,34 @@ Result<std::string> readServerNameList(Reader extension) {
     return *std::move(hostName);
 }
 
-Result<std::optional<std::string>> readBody(Reader hello) {
+// The pre_shared_key extension's data in a ClientHello (RFC 8446 4.2.11): OfferedPsks, a
+// non-empty list of (identity, obfuscated_ticket_age), then the binders.
+Result<std::vector<Bytes>> readOfferedPsks(Reader extension) {
+    Reader identities, binders;
+    if (!extension.readVector(2, identities) || identities.done()) {
+        return malformed("bad pre_shared_key identities");
+    }
+    if (!extension.readVector(2, binders) || binders.done() || !extension.done()) {
+        return malformed("bad pre_shared_key binders");
+    }
+    std::vector<Bytes> out;
+    while (!identities.done()) {
+        Reader identity;
+        std::size_t age = 0;
+        if (!identities.readVector(2, identity) || identity.done() || !identities.readInt(4, age)) {
+            return malformed("bad pre_shared_key identity");
+        }
+        out.emplace_back(identity.here(), identity.here() + identity.left());
+    }
+    return out;
+}
+
+struct HelloFields {
+    std::optional<std::string> serverName;
+    std::vector<Bytes> pskIdentities;
+};
+
+Result<HelloFields> readBody(Reader hello) {
     std::size_t major = 0;
     std::size_t minor = 0;
     if (!hello.readInt(1, major) || !hello.readInt(1, minor)) {
@@ -130,14 +158,14 @@ Result<std::optional<std::string>> readBody(Reader hello) {
         return malformed("bad compression_methods");
     }
     if (hello.done()) {
-        return std::optional<std::string>();  // a hello without extensions
+        return HelloFields{};  // a hello without extensions
     }
     Reader extensions;
     if (!hello.readVector(2, extensions) || !hello.done()) {
         return malformed("extensions length does not match the message");
     }
     std::bitset<65536> seen;
-    std::optional<std::string> serverName;
+    HelloFields fields;
     while (!extensions.done()) {
         std::size_t type = 0;
         Reader data;
@@ -153,16 +181,23 @@ Result<std::optional<std::string>> readBody(Reader hello) {
             if (!name) {
                 return name.error();
             }
-            serverName = std::move(name).value();
+            fields.serverName = std::move(name).value();
+        } else if (type == kExtensionPreSharedKey) {
+            // RFC 8446 4.2.11: it must be the last extension.
+            if (!extensions.done()) {
+                return malformed("pre_shared_key is not the last extension");
+            }
+            Result<std::vector<Bytes>> identities = readOfferedPsks(data);
+            if (!identities) {
+                return identities.error();
+            }
+            fields.pskIdentities = std::move(identities).value();
         }
     }
-    return serverName;
+    return fields;
 }
 
-}  // namespace
-
-Result<std::optional<std::string>> parseClientHelloServerName(const unsigned char* data,
-                                                              std::size_t size) {
+Result<HelloFields> readHello(const unsigned char* data, std::size_t size) {
     if (data == nullptr || size == 0) {
         return malformed("no bytes");
     }
@@ -177,6 +212,20 @@ Result<std::optional<std::string>> parseClientHelloServerName(const unsigned cha
         return malformed("handshake length does not match the message");
     }
     return readBody(Reader(message.here(), message.left()));
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> parseClientHelloServerName(const unsigned char* data,
+                                                              std::size_t size) {
+    PEERTRUST_TRY_ASSIGN(HelloFields fields, readHello(data, size));
+    return std::move(fields.serverName);
+}
+
+Result<std::vector<Bytes>> parseClientHelloPskIdentities(const unsigned char* data,
+                                                         std::size_t size) {
+    PEERTRUST_TRY_ASSIGN(HelloFields fields, readHello(data, size));
+    return std::move(fields.pskIdentities);
 }
 
 std::optional<std::string> serverNameFromClientHello(const unsigned char* data, std::size_t size) {
