@@ -1,7 +1,8 @@
 // libFuzzer target: the server name and the offered tickets of a ClientHello (the bytes
 // GnuTLS's handshake hook passes GnutlsSessionVerifier). A name read is printable ASCII; the
-// same body behind a handshake header reads the same; both entry points agree; the tickets are
-// read from exactly the hellos the name is, each non-empty and within the input.
+// same body behind a handshake header reads the same; both entry points agree; the tickets and
+// the early-data flag are read from exactly the hellos the name is, each ticket non-empty and
+// within the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -28,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     auto tickets = peertrust::parseClientHelloPskIdentities(data, size);
-    if (tickets.ok() != parsed.ok()) {
+    auto earlyData = peertrust::clientHelloOffersEarlyData(data, size);
+    if (tickets.ok() != parsed.ok() || earlyData.ok() != parsed.ok()) {
         std::abort();
     }
     if (tickets) {

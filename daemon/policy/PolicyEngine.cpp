@@ -387,7 +387,8 @@ Result<std::vector<store::PinRow>> PolicyEngine::pinsAnswering(store::PinStore& 
     // https's "host" is host:443 and nothing else, so the family's pins on "host:443" answer
     // it too (a member's pin answers only that member). Not so for smtp's "host", which is any
     // of three ports: a pin on one of them says nothing of the others.
-    if (!protocol.isFamily() && protocol.defaultPorts.size() == 1 && !peer.port) {
+    if (!protocol.isFamily() && protocol.defaultPorts.size() == 1 && !peer.port &&
+        peer.kind != PeerName::Kind::Email) {
         PeerName onDefaultPort = peer;
         onDefaultPort.port = protocol.defaultPorts.front();
         PEERTRUST_TRY_ASSIGN(auto familyRows,

@@ -10,6 +10,7 @@ namespace {
 constexpr unsigned kHandshakeClientHello = 1;
 constexpr unsigned kExtensionServerName = 0;
 constexpr unsigned kExtensionPreSharedKey = 41;
+constexpr unsigned kExtensionEarlyData = 42;
 constexpr unsigned kNameTypeHostName = 0;
 constexpr std::size_t kRandomSize = 32;
 constexpr std::size_t kMaxSessionId = 32;
@@ -128,6 +129,7 @@ Result<std::vector<Bytes>> readOfferedPsks(Reader extension) {
 struct HelloFields {
     std::optional<std::string> serverName;
     std::vector<Bytes> pskIdentities;
+    bool earlyData = false;
 };
 
 Result<HelloFields> readBody(Reader hello) {
@@ -182,6 +184,12 @@ Result<HelloFields> readBody(Reader hello) {
                 return name.error();
             }
             fields.serverName = std::move(name).value();
+        } else if (type == kExtensionEarlyData) {
+            // RFC 8446 4.2.10: empty in a ClientHello.
+            if (!data.done()) {
+                return malformed("early_data carries data");
+            }
+            fields.earlyData = true;
         } else if (type == kExtensionPreSharedKey) {
             // RFC 8446 4.2.11: it must be the last extension.
             if (!extensions.done()) {
@@ -226,6 +234,11 @@ Result<std::vector<Bytes>> parseClientHelloPskIdentities(const unsigned char* da
                                                          std::size_t size) {
     PEERTRUST_TRY_ASSIGN(HelloFields fields, readHello(data, size));
     return std::move(fields.pskIdentities);
+}
+
+Result<bool> clientHelloOffersEarlyData(const unsigned char* data, std::size_t size) {
+    PEERTRUST_TRY_ASSIGN(HelloFields fields, readHello(data, size));
+    return fields.earlyData;
 }
 
 std::optional<std::string> serverNameFromClientHello(const unsigned char* data, std::size_t size) {

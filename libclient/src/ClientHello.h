@@ -36,4 +36,8 @@ std::optional<std::string> serverNameFromClientHello(const unsigned char* data, 
 Result<std::vector<Bytes>> parseClientHelloPskIdentities(const unsigned char* data,
                                                          std::size_t size);
 
+// Whether the hello offers early data (TLS 1.3 early_data, RFC 8446 4.2.10, empty in a
+// ClientHello): data sent under the first offered ticket before the server has answered.
+Result<bool> clientHelloOffersEarlyData(const unsigned char* data, std::size_t size);
+
 }  // namespace peertrust

@@ -211,14 +211,22 @@ int GnutlsSessionVerifier::handshakeMessage(gnutls_session_t session, unsigned t
         return verifier->failingClosed([&] { return verifier->clientHelloSent(message); },
                                        GNUTLS_E_INVALID_REQUEST);
     }
-    // A resumed session was established by an earlier handshake, under the policy of then: it
-    // is decided again now, before it is used.
-    if (type == GNUTLS_HANDSHAKE_FINISHED && incoming != 0 && gnutls_session_is_resumed(session)) {
+    // The server's Finished: the last word before the session is used. A resumed session was
+    // established by an earlier handshake, under the policy of then: it is decided again now.
+    // A full handshake was decided by the verify function, unless the peer authenticated with
+    // nothing peertrust can check (a PSK or anonymous suite): then it fails here.
+    if (type == GNUTLS_HANDSHAKE_FINISHED && incoming != 0) {
         if (verifier == nullptr) {
             return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
         }
-        return verifier->failingClosed([&] { return verifier->checkResumed(session); },
-                                       GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR);
+        if (gnutls_session_is_resumed(session)) {
+            return verifier->failingClosed([&] { return verifier->checkResumed(session); },
+                                           GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR);
+        }
+        if (!verifier->m_decided) {
+            return verifier->failingClosed([&] { return verifier->refuseUncheckable(); },
+                                           GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR);
+        }
     }
     return 0;
 }
@@ -229,21 +237,41 @@ int GnutlsSessionVerifier::checkResumed(gnutls_session_t session) {
         return checkThis(session);  // TLS 1.2 keeps the chain the session was established with
     }
     // TLS 1.3: GnuTLS keeps no certificate of the peer for a resumed session, so the chain is
-    // the one checked when the ticket the session offered was issued.
-    for (const Bytes& ticket : m_offeredTickets) {
-        if (auto presented = ResumableSessions::instance().find(ticket)) {
-            VerifyRequest request;
-            request.keyFormat = presented->format;
-            request.key = std::move(presented->key);
-            return decide(std::move(request));
-        }
+    // the one checked when the ticket the session offered was issued (GnuTLS offers one).
+    if (m_decided) {
+        return m_verdict && m_verdict->kind == VerdictKind::Accepted
+                   ? 0
+                   : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;  // decided for early data
     }
+    return checkResumedBy(m_offeredTickets.empty() ? nullptr : &m_offeredTickets.front());
+}
+
+int GnutlsSessionVerifier::refuseUncheckable() {
     m_verdict.reset();
-    m_error = unavailable(
-        "the session was resumed (TLS 1.3) with a ticket that no checked handshake of this "
-        "program was given, and GnuTLS keeps no certificate of the peer for it, so it cannot be "
-        "checked against today's policy");
+    m_error = invalidInput(
+        "the peer authenticated with no certificate or key (a pre-shared key or an anonymous "
+        "suite), which peertrust cannot check");
     return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+}
+
+int GnutlsSessionVerifier::checkResumedBy(const Bytes* ticket) {
+    m_decided = true;
+    std::optional<ResumableSessions::Presented> presented;
+    if (ticket != nullptr) {
+        presented = ResumableSessions::instance().find(*ticket);
+    }
+    if (!presented) {
+        m_verdict.reset();
+        m_error = unavailable(
+            "the session was resumed (TLS 1.3) with a ticket that no checked handshake of this "
+            "program was given, and GnuTLS keeps no certificate of the peer for it, so it "
+            "cannot be checked against today's policy");
+        return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+    }
+    VerifyRequest request;
+    request.keyFormat = presented->format;
+    request.key = std::move(presented->key);
+    return decide(std::move(request));
 }
 
 int GnutlsSessionVerifier::clientHelloSent(const gnutls_datum_t* message) {
@@ -251,31 +279,40 @@ int GnutlsSessionVerifier::clientHelloSent(const gnutls_datum_t* message) {
     m_verdict.reset();
     m_error.reset();
     m_accepted.reset();
+    m_decided = false;
     // GnuTLS 3.7 hands the hook the message body, without the 4-byte handshake header.
     const unsigned char* data = message != nullptr ? message->data : nullptr;
     const std::size_t size = message != nullptr ? message->size : 0;
     // The tickets it offers to resume with; one not understood resumes nothing checked.
     auto tickets = parseClientHelloPskIdentities(data, size);
     m_offeredTickets = tickets ? std::move(tickets).value() : std::vector<Bytes>{};
-    if (!m_peer.empty()) {
-        return 0;  // the peer was given
+    if (m_peer.empty()) {
+        m_sentServerName.clear();
+        auto name = parseClientHelloServerName(data, size);
+        if (!name) {
+            m_error = name.error().withContext(
+                "no peer given and the server name could not be read from the session's "
+                "ClientHello");
+            return GNUTLS_E_INVALID_REQUEST;
+        }
+        if (!name->has_value()) {
+            m_error = invalidInput(kNoServerName);
+            return GNUTLS_E_INVALID_REQUEST;
+        }
+        m_sentServerName = std::move(**name);
     }
-    m_sentServerName.clear();
-    auto name = parseClientHelloServerName(data, size);
-    if (!name) {
-        m_error = name.error().withContext(
-            "no peer given and the server name could not be read from the session's ClientHello");
-        return GNUTLS_E_INVALID_REQUEST;
+    // Early data goes out under the first offered ticket right after this hello, long before
+    // the server's Finished: the session it resumes is decided now, and a refusal stops the
+    // handshake before any of it is sent.
+    auto earlyData = clientHelloOffersEarlyData(data, size);
+    if (earlyData && *earlyData) {
+        return checkResumedBy(m_offeredTickets.empty() ? nullptr : &m_offeredTickets.front());
     }
-    if (!name->has_value()) {
-        m_error = invalidInput(kNoServerName);
-        return GNUTLS_E_INVALID_REQUEST;
-    }
-    m_sentServerName = std::move(**name);
     return 0;
 }
 
 int GnutlsSessionVerifier::checkThis(gnutls_session_t session) {
+    m_decided = true;
     m_verdict.reset();
     m_error.reset();
     unsigned count = 0;

@@ -10,12 +10,20 @@ ResumableSessions& ResumableSessions::instance() {
 }
 
 void ResumableSessions::remember(Bytes ticket, Presented presented) {
-    std::lock_guard lock(m_mutex);
-    auto [at, added] = m_byTicket.insert_or_assign(ticket, std::move(presented));
-    (void)at;
-    if (!added) {
-        return;  // a ticket seen again keeps its place
+    if (ticket.size() > kMaxTicketBytes) {
+        return;  // not kept: resuming with it fails closed
     }
+    std::lock_guard lock(m_mutex);
+    auto found = m_byTicket.find(ticket);
+    if (found != m_byTicket.end()) {
+        // Ticket bytes cross the network in clear: a server that hands out another's ticket
+        // with its own chain must not make either chain the one it resumes. Neither is kept.
+        if (found->second.format != presented.format || found->second.key != presented.key) {
+            found->second.key.clear();
+        }
+        return;
+    }
+    m_byTicket.emplace(ticket, std::move(presented));
     m_order.push_back(std::move(ticket));
     if (m_order.size() > kMaxTickets) {
         m_byTicket.erase(m_order.front());
@@ -26,8 +34,8 @@ void ResumableSessions::remember(Bytes ticket, Presented presented) {
 std::optional<ResumableSessions::Presented> ResumableSessions::find(const Bytes& ticket) const {
     std::lock_guard lock(m_mutex);
     auto found = m_byTicket.find(ticket);
-    if (found == m_byTicket.end()) {
-        return std::nullopt;
+    if (found == m_byTicket.end() || found->second.key.empty()) {
+        return std::nullopt;  // unknown, or given out with two chains
     }
     return found->second;
 }

@@ -3,7 +3,8 @@
 // it), so the verifier checks the chain kept here against today's policy instead. One per
 // process, since a program resumes a session in another gnutls_session_t than the one that got
 // the ticket; bounded, the oldest forgotten first (a ticket not found fails its resumption
-// closed, and the program's next full handshake is checked as usual).
+// closed, and the program's next full handshake is checked as usual). A ticket given out with
+// two different chains resumes neither.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +32,7 @@ public:
 
 private:
     static constexpr std::size_t kMaxTickets = 256;
+    static constexpr std::size_t kMaxTicketBytes = 4096;  // real ones are a few hundred
 
     mutable std::mutex m_mutex;
     std::map<Bytes, Presented> m_byTicket;

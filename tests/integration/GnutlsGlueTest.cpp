@@ -9,6 +9,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <stdexcept>
 #include <thread>
@@ -351,6 +352,196 @@ TEST_F(GnutlsResumptionTest, Tls13ResumptionWithATicketNoVerifierKeptFailsClosed
                                             "program was given"),
               std::string::npos)
         << resumed.error->message();
+}
+
+// Early data (TLS 1.3 0-RTT) leaves right after the ClientHello, under the first ticket it
+// offers, long before the server's Finished: the verifier decides the session the ticket
+// resumes when the hello goes out, and a refusal stops the handshake before any of it is sent.
+// The server here takes early data (with anti-replay) and says what it received.
+class GnutlsEarlyDataTest : public GnutlsResumptionTest {
+protected:
+    static constexpr const char* kTls13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+
+    void SetUp() override {
+        GnutlsResumptionTest::SetUp();
+        ASSERT_EQ(gnutls_anti_replay_init(&antiReplay), 0);
+        // Every ClientHello is new to it: the test sends each one once.
+        gnutls_anti_replay_set_add_function(antiReplay, [](void*, time_t, const gnutls_datum_t*,
+                                                           const gnutls_datum_t*) { return 0; });
+    }
+    void TearDown() override {
+        gnutls_anti_replay_deinit(antiReplay);
+        GnutlsResumptionTest::TearDown();
+    }
+
+    // One handshake against a server that issues tickets allowing early data; with `early`,
+    // the client resumes `saved` and sends it as early data. What the server received comes
+    // back in `received`.
+    Handshake handshakeWithEarlyData(const std::string& early, std::string& received) {
+        Handshake outcome;
+        int fds[2];
+        EXPECT_TRUE(loopbackConnection(fds));
+        std::thread serverThread([&] { received = serveTakingEarlyData(fds[1]); });
+        gnutls_certificate_credentials_t credentials = nullptr;
+        gnutls_certificate_allocate_credentials(&credentials);
+        gnutls_session_t session = nullptr;
+        gnutls_init(&session, GNUTLS_CLIENT | GNUTLS_ENABLE_EARLY_DATA);
+        gnutls_priority_set_direct(session, kTls13, nullptr);
+        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
+        gnutls_transport_set_int(session, fds[0]);
+        gnutls_handshake_set_timeout(session, 10000);
+        if (!early.empty()) {
+            EXPECT_EQ(gnutls_session_set_data(session, saved.data, saved.size), 0);
+            // Buffered until the ClientHello is out (GnuTLS 3.7.9 answers 0 on success).
+            EXPECT_GE(gnutls_record_send_early_data(session, early.data(), early.size()), 0);
+        }
+        {
+            GnutlsSessionVerifier verifier(session, *client, "https", "www.example.com");
+            do {
+                outcome.rc = gnutls_handshake(session);
+            } while (outcome.rc < 0 && !gnutls_error_is_fatal(outcome.rc));
+            outcome.resumed = outcome.rc == 0 && gnutls_session_is_resumed(session) != 0;
+            outcome.verdict = verifier.verdict();
+            outcome.error = verifier.error();
+            if (outcome.rc == 0 && early.empty()) {
+                EXPECT_EQ(gnutls_session_get_data2(session, &saved), 0);
+            }
+        }
+        gnutls_deinit(session);
+        close(fds[0]);
+        serverThread.join();
+        gnutls_certificate_free_credentials(credentials);
+        return outcome;
+    }
+
+private:
+    std::string serveTakingEarlyData(int fd) {
+        gnutls_certificate_credentials_t credentials = nullptr;
+        gnutls_certificate_allocate_credentials(&credentials);
+        gnutls_x509_crt_t crt = nullptr;
+        gnutls_x509_crt_init(&crt);
+        gnutls_datum_t der{const_cast<unsigned char*>(leaf.der.data()),
+                           static_cast<unsigned>(leaf.der.size())};
+        gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER);
+        gnutls_certificate_set_x509_key(credentials, &crt, 1, leaf.key.get());
+        gnutls_session_t session = nullptr;
+        gnutls_init(&session, GNUTLS_SERVER | GNUTLS_ENABLE_EARLY_DATA);
+        gnutls_priority_set_direct(session, kTls13, nullptr);
+        gnutls_session_ticket_enable_server(session, &ticketKey);
+        gnutls_record_set_max_early_data_size(session, 1024);
+        gnutls_anti_replay_enable(session, antiReplay);
+        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
+        gnutls_transport_set_int(session, fd);
+        gnutls_handshake_set_timeout(session, 10000);
+        int rc;
+        do {
+            rc = gnutls_handshake(session);
+        } while (rc < 0 && !gnutls_error_is_fatal(rc));
+        // Whatever early data arrived, also when the client then gave up on the handshake:
+        // what matters is whether it was sent at all.
+        std::string received;
+        char buffer[1024];
+        ssize_t got = gnutls_record_recv_early_data(session, buffer, sizeof buffer);
+        if (got > 0) {
+            received.assign(buffer, static_cast<std::size_t>(got));
+        }
+        if (rc == 0) {
+            gnutls_bye(session, GNUTLS_SHUT_WR);
+        }
+        gnutls_deinit(session);
+        gnutls_x509_crt_deinit(crt);
+        gnutls_certificate_free_credentials(credentials);
+        close(fd);
+        return received;
+    }
+
+    gnutls_anti_replay_t antiReplay = nullptr;
+};
+
+TEST_F(GnutlsEarlyDataTest, EarlyDataGoesOnlyUnderAChainTheDaemonStillAccepts) {
+    std::string received;
+    Handshake full = handshakeWithEarlyData("", received);
+    ASSERT_EQ(full.rc, 0) << gnutls_strerror(full.rc);
+    ASSERT_GT(saved.size, 0u) << "the server issued no ticket";
+
+    Handshake resumed = handshakeWithEarlyData("GET / HTTP/1.1\r\n", received);
+    EXPECT_EQ(resumed.rc, 0) << gnutls_strerror(resumed.rc)
+                             << (resumed.error ? ": " + resumed.error->message() : "");
+    EXPECT_TRUE(resumed.resumed);
+    EXPECT_EQ(received, "GET / HTTP/1.1\r\n") << "the test server took no early data";
+    ASSERT_TRUE(resumed.verdict.has_value());
+    EXPECT_EQ(resumed.verdict->reason, "anchor");
+
+    ASSERT_TRUE(client->addDistrust({DistrustKind::Certificate, leaf.der, "leaked"}).ok());
+    received = "unset";
+    Handshake refused = handshakeWithEarlyData("GET /secret HTTP/1.1\r\n", received);
+    EXPECT_LT(refused.rc, 0);
+    ASSERT_TRUE(refused.verdict.has_value());
+    EXPECT_EQ(refused.verdict->reason, "distrusted");
+    EXPECT_EQ(received, "") << "early data reached a server whose key the daemon distrusts";
+}
+
+// A handshake authenticated by a pre-shared key shows no certificate or key, so no verify
+// function runs: the verifier fails it at the server's Finished rather than let it through
+// unasked.
+TEST_F(GnutlsGlueTest, AHandshakeWithNothingToCheckFails) {
+    const char* priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+PSK:+ECDHE-PSK:+DHE-PSK";
+    static const unsigned char secret[] = {0x6b, 0x65, 0x79, 0x21, 0x01, 0x02, 0x03, 0x04,
+                                           0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c};
+    const gnutls_datum_t key{const_cast<unsigned char*>(secret), sizeof secret};
+    int fds[2];
+    ASSERT_TRUE(loopbackConnection(fds));
+    std::thread serverThread([&] {
+        gnutls_psk_server_credentials_t credentials = nullptr;
+        gnutls_psk_allocate_server_credentials(&credentials);
+        gnutls_psk_set_server_credentials_function(
+            credentials, [](gnutls_session_t, const char*, gnutls_datum_t* out) {
+                out->data = static_cast<unsigned char*>(gnutls_malloc(sizeof secret));
+                std::memcpy(out->data, secret, sizeof secret);
+                out->size = sizeof secret;
+                return 0;
+            });
+        gnutls_session_t session = nullptr;
+        gnutls_init(&session, GNUTLS_SERVER);
+        gnutls_priority_set_direct(session, priority, nullptr);
+        gnutls_credentials_set(session, GNUTLS_CRD_PSK, credentials);
+        gnutls_transport_set_int(session, fds[1]);
+        gnutls_handshake_set_timeout(session, 10000);
+        int rc;
+        do {
+            rc = gnutls_handshake(session);
+        } while (rc < 0 && !gnutls_error_is_fatal(rc));
+        gnutls_deinit(session);
+        gnutls_psk_free_server_credentials(credentials);
+        close(fds[1]);
+    });
+    gnutls_psk_client_credentials_t credentials = nullptr;
+    gnutls_psk_allocate_client_credentials(&credentials);
+    gnutls_psk_set_client_credentials(credentials, "client", &key, GNUTLS_PSK_KEY_RAW);
+    gnutls_session_t session = nullptr;
+    gnutls_init(&session, GNUTLS_CLIENT);
+    gnutls_priority_set_direct(session, priority, nullptr);
+    gnutls_credentials_set(session, GNUTLS_CRD_PSK, credentials);
+    gnutls_transport_set_int(session, fds[0]);
+    gnutls_handshake_set_timeout(session, 10000);
+    int rc = 0;
+    std::optional<Error> error;
+    {
+        GnutlsSessionVerifier verifier(session, *client, "https", "www.example.com");
+        do {
+            rc = gnutls_handshake(session);
+        } while (rc < 0 && !gnutls_error_is_fatal(rc));
+        EXPECT_FALSE(verifier.verdict().has_value());
+        error = verifier.error();
+    }
+    gnutls_deinit(session);
+    close(fds[0]);
+    serverThread.join();
+    gnutls_psk_free_client_credentials(credentials);
+    EXPECT_LT(rc, 0) << "a handshake with no key to check went through";
+    ASSERT_TRUE(error.has_value());
+    EXPECT_NE(error->message().find("no certificate or key"), std::string::npos)
+        << error->message();
 }
 
 TEST_F(GnutlsGlueTest, UnknownSelfSignedKeyIsFirstUseUntilPinned) {

@@ -1,7 +1,8 @@
-// The two handshake messages GnutlsSessionVerifier reads to check TLS 1.3 resumptions: the
-// tickets a ClientHello offers (pre_shared_key) and the ticket of a NewSessionTicket. Built
-// byte by byte here (GnuTLS's own, whole, are read in GnutlsGlueTest's resumption tests):
-// well formed, cut short, and with each length wrong.
+// What GnutlsSessionVerifier reads to check TLS 1.3 resumptions: the tickets a ClientHello
+// offers (pre_shared_key) and whether it sends early data, and the ticket of a
+// NewSessionTicket, built byte by byte here (GnuTLS's own, whole, are read in GnutlsGlueTest's
+// resumption tests): well formed, cut short, and with each length wrong. And the chains it
+// keeps under tickets.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 
 #include "ClientHello.h"
 #include "NewSessionTicket.h"
+#include "ResumableSessions.h"
 
 namespace peertrust {
 namespace {
@@ -84,6 +86,20 @@ TEST(ResumptionMessagesTest, TheTicketsAClientHelloOffersInOrder) {
     EXPECT_TRUE(noIdentities->empty());
 }
 
+TEST(ResumptionMessagesTest, AHelloThatSendsEarlyDataSaysSo) {
+    const Bytes psk = extension(41, offeredPsks({Bytes(8, 0x77)}));
+    const Bytes early = clientHello(concat({extension(42, {}), psk}));
+    auto offers = clientHelloOffersEarlyData(early.data(), early.size());
+    ASSERT_TRUE(offers.ok()) << offers.error().message();
+    EXPECT_TRUE(*offers);
+    const Bytes plain = clientHello(psk);
+    ASSERT_TRUE(clientHelloOffersEarlyData(plain.data(), plain.size()).ok());
+    EXPECT_FALSE(*clientHelloOffersEarlyData(plain.data(), plain.size()));
+    // In a ClientHello the extension is empty (RFC 8446 4.2.10).
+    const Bytes withData = clientHello(concat({extension(42, {0, 0, 4, 0}), psk}));
+    EXPECT_FALSE(clientHelloOffersEarlyData(withData.data(), withData.size()).ok());
+}
+
 TEST(ResumptionMessagesTest, MalformedPreSharedKeysAreRefused) {
     const Bytes ticket(16, 0x33);
     auto refused = [](const Bytes& hello, const char* what) {
@@ -152,6 +168,37 @@ TEST(ResumptionMessagesTest, MalformedNewSessionTicketsAreRefused) {
     Bytes longTicket = good;
     longTicket[12] = 0xff;
     refused(longTicket, "a ticket past the end");
+}
+
+// Chains are kept per ticket; a ticket given out with two different chains (ticket bytes
+// cross the network in clear, so one server can hand out another's) resumes neither; a ticket
+// larger than real ones is not kept; the oldest go first beyond the bound.
+TEST(ResumptionMessagesTest, KeptChainsAreFoundByTicketAndClashesResumeNothing) {
+    ResumableSessions& kept = ResumableSessions::instance();
+    const Bytes ticket = {'t', 1}, other = {'t', 2};
+    kept.remember(ticket, {KeyFormat::X509Chain, {1, 2, 3}});
+    ASSERT_TRUE(kept.find(ticket).has_value());
+    EXPECT_EQ(kept.find(ticket)->key, (Bytes{1, 2, 3}));
+    EXPECT_FALSE(kept.find(other).has_value());
+    kept.remember(ticket, {KeyFormat::X509Chain, {1, 2, 3}});  // the same again: kept
+    EXPECT_TRUE(kept.find(ticket).has_value());
+    kept.remember(ticket, {KeyFormat::X509Chain, {9, 9}});  // another chain: neither
+    EXPECT_FALSE(kept.find(ticket).has_value());
+    kept.remember(ticket, {KeyFormat::X509Chain, {1, 2, 3}});
+    EXPECT_FALSE(kept.find(ticket).has_value()) << "a clash was forgotten";
+
+    const Bytes huge(5000, 'h');
+    kept.remember(huge, {KeyFormat::Spki, {4}});
+    EXPECT_FALSE(kept.find(huge).has_value());
+
+    const Bytes first = {'f', 0};
+    kept.remember(first, {KeyFormat::Spki, {5}});
+    for (int i = 0; i < 300; ++i) {
+        kept.remember({'n', static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)},
+                      {KeyFormat::Spki, {6}});
+    }
+    EXPECT_FALSE(kept.find(first).has_value()) << "the bound kept the oldest";
+    EXPECT_TRUE(kept.find({'n', 1, 43}).has_value());
 }
 
 }  // namespace

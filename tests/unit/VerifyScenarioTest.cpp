@@ -446,6 +446,12 @@ TEST_F(VerifyScenarioTest, TlsPinOnPort443AnswersHttpsOnThatPortOnly) {
     ASSERT_EQ(known->size(), 1u);
     EXPECT_EQ(known->front().protocol, "tls");
 
+    // An e-mail address has no port: its pins are found once, not again as "on port 443".
+    ASSERT_OK(user().addPin({"tls", "admin@router.lan", KeyFormat::X509Chain, self.der}));
+    auto byAddress = user().pinnedKeys("https", "admin@router.lan");
+    ASSERT_OK(byAddress);
+    EXPECT_EQ(byAddress->size(), 1u);
+
     Issued mail = selfSigned(serverSpec("mail.lan"));
     ASSERT_OK(user().addPin({"tls", "mail.lan:25", KeyFormat::X509Chain, mail.der}));
     EXPECT_EQ(verifyChain("smtp", "mail.lan", {&mail}).reason, "untrusted-issuer");

@@ -39,7 +39,11 @@ namespace peertrust {
 // TLS 1.2 sessions keep that chain; for TLS 1.3, whose resumed sessions GnuTLS keeps none for,
 // the verifier keeps it, in this process, under each ticket the server gives the session it
 // accepted, so keep the verifier until the session is closed. A TLS 1.3 session resumed with
-// a ticket no verifier of this process kept (one saved by another run) fails. A second
+// a ticket no verifier of this process kept (one saved by another run) fails. Early data
+// (0-RTT) goes out only after the session its ticket resumes is accepted: that is decided when
+// the ClientHello goes out, and a refusal stops the handshake before any of it is sent. A
+// handshake in which the peer shows no certificate or key (a pre-shared key or an anonymous
+// suite) fails at the server's Finished: there is nothing to ask the daemon about. A second
 // verifier for the same session replaces the first, which then has no more say, not even when
 // it is destroyed. Once the one in force is destroyed, the session's handshakes fail: no one is
 // left to check them.
@@ -77,6 +81,10 @@ private:
     int failingClosed(Work&& work, int failure) noexcept;
     int checkThis(gnutls_session_t session);
     int checkResumed(gnutls_session_t session);
+    // A TLS 1.3 resumption by the chain kept under `ticket` (none: fails closed).
+    int checkResumedBy(const Bytes* ticket);
+    // A handshake that reached the server's Finished without a key to ask about.
+    int refuseUncheckable();
     // Asks the daemon about `request`'s key for this verifier's protocol and peer.
     int decide(VerifyRequest request);
     int clientHelloSent(const gnutls_datum_t* message);
@@ -90,6 +98,7 @@ private:
     // What the last handshake accepted (its key's format and bytes): a ticket that comes
     // after it is kept with it.
     std::optional<std::pair<KeyFormat, Bytes>> m_accepted;
+    bool m_decided = false;  // the daemon was asked (or could not be) in this handshake
     std::optional<Verdict> m_verdict;
     std::optional<Error> m_error;
 };
