@@ -58,8 +58,10 @@ KeysAdaptor::KeysAdaptor(sdbus::IConnection& connection, keys::KeyAdministration
 }
 
 KeysAdaptor::~KeysAdaptor() {
-    unregisterAdaptor();
+    // The workers first: what they answer or signal goes out through the object, so it must
+    // stay registered until the last of them is done.
     m_workers.reset();  // answers what was already queued
+    unregisterAdaptor();
 }
 
 template <typename ResultType, typename Work>

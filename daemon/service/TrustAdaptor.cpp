@@ -83,8 +83,10 @@ TrustAdaptor::TrustAdaptor(sdbus::IConnection& connection, policy::PolicyEngine&
 }
 
 TrustAdaptor::~TrustAdaptor() {
-    unregisterAdaptor();
+    // The workers first: what they answer or signal goes out through the object, so it must
+    // stay registered until the last of them is done.
     m_workers.reset();  // answers what was already queued
+    unregisterAdaptor();
 }
 
 TrustAdaptor::Caller TrustAdaptor::currentCaller() {
