@@ -6,10 +6,32 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 
 namespace peertrust::bench {
 
+namespace {
+
+// The cpuidle driver in use, or "none". Without one the kernel halts an idle CPU whatever PM
+// QoS asks: only a cpuidle governor reads the latency request.
+std::string cpuidleDriver() {
+    std::ifstream in("/sys/devices/system/cpu/cpuidle/current_driver");
+    std::string driver;
+    if (!(in >> driver)) {
+        return "none";
+    }
+    return driver;
+}
+
+}  // namespace
+
 CpuLatencyRequest::CpuLatencyRequest() {
+    if (cpuidleDriver() == "none") {
+        m_failure =
+            "no cpuidle driver (/sys/devices/system/cpu/cpuidle/current_driver), so idle CPUs "
+            "halt whatever a PM QoS request asks";
+        return;
+    }
     m_fd = ::open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
     if (m_fd < 0) {
         m_failure = std::string("/dev/cpu_dma_latency: ") + std::strerror(errno);

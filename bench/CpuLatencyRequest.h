@@ -2,7 +2,8 @@
 // lives: idle CPUs then poll instead of entering a halt state, as latency benchmarks such as
 // cyclictest arrange. On a VM a halted vCPU costs tens of microseconds to wake, which a call
 // that idles the other vCPU for a millisecond pays and an empty call does not; with the
-// request held, both pay what bare metal would.
+// request held, both pay what bare metal would. Only a cpuidle driver reads the request: on a
+// machine without one (current_driver "none") it is not taken, rather than held to no effect.
 #pragma once
 
 #include <string>
@@ -17,7 +18,7 @@ public:
     CpuLatencyRequest& operator=(const CpuLatencyRequest&) = delete;
 
     bool held() const { return m_fd >= 0; }
-    // Why it is not held (root only, and a kernel with PM QoS).
+    // Why it is not held (root only, a kernel with PM QoS, and a cpuidle driver to obey it).
     const std::string& failure() const { return m_failure; }
 
 private:

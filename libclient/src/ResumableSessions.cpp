@@ -18,12 +18,13 @@ void ResumableSessions::remember(Bytes ticket, Presented presented) {
     if (found != m_byTicket.end()) {
         // Ticket bytes cross the network in clear: a server that hands out another's ticket
         // with its own chain must not make either chain the one it resumes. Neither is kept.
-        if (found->second.format != presented.format || found->second.key != presented.key) {
-            found->second.key.clear();
+        const Presented& kept = found->second.presented;
+        if (kept.format != presented.format || kept.key != presented.key) {
+            found->second.givenTwice = true;
         }
         return;
     }
-    m_byTicket.emplace(ticket, std::move(presented));
+    m_byTicket.emplace(ticket, Kept{std::move(presented)});
     m_order.push_back(std::move(ticket));
     if (m_order.size() > kMaxTickets) {
         m_byTicket.erase(m_order.front());
@@ -34,10 +35,10 @@ void ResumableSessions::remember(Bytes ticket, Presented presented) {
 std::optional<ResumableSessions::Presented> ResumableSessions::find(const Bytes& ticket) const {
     std::lock_guard lock(m_mutex);
     auto found = m_byTicket.find(ticket);
-    if (found == m_byTicket.end() || found->second.key.empty()) {
-        return std::nullopt;  // unknown, or given out with two chains
+    if (found == m_byTicket.end() || found->second.givenTwice) {
+        return std::nullopt;
     }
-    return found->second;
+    return found->second.presented;
 }
 
 }  // namespace peertrust

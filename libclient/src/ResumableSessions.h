@@ -34,8 +34,13 @@ private:
     static constexpr std::size_t kMaxTickets = 256;
     static constexpr std::size_t kMaxTicketBytes = 4096;  // real ones are a few hundred
 
+    struct Kept {
+        Presented presented;
+        bool givenTwice = false;  // with another chain too: resumes nothing
+    };
+
     mutable std::mutex m_mutex;
-    std::map<Bytes, Presented> m_byTicket;
+    std::map<Bytes, Kept> m_byTicket;
     std::deque<Bytes> m_order;  // oldest first
 };
 
