@@ -1,5 +1,5 @@
-// libFuzzer target: the D-Bus wire decoders of DbusWire (the daemon's for Verify options,
-// scopes and forget criteria, the client's for pins, anchors, distrust, protocols and
+// libFuzzer target: the D-Bus wire decoders of DbusWire (the daemon's for Verify and AddPin
+// options, scopes and forget criteria, the client's for pins, anchors, distrust, protocols and
 // verdicts), fed with dictionaries built in-process from the input; no bus. Strings are what a
 // bus delivers: valid UTF-8 without NUL. What decodes encodes and decodes to the same value;
 // what does not is InvalidInput with a message sd-bus can send back as the error. Also: DER and
@@ -231,6 +231,16 @@ void dictionaries(FuzzedDataProvider& in) {
         check(wire::applyVerifyOptions(wire::verifyOptions(request), again).ok());
         check(again.at == request.at && again.pinOnFirstUse == request.pinOnFirstUse &&
               again.ocsp == request.ocsp);
+    } else {
+        checkError(applied.error());
+    }
+
+    PinAddRequest pin;
+    if (auto applied = wire::applyAddPinOptions(d, pin); applied) {
+        checkKeys(d, {"origin"});
+        PinAddRequest again;
+        check(wire::applyAddPinOptions(wire::addPinOptions(pin), again).ok());
+        check(again.origin == pin.origin);
     } else {
         checkError(applied.error());
     }

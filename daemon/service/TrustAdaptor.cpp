@@ -276,15 +276,19 @@ void TrustAdaptor::VerifyKnown(sdbus::Result<bool>&& result, std::string protoco
 }
 
 void TrustAdaptor::AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol,
-                          std::string peer, std::string keyFormat, std::string key, bool replace) {
+                          std::string peer, std::string keyFormat, std::string key, bool replace,
+                          Dict options) {
     answerWrite(
         std::move(result),
         [this, protocol = std::move(protocol), peer = std::move(peer),
-         keyFormat = std::move(keyFormat), key = std::move(key), replace]() -> Result<AddOutcome> {
+         keyFormat = std::move(keyFormat), key = std::move(key), replace,
+         options = std::move(options)]() -> Result<AddOutcome> {
             PEERTRUST_TRY(checkSize(key, "the key"));
-            PEERTRUST_TRY_ASSIGN(KeyFormat format, parseKeyFormat(keyFormat));
-            return m_engine.addPin(
-                {protocol, peer, format, wire::textToBytes(key), replace, PinOrigin::Manual});
+            PinAddRequest request{protocol, peer, KeyFormat::X509Chain, {}, replace};
+            PEERTRUST_TRY_ASSIGN(request.keyFormat, parseKeyFormat(keyFormat));
+            PEERTRUST_TRY(wire::applyAddPinOptions(options, request));
+            request.key = wire::textToBytes(key);
+            return m_engine.addPin(request);
         },
         [this, replace](auto& reply, const AddOutcome& added) {
             if (added.created || replace) {  // a replacement changes the pin in place

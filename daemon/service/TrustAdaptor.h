@@ -70,7 +70,7 @@ private:
                      std::string keyFormat, std::string keySha256, Dict options,
                      std::string verdictSha256) override;
     void AddPin(sdbus::Result<std::string, bool>&& result, std::string protocol, std::string peer,
-                std::string keyFormat, std::string key, bool replace) override;
+                std::string keyFormat, std::string key, bool replace, Dict options) override;
     void RemovePin(sdbus::Result<>&& result, std::string id) override;
     void ListPins(sdbus::Result<std::vector<Dict>>&& result) override;
     void PinnedKeys(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string, std::string,

@@ -178,7 +178,8 @@ Result<AddOutcome> Client::addPin(const PinAddRequest& request) {
     PEERTRUST_TRY_ASSIGN(auto reply, guarded([&] {
                              return m_impl->proxy->AddPin(request.protocol, request.peer,
                                                           std::string(toString(request.keyFormat)),
-                                                          key, request.replace);
+                                                          key, request.replace,
+                                                          wire::addPinOptions(request));
                          }));
     return AddOutcome{std::get<0>(reply), std::get<1>(reply)};
 }

@@ -290,6 +290,20 @@ Result<void> applyVerifyOptions(const Dict& options, VerifyRequest& request) {
     return {};
 }
 
+Dict addPinOptions(const PinAddRequest& request) {
+    return {{"origin", sdbus::Variant(std::string(toString(request.origin)))}};
+}
+
+Result<void> applyAddPinOptions(const Dict& options, PinAddRequest& request) {
+    PEERTRUST_TRY(onlyKeys(options, {"origin"}, "option"));
+    PEERTRUST_TRY_ASSIGN(auto origin, getOptional<std::string>(options, "origin"));
+    request.origin = PinOrigin::Manual;
+    if (origin) {
+        PEERTRUST_TRY_ASSIGN(request.origin, parsePinOrigin(*origin));
+    }
+    return {};
+}
+
 std::tuple<std::string, std::string, std::string, VerdictDetailsWire> verdictToWire(
     const Verdict& verdict) {
     const VerdictDetails& d = verdict.details;

@@ -46,6 +46,9 @@ Result<Sha256Digest> sha256FromWire(const std::string& hex, const char* what);
 
 Dict verifyOptions(const VerifyRequest& request);
 Result<void> applyVerifyOptions(const Dict& options, VerifyRequest& request);
+// AddPin's options: the pin's origin.
+Dict addPinOptions(const PinAddRequest& request);
+Result<void> applyAddPinOptions(const Dict& options, PinAddRequest& request);
 
 // Verify's details, in the field order of the XML.
 using PinWire = sdbus::Struct<std::string, std::string, std::string, std::string, std::int64_t>;

@@ -173,6 +173,69 @@ TEST_F(DbusApiTest, PinsAddListRemoveForget) {
     EXPECT_EQ(*aged, 1u);
 }
 
+// AddPin's origin travels in its options; a pin already there keeps the origin it had; an
+// unknown origin or option is InvalidInput and stores nothing.
+TEST_F(DbusApiTest, APinKeepsTheOriginItWasAddedWith) {
+    Issued first = selfSigned(serverSpec("nas.lan"));
+    Issued second = selfSigned(serverSpec("nas.lan"));
+    PinAddRequest tofu{"tls", "nas.lan", KeyFormat::X509Chain, first.der};
+    tofu.origin = PinOrigin::Tofu;
+    ASSERT_OK(client->addPin(tofu));
+    PinAddRequest imported{"tls", "nas.lan", KeyFormat::X509Chain, second.der};
+    imported.origin = PinOrigin::Imported;
+    ASSERT_OK(client->addPin(imported));
+    PinAddRequest again = tofu;
+    again.origin = PinOrigin::Manual;
+    auto repeated = client->addPin(again);
+    ASSERT_OK(repeated);
+    EXPECT_FALSE(repeated->created);
+    auto pins = client->listPins();
+    ASSERT_OK(pins);
+    std::map<std::string, PinOrigin> origins;
+    for (const PinInfo& pin : *pins) {
+        origins[pin.spkiSha256] = pin.origin;
+    }
+    ASSERT_EQ(origins.size(), 2u);
+    EXPECT_EQ(origins[first.spkiSha256Hex()], PinOrigin::Tofu);
+    EXPECT_EQ(origins[second.spkiSha256Hex()], PinOrigin::Imported);
+
+    // Straight on the bus, as any D-Bus client may call it.
+    auto connection = sdbus::createSessionBusConnection();
+    auto proxy = sdbus::createProxy(*connection, "org.peertrust.Trust1", "/org/peertrust/Trust1");
+    proxy->finishRegistration();
+    Issued third = selfSigned(serverSpec("nas.lan"));
+    auto addRaw = [&](std::map<std::string, sdbus::Variant> options) -> std::string {
+        try {
+            std::string id;
+            bool created = false;
+            proxy->callMethod("AddPin")
+                .onInterface("org.peertrust.Trust1")
+                .withArguments("tls", "nas.lan", "x509-chain", pemChain({&third}), false, options)
+                .storeResultsTo(id, created);
+            return "added";
+        } catch (const sdbus::Error& e) {
+            return e.getName() + ": " + e.getMessage();
+        }
+    };
+    std::string badOrigin = addRaw({{"origin", sdbus::Variant(std::string("friend"))}});
+    EXPECT_EQ(badOrigin.rfind("org.peertrust.Error.InvalidInput", 0), 0u) << badOrigin;
+    EXPECT_NE(badOrigin.find("unknown pin origin \"friend\""), std::string::npos) << badOrigin;
+    std::string badKey = addRaw({{"colour", sdbus::Variant(std::string("blue"))}});
+    EXPECT_EQ(badKey.rfind("org.peertrust.Error.InvalidInput", 0), 0u) << badKey;
+    std::string badType = addRaw({{"origin", sdbus::Variant(true)}});
+    EXPECT_EQ(badType.rfind("org.peertrust.Error.InvalidInput", 0), 0u) << badType;
+    EXPECT_EQ(client->listPins()->size(), 2u) << "a refused AddPin stored a pin";
+    EXPECT_EQ(addRaw({}), "added") << "no origin given is manual, not an error";
+    pins = client->listPins();
+    ASSERT_OK(pins);
+    ASSERT_EQ(pins->size(), 3u);
+    for (const PinInfo& pin : *pins) {
+        if (pin.spkiSha256 == third.spkiSha256Hex()) {
+            EXPECT_EQ(pin.origin, PinOrigin::Manual);
+        }
+    }
+}
+
 TEST_F(DbusApiTest, AnchorsScopeListRemoveImport) {
     AnchorScope brOnly;
     brOnly.protocols = {"tls"};

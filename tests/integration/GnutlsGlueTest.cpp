@@ -620,6 +620,8 @@ TEST_F(GnutlsGlueTest, TrustDatabaseKeepsGnutlsPinsInPeertrust) {
     EXPECT_EQ(pins->front().peer, "nas.lan");
     EXPECT_EQ(pins->front().protocol, "https");
     EXPECT_EQ(pins->front().spkiSha256, first.spkiSha256Hex());
+    // Taken from the program's own store, over D-Bus as in the engine.
+    EXPECT_EQ(pins->front().origin, PinOrigin::Imported);
 
     // A key peertrust refuses, or a daemon that cannot be asked, is never "not found", which a
     // trust-on-first-use program would take as leave to trust the key.
