@@ -591,6 +591,14 @@ Result<std::vector<ProtocolInfo>> PolicyEngine::listProtocols() {
 Result<AddOutcome> PolicyEngine::addProtocol(const ProtocolAddRequest& request) {
     PEERTRUST_TRY_ASSIGN(auto current, snapshot());
     PEERTRUST_TRY_ASSIGN(Protocol protocol, current->protocols().validateAddition(request));
+    // What already holds, built in or from a lower layer, is not written again: a copy in the
+    // user's store would outlive the administrator's later change of the system's definition.
+    // A session daemon adds the configuration's protocols at every start.
+    if (auto existing = current->protocols().find(protocol.name);
+        existing && (*existing)->family == protocol.family &&
+        (*existing)->policy == protocol.policy) {
+        return AddOutcome{protocol.name, false};
+    }
     std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
     store::ProtocolStore protocols(*layer->writer);

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "peertrust/Client.h"
+#include "policy/PolicyEngine.h"
+#include "store/TrustStore.h"
 #include "support/CertFactory.h"
 #include "support/TempDir.h"
 #include "support/TestBus.h"
@@ -223,6 +225,53 @@ TEST(DaemonStartupTest, AKeysSocketInADirectoryOthersMayWriteStopsStartUp) {
               std::string::npos)
         << inShared.errors;
     EXPECT_FALSE(std::filesystem::exists(dir / "shared" / "private" / "keys.sock"));
+}
+
+// The system store as the system daemon writes it (read-write, no user layer).
+std::unique_ptr<policy::PolicyEngine> systemEngine(const std::filesystem::path& path) {
+    auto store = store::TrustStore::open({path, true, std::nullopt});
+    EXPECT_TRUE(store.ok()) << store.error().message();
+    auto engine = policy::PolicyEngine::create(std::move(store).value());
+    EXPECT_TRUE(engine.ok()) << engine.error().message();
+    return std::move(engine).value();
+}
+
+// A session daemon reads the machine's configuration too. A protocol line the system store
+// already holds as written is not copied into the user's store, where the copy would outlive
+// the administrator's later change: the user follows the system's definition.
+TEST(DaemonStartupTest, ASessionDaemonCopiesNoProtocolTheSystemAlreadyHolds) {
+    TempDir dir;
+    ASSERT_TRUE(systemEngine(dir / "system.db")
+                    ->addProtocol({"imaps", "tls", ProtocolPolicy::CaOnly})
+                    .ok());
+    writeFile(dir / "peertrustd.conf", "protocol = imaps tls ca-only\n");
+    TestBus bus(BusKind::Session, dir.path());
+    auto imapsPolicy = [&](const std::vector<std::string>& args) -> std::optional<ProtocolPolicy> {
+        DaemonUnderTest daemon(bus, BusKind::Session, args);
+        auto client = Client::connect(Bus::Session);
+        EXPECT_TRUE(client.ok());
+        auto protocols = (*client)->listProtocols();
+        EXPECT_TRUE(protocols.ok());
+        EXPECT_EQ(daemon.process().terminate(), 0);
+        for (const auto& p : *protocols) {
+            if (p.name == "imaps") {
+                return p.policy;
+            }
+        }
+        return std::nullopt;
+    };
+    const std::vector<std::string> stores = {"--db", (dir / "user.db").string(), "--system-db",
+                                             (dir / "system.db").string()};
+    std::vector<std::string> configured = stores;
+    configured.insert(configured.end(), {"--config", (dir / "peertrustd.conf").string()});
+    EXPECT_EQ(imapsPolicy(configured), ProtocolPolicy::CaOnly);
+
+    // The administrator makes imaps TOFU and drops the line: the user's daemon follows.
+    ASSERT_TRUE(
+        systemEngine(dir / "system.db")->addProtocol({"imaps", "tls", ProtocolPolicy::Tofu}).ok());
+    writeFile(dir / "peertrustd.conf", "");
+    EXPECT_EQ(imapsPolicy(configured), ProtocolPolicy::Tofu)
+        << "the user's store kept a copy of the configuration's line";
 }
 
 // "protocol = NAME FAMILY POLICY" in the file, or --protocol: added at start to the store the
