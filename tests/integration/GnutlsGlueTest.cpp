@@ -26,6 +26,44 @@
 namespace peertrust::testing {
 namespace {
 
+// A GnuTLS client session on `fd` under `priority` (null: GnuTLS's default), with certificate
+// credentials that trust nothing themselves: a verifier decides. Freed with the object.
+class ClientSession {
+public:
+    ClientSession(int fd, const char* priority, unsigned flags = 0) {
+        gnutls_certificate_allocate_credentials(&m_credentials);
+        gnutls_init(&m_session, GNUTLS_CLIENT | flags);
+        if (priority != nullptr) {
+            gnutls_priority_set_direct(m_session, priority, nullptr);
+        } else {
+            gnutls_set_default_priority(m_session);
+        }
+        gnutls_credentials_set(m_session, GNUTLS_CRD_CERTIFICATE, m_credentials);
+        gnutls_transport_set_int(m_session, fd);
+        gnutls_handshake_set_timeout(m_session, 10000);
+    }
+    ~ClientSession() {
+        gnutls_deinit(m_session);
+        gnutls_certificate_free_credentials(m_credentials);
+    }
+    ClientSession(const ClientSession&) = delete;
+    ClientSession& operator=(const ClientSession&) = delete;
+
+    gnutls_session_t get() const { return m_session; }
+    // The handshake to its end, past the errors GnuTLS asks to retry.
+    int handshake() {
+        int rc = 0;
+        do {
+            rc = gnutls_handshake(m_session);
+        } while (rc < 0 && !gnutls_error_is_fatal(rc));
+        return rc;
+    }
+
+private:
+    gnutls_certificate_credentials_t m_credentials = nullptr;
+    gnutls_session_t m_session = nullptr;
+};
+
 // Serves one handshake with `chain` (leaf first) and the leaf's key on `fd`; with a
 // `ticketKey`, issues session tickets under it (and resumes sessions it issued), under
 // `priority` when one is given.
@@ -114,40 +152,30 @@ protected:
         // A TCP connection on loopback, as a program's connection to its server.
         EXPECT_TRUE(loopbackConnection(fds));
         std::thread serverThread([&] { serveOnce(fds[1], chain); });
-        gnutls_certificate_credentials_t credentials = nullptr;
-        gnutls_certificate_allocate_credentials(&credentials);
-        gnutls_session_t session = nullptr;
-        gnutls_init(&session, GNUTLS_CLIENT);
-        gnutls_set_default_priority(session);
-        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
-        gnutls_transport_set_int(session, fds[0]);
-        gnutls_handshake_set_timeout(session, 10000);
-        if (serverName) {
-            EXPECT_EQ(gnutls_server_name_set(session, GNUTLS_NAME_DNS, serverName->data(),
-                                             serverName->size()),
-                      0);
-        }
         {
+            ClientSession session(fds[0], nullptr);
+            if (serverName) {
+                EXPECT_EQ(gnutls_server_name_set(session.get(), GNUTLS_NAME_DNS, serverName->data(),
+                                                 serverName->size()),
+                          0);
+            }
             // The one replaced takes its peer from the ClientHello, so it owns the session's hook.
             auto verifier = std::make_unique<GnutlsSessionVerifier>(
-                session, trust, protocol, verifiers == Verifiers::Replaced ? "" : peer);
+                session.get(), trust, protocol, verifiers == Verifiers::Replaced ? "" : peer);
             if (verifiers == Verifiers::Replaced) {
-                verifier = std::make_unique<GnutlsSessionVerifier>(session, trust, protocol, peer);
+                verifier =
+                    std::make_unique<GnutlsSessionVerifier>(session.get(), trust, protocol, peer);
             } else if (verifiers == Verifiers::DestroyedBefore) {
                 verifier.reset();
             }
-            do {
-                outcome.rc = gnutls_handshake(session);
-            } while (outcome.rc < 0 && !gnutls_error_is_fatal(outcome.rc));
+            outcome.rc = session.handshake();
             if (verifier) {
                 outcome.verdict = verifier->verdict();
                 outcome.error = verifier->error();
             }
         }
-        gnutls_deinit(session);
         close(fds[0]);
         serverThread.join();
-        gnutls_certificate_free_credentials(credentials);
         return outcome;
     }
 
@@ -234,34 +262,23 @@ protected:
         int fds[2];
         EXPECT_TRUE(loopbackConnection(fds));
         std::thread serverThread([&] { serveOnce(fds[1], {&leaf}, &ticketKey, priority); });
-        gnutls_certificate_credentials_t credentials = nullptr;
-        gnutls_certificate_allocate_credentials(&credentials);
-        gnutls_session_t session = nullptr;
-        gnutls_init(&session, GNUTLS_CLIENT);
-        gnutls_priority_set_direct(session, priority, nullptr);
-        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
-        gnutls_transport_set_int(session, fds[0]);
-        gnutls_handshake_set_timeout(session, 10000);
-        const bool resuming = saved.size > 0;
-        if (resuming) {
-            EXPECT_EQ(gnutls_session_set_data(session, saved.data, saved.size), 0);
-        }
         {
-            GnutlsSessionVerifier verifier(session, *client, "https", "www.example.com");
-            do {
-                outcome.rc = gnutls_handshake(session);
-            } while (outcome.rc < 0 && !gnutls_error_is_fatal(outcome.rc));
-            outcome.resumed = outcome.rc == 0 && gnutls_session_is_resumed(session) != 0;
+            ClientSession session(fds[0], priority);
+            const bool resuming = saved.size > 0;
+            if (resuming) {
+                EXPECT_EQ(gnutls_session_set_data(session.get(), saved.data, saved.size), 0);
+            }
+            GnutlsSessionVerifier verifier(session.get(), *client, "https", "www.example.com");
+            outcome.rc = session.handshake();
+            outcome.resumed = outcome.rc == 0 && gnutls_session_is_resumed(session.get()) != 0;
             outcome.verdict = verifier.verdict();
             outcome.error = verifier.error();
             if (outcome.rc == 0 && !resuming) {
-                EXPECT_EQ(gnutls_session_get_data2(session, &saved), 0);
+                EXPECT_EQ(gnutls_session_get_data2(session.get(), &saved), 0);
             }
         }
-        gnutls_deinit(session);
         close(fds[0]);
         serverThread.join();
-        gnutls_certificate_free_credentials(credentials);
         return outcome;
     }
 
@@ -314,24 +331,13 @@ TEST_F(GnutlsResumptionTest, Tls13ResumptionWithATicketNoVerifierKeptFailsClosed
         int fds[2];
         ASSERT_TRUE(loopbackConnection(fds));
         std::thread serverThread([&] { serveOnce(fds[1], {&leaf}, &ticketKey, tls13); });
-        gnutls_certificate_credentials_t credentials = nullptr;
-        gnutls_certificate_allocate_credentials(&credentials);
-        gnutls_session_t session = nullptr;
-        gnutls_init(&session, GNUTLS_CLIENT);
-        gnutls_priority_set_direct(session, tls13, nullptr);
-        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
-        gnutls_transport_set_int(session, fds[0]);
-        gnutls_handshake_set_timeout(session, 10000);
-        int rc = 0;
-        do {
-            rc = gnutls_handshake(session);
-        } while (rc < 0 && !gnutls_error_is_fatal(rc));
-        EXPECT_EQ(rc, 0) << gnutls_strerror(rc);
-        EXPECT_EQ(gnutls_session_get_data2(session, &saved), 0);
-        gnutls_deinit(session);
+        {
+            ClientSession session(fds[0], tls13);
+            EXPECT_EQ(session.handshake(), 0);
+            EXPECT_EQ(gnutls_session_get_data2(session.get(), &saved), 0);
+        }
         close(fds[0]);
         serverThread.join();
-        gnutls_certificate_free_credentials(credentials);
     }
     ASSERT_GT(saved.size, 0u) << "the server issued no ticket";
 
@@ -373,35 +379,25 @@ protected:
         int fds[2];
         EXPECT_TRUE(loopbackConnection(fds));
         std::thread serverThread([&] { received = serveTakingEarlyData(fds[1]); });
-        gnutls_certificate_credentials_t credentials = nullptr;
-        gnutls_certificate_allocate_credentials(&credentials);
-        gnutls_session_t session = nullptr;
-        gnutls_init(&session, GNUTLS_CLIENT | GNUTLS_ENABLE_EARLY_DATA);
-        gnutls_priority_set_direct(session, kTls13, nullptr);
-        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
-        gnutls_transport_set_int(session, fds[0]);
-        gnutls_handshake_set_timeout(session, 10000);
-        if (!early.empty()) {
-            EXPECT_EQ(gnutls_session_set_data(session, saved.data, saved.size), 0);
-            // Buffered until the ClientHello is out (GnuTLS 3.7.9 answers 0 on success).
-            EXPECT_GE(gnutls_record_send_early_data(session, early.data(), early.size()), 0);
-        }
         {
-            GnutlsSessionVerifier verifier(session, *client, "https", "www.example.com");
-            do {
-                outcome.rc = gnutls_handshake(session);
-            } while (outcome.rc < 0 && !gnutls_error_is_fatal(outcome.rc));
-            outcome.resumed = outcome.rc == 0 && gnutls_session_is_resumed(session) != 0;
+            ClientSession session(fds[0], kTls13, GNUTLS_ENABLE_EARLY_DATA);
+            if (!early.empty()) {
+                EXPECT_EQ(gnutls_session_set_data(session.get(), saved.data, saved.size), 0);
+                // Buffered until the ClientHello is out (GnuTLS 3.7.9 answers 0 on success).
+                EXPECT_GE(gnutls_record_send_early_data(session.get(), early.data(), early.size()),
+                          0);
+            }
+            GnutlsSessionVerifier verifier(session.get(), *client, "https", "www.example.com");
+            outcome.rc = session.handshake();
+            outcome.resumed = outcome.rc == 0 && gnutls_session_is_resumed(session.get()) != 0;
             outcome.verdict = verifier.verdict();
             outcome.error = verifier.error();
             if (outcome.rc == 0 && early.empty()) {
-                EXPECT_EQ(gnutls_session_get_data2(session, &saved), 0);
+                EXPECT_EQ(gnutls_session_get_data2(session.get(), &saved), 0);
             }
         }
-        gnutls_deinit(session);
         close(fds[0]);
         serverThread.join();
-        gnutls_certificate_free_credentials(credentials);
         return outcome;
     }
 
@@ -760,25 +756,14 @@ protected:
                 close(fd);
             return outcome;
         }
-        gnutls_certificate_credentials_t credentials = nullptr;
-        gnutls_certificate_allocate_credentials(&credentials);
-        gnutls_session_t session = nullptr;
-        gnutls_init(&session, GNUTLS_CLIENT);
-        gnutls_set_default_priority(session);
-        gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
-        gnutls_transport_set_int(session, fd);
-        gnutls_handshake_set_timeout(session, 10000);
         {
-            GnutlsSessionVerifier verifier(session, *client, "https", "www.example.com");
-            do {
-                outcome.rc = gnutls_handshake(session);
-            } while (outcome.rc < 0 && !gnutls_error_is_fatal(outcome.rc));
+            ClientSession session(fd, nullptr);
+            GnutlsSessionVerifier verifier(session.get(), *client, "https", "www.example.com");
+            outcome.rc = session.handshake();
             outcome.verdict = verifier.verdict();
             outcome.error = verifier.error();
         }
-        gnutls_deinit(session);
         close(fd);
-        gnutls_certificate_free_credentials(credentials);
         serv.terminate();
         return outcome;
     }
