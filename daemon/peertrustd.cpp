@@ -68,12 +68,17 @@ int serve(const service::DaemonConfig& config) {
 
     // Protocols the configuration names: a bad one stops start-up like any bad configuration.
     for (const auto& configured : config.protocols) {
-        auto added = (*engine)->addProtocol(configured.request);
+        auto added = (*engine)->addConfiguredProtocol(configured.request);
         if (!added) {
             service::log(service::LogLevel::Error, configured.origin + ": protocol \"" +
                                                        configured.request.name +
                                                        "\": " + added.error().message());
             return kExitConfig;
+        }
+        if (added->leftToSystem) {
+            service::log(service::LogLevel::Debug,
+                         configured.origin + ": protocol \"" + configured.request.name +
+                             "\" is in the system store; the system daemon applies this line");
         }
     }
 

@@ -591,14 +591,6 @@ Result<std::vector<ProtocolInfo>> PolicyEngine::listProtocols() {
 Result<AddOutcome> PolicyEngine::addProtocol(const ProtocolAddRequest& request) {
     PEERTRUST_TRY_ASSIGN(auto current, snapshot());
     PEERTRUST_TRY_ASSIGN(Protocol protocol, current->protocols().validateAddition(request));
-    // What already holds, built in or from a lower layer, is not written again: a copy in the
-    // user's store would outlive the administrator's later change of the system's definition.
-    // A session daemon adds the configuration's protocols at every start.
-    if (auto existing = current->protocols().find(protocol.name);
-        existing && (*existing)->family == protocol.family &&
-        (*existing)->policy == protocol.policy) {
-        return AddOutcome{protocol.name, false};
-    }
     std::lock_guard lock(m_writeMutex);
     PEERTRUST_TRY_ASSIGN(store::Layer * layer, writableLayerLocked());
     store::ProtocolStore protocols(*layer->writer);
@@ -607,6 +599,29 @@ Result<AddOutcome> PolicyEngine::addProtocol(const ProtocolAddRequest& request) 
                                         std::string(toString(protocol.policy)), m_clock()}));
     policyChanged();
     return outcome;
+}
+
+Result<ConfiguredProtocolOutcome> PolicyEngine::addConfiguredProtocol(
+    const ProtocolAddRequest& request) {
+    PEERTRUST_TRY_ASSIGN(auto current, snapshot());
+    PEERTRUST_TRY(current->protocols().validateAddition(request));
+    // The system daemon writes the same configuration into the system store. A protocol stored
+    // there is left to it: a copy in the user's store would outlive the administrator's later
+    // change, and override it for good.
+    for (store::Layer& layer : m_store->layers()) {
+        if (layer.writable || layer.which != StoreLayer::System) {
+            continue;
+        }
+        store::ProtocolStore protocols(*layer.db);
+        PEERTRUST_TRY_ASSIGN(auto rows, protocols.list());
+        for (const auto& row : rows) {
+            if (row.name == request.name) {
+                return ConfiguredProtocolOutcome{{request.name, false}, true};
+            }
+        }
+    }
+    PEERTRUST_TRY_ASSIGN(AddOutcome added, addProtocol(request));
+    return ConfiguredProtocolOutcome{std::move(added), false};
 }
 
 }  // namespace peertrust::policy

@@ -44,6 +44,11 @@ struct EngineOptions {
     std::chrono::milliseconds inlineStatisticsEvery{5000};
 };
 
+struct ConfiguredProtocolOutcome {
+    AddOutcome added;
+    bool leftToSystem = false;  // the system store holds the protocol: nothing was written
+};
+
 class PolicyEngine final : public TrustService {
 public:
     static Result<std::unique_ptr<PolicyEngine>> create(std::unique_ptr<store::TrustStore> store,
@@ -107,6 +112,10 @@ public:
 
     Result<std::vector<ProtocolInfo>> listProtocols() override;
     Result<AddOutcome> addProtocol(const ProtocolAddRequest& request) override;
+    // A protocol line of the machine's configuration, added at start. In an engine over a
+    // system store it cannot write (a session daemon's), a protocol that store holds is left
+    // as the system daemon wrote it (leftToSystem); otherwise as addProtocol.
+    Result<ConfiguredProtocolOutcome> addConfiguredProtocol(const ProtocolAddRequest& request);
 
     Result<void> flushPinStatistics();
 

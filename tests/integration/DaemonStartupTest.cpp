@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "peertrust/Client.h"
@@ -236,42 +238,70 @@ std::unique_ptr<policy::PolicyEngine> systemEngine(const std::filesystem::path& 
     return std::move(engine).value();
 }
 
-// A session daemon reads the machine's configuration too. A protocol line the system store
-// already holds as written is not copied into the user's store, where the copy would outlive
-// the administrator's later change: the user follows the system's definition.
-TEST(DaemonStartupTest, ASessionDaemonCopiesNoProtocolTheSystemAlreadyHolds) {
+// A session daemon reads the machine's configuration too. A protocol line for a protocol the
+// system store holds is left to the system daemon, which applies the same file there: a copy in
+// the user's store would outlive the administrator's later change and override it for good.
+// The user's own `protocol add` is still kept in the user's store, even of what already holds.
+TEST(DaemonStartupTest, ASessionDaemonLeavesTheSystemsProtocolsToTheSystem) {
     TempDir dir;
     ASSERT_TRUE(systemEngine(dir / "system.db")
                     ->addProtocol({"imaps", "tls", ProtocolPolicy::CaOnly})
                     .ok());
     writeFile(dir / "peertrustd.conf", "protocol = imaps tls ca-only\n");
     TestBus bus(BusKind::Session, dir.path());
-    auto imapsPolicy = [&](const std::vector<std::string>& args) -> std::optional<ProtocolPolicy> {
+    const std::vector<std::string> args = {"--db",        (dir / "user.db").string(),
+                                           "--system-db", (dir / "system.db").string(),
+                                           "--config",    (dir / "peertrustd.conf").string()};
+    // The policy the session daemon applies to `name`, after `whileRunning`.
+    auto policyOf = [&](const std::string& name, const std::function<void(Client&)>& whileRunning =
+                                                     nullptr) -> std::optional<ProtocolPolicy> {
         DaemonUnderTest daemon(bus, BusKind::Session, args);
         auto client = Client::connect(Bus::Session);
-        EXPECT_TRUE(client.ok());
+        if (!client.ok()) {
+            ADD_FAILURE() << client.error().message();
+            return std::nullopt;
+        }
+        if (whileRunning) {
+            whileRunning(**client);
+        }
         auto protocols = (*client)->listProtocols();
-        EXPECT_TRUE(protocols.ok());
         EXPECT_EQ(daemon.process().terminate(), 0);
+        if (!protocols.ok()) {
+            ADD_FAILURE() << protocols.error().message();
+            return std::nullopt;
+        }
         for (const auto& p : *protocols) {
-            if (p.name == "imaps") {
+            if (p.name == name) {
                 return p.policy;
             }
         }
         return std::nullopt;
     };
-    const std::vector<std::string> stores = {"--db", (dir / "user.db").string(), "--system-db",
-                                             (dir / "system.db").string()};
-    std::vector<std::string> configured = stores;
-    configured.insert(configured.end(), {"--config", (dir / "peertrustd.conf").string()});
-    EXPECT_EQ(imapsPolicy(configured), ProtocolPolicy::CaOnly);
+    EXPECT_EQ(policyOf("imaps"), ProtocolPolicy::CaOnly);
 
-    // The administrator makes imaps TOFU and drops the line: the user's daemon follows.
+    // The administrator makes imaps TOFU with the CLI and has not yet edited the file: the
+    // system store decides, as the system daemon's next start will make the file decide.
     ASSERT_TRUE(
         systemEngine(dir / "system.db")->addProtocol({"imaps", "tls", ProtocolPolicy::Tofu}).ok());
-    writeFile(dir / "peertrustd.conf", "");
-    EXPECT_EQ(imapsPolicy(configured), ProtocolPolicy::Tofu)
+    EXPECT_EQ(policyOf("imaps"), ProtocolPolicy::Tofu)
         << "the user's store kept a copy of the configuration's line";
+
+    // A protocol the system store lacks is the session daemon's to add, as before.
+    writeFile(dir / "peertrustd.conf", "protocol = gemini tls tofu\n");
+    EXPECT_EQ(policyOf("gemini"), ProtocolPolicy::Tofu);
+
+    // The user's own choice stays the user's, even where it matches the system's today.
+    ASSERT_TRUE(systemEngine(dir / "system.db")
+                    ->addProtocol({"pop3s", "tls", ProtocolPolicy::CaOnly})
+                    .ok());
+    auto mine = policyOf("pop3s", [](Client& client) {
+        auto added = client.addProtocol({"pop3s", "tls", ProtocolPolicy::CaOnly});
+        EXPECT_TRUE(added.ok() && added->created) << "the user's own add was not kept";
+    });
+    EXPECT_EQ(mine, ProtocolPolicy::CaOnly);
+    ASSERT_TRUE(
+        systemEngine(dir / "system.db")->addProtocol({"pop3s", "tls", ProtocolPolicy::Tofu}).ok());
+    EXPECT_EQ(policyOf("pop3s"), ProtocolPolicy::CaOnly);
 }
 
 // "protocol = NAME FAMILY POLICY" in the file, or --protocol: added at start to the store the
