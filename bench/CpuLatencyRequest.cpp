@@ -12,24 +12,29 @@ namespace peertrust::bench {
 
 namespace {
 
-// The cpuidle driver in use, or "none". Without one the kernel halts an idle CPU whatever PM
-// QoS asks: only a cpuidle governor reads the latency request.
+constexpr const char* kCpuidleDriver = "/sys/devices/system/cpu/cpuidle/current_driver";
+
+// The cpuidle driver in use: "none" without one (the kernel then halts an idle CPU whatever PM
+// QoS asks: only a cpuidle governor reads the latency request); empty when it cannot be read.
 std::string cpuidleDriver() {
-    std::ifstream in("/sys/devices/system/cpu/cpuidle/current_driver");
+    std::ifstream in(kCpuidleDriver);
     std::string driver;
-    if (!(in >> driver)) {
-        return "none";
-    }
+    in >> driver;
     return driver;
 }
 
 }  // namespace
 
 CpuLatencyRequest::CpuLatencyRequest() {
-    if (cpuidleDriver() == "none") {
-        m_failure =
-            "no cpuidle driver (/sys/devices/system/cpu/cpuidle/current_driver), so idle CPUs "
-            "halt whatever a PM QoS request asks";
+    const std::string driver = cpuidleDriver();
+    if (driver.empty()) {
+        m_failure = std::string("cannot read ") + kCpuidleDriver +
+                    ", so whether idle CPUs would obey a PM QoS request is not known";
+        return;
+    }
+    if (driver == "none") {
+        m_failure = std::string("no cpuidle driver (") + kCpuidleDriver +
+                    " is \"none\"), so idle CPUs halt whatever a PM QoS request asks";
         return;
     }
     m_fd = ::open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
