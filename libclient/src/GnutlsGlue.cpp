@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -29,6 +30,34 @@ GnutlsSessionVerifier* verifierFor(gnutls_session_t session) {
     std::lock_guard lock(g_registryMutex);
     auto found = g_verifiers.find(session);
     return found != g_verifiers.end() ? found->second : nullptr;
+}
+
+// Transport functions that fail: a session given them sends and receives nothing more.
+ssize_t failingPush(gnutls_transport_ptr_t, const void*, size_t) {
+    errno = EPIPE;
+    return -1;
+}
+ssize_t failingVecPush(gnutls_transport_ptr_t, const giovec_t*, int) {
+    errno = EPIPE;
+    return -1;
+}
+ssize_t failingPull(gnutls_transport_ptr_t, void*, size_t) {
+    errno = ECONNRESET;
+    return -1;
+}
+int failingPullTimeout(gnutls_transport_ptr_t, unsigned int) {
+    errno = ECONNRESET;
+    return -1;
+}
+
+// GnuTLS 3.7.9 sends a ClientHello's early data whatever the handshake hook answered for the
+// hello (it drops the hook's error when early data is in flight), so refusing there is not
+// enough: the session's transport is cut, and neither the hello nor the early data leave.
+void cutTransport(gnutls_session_t session) {
+    gnutls_transport_set_push_function(session, failingPush);
+    gnutls_transport_set_vec_push_function(session, failingVecPush);
+    gnutls_transport_set_pull_function(session, failingPull);
+    gnutls_transport_set_pull_timeout_function(session, failingPullTimeout);
 }
 
 // The one service behind makeTrustDatabase (the tdb callbacks carry no user pointer either).
@@ -186,7 +215,8 @@ int GnutlsSessionVerifier::handshakeMessage(gnutls_session_t session, unsigned t
     // A TLS 1.3 ticket for the session just checked: the chain is kept under it. Read before
     // GnuTLS processes the message: GnuTLS 3.7.9 hands the hook no ticket afterwards.
     if (type == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET && when == GNUTLS_HOOK_PRE && incoming != 0 &&
-        verifier != nullptr && verifier->m_accepted && message != nullptr &&
+        verifier != nullptr && verifier->m_decided == Decided::HandshakeKey &&
+        verifier->m_accepted && message != nullptr &&
         gnutls_protocol_get_version(session) == GNUTLS_TLS1_3) {
         try {
             if (auto ticket = parseNewSessionTicket(message->data, message->size)) {
@@ -203,13 +233,22 @@ int GnutlsSessionVerifier::handshakeMessage(gnutls_session_t session, unsigned t
         return 0;
     }
     if (type == GNUTLS_HANDSHAKE_CLIENT_HELLO && incoming == 0) {
-        // Without a verifier the verify function fails a full handshake, and the check below
-        // a resumed one.
-        if (verifier == nullptr) {
-            return 0;
+        int rc = GNUTLS_E_INVALID_REQUEST;
+        if (verifier != nullptr) {
+            rc = verifier->failingClosed([&] { return verifier->clientHelloSent(message); },
+                                         GNUTLS_E_INVALID_REQUEST);
+        } else {
+            // Without a verifier the verify function fails a full handshake, and the check
+            // below a resumed one; early data would go out before either, so it is stopped.
+            auto earlyData =
+                clientHelloOffersEarlyData(message != nullptr ? message->data : nullptr,
+                                           message != nullptr ? message->size : 0);
+            rc = earlyData && !*earlyData ? 0 : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
         }
-        return verifier->failingClosed([&] { return verifier->clientHelloSent(message); },
-                                       GNUTLS_E_INVALID_REQUEST);
+        if (rc < 0) {
+            cutTransport(session);
+        }
+        return rc;
     }
     // The server's Finished: the last word before the session is used. A resumed session was
     // established by an earlier handshake, under the policy of then: it is decided again now.
@@ -223,30 +262,43 @@ int GnutlsSessionVerifier::handshakeMessage(gnutls_session_t session, unsigned t
             return verifier->failingClosed([&] { return verifier->checkResumed(session); },
                                            GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR);
         }
-        if (!verifier->m_decided) {
+        // Deciding the ticket offered for early data decides nothing of a handshake that did
+        // not resume with it (the server may have chosen an external pre-shared key instead).
+        if (verifier->m_decided != Decided::HandshakeKey) {
             return verifier->failingClosed([&] { return verifier->refuseUncheckable(); },
                                            GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR);
         }
+        return verifier->acceptedNow();
     }
     return 0;
 }
 
 int GnutlsSessionVerifier::checkResumed(gnutls_session_t session) {
+    if (m_decided == Decided::HandshakeKey) {
+        return acceptedNow();  // TLS 1.2: GnuTLS ran the verify function for this one too
+    }
     unsigned count = 0;
     if (gnutls_certificate_get_peers(session, &count) != nullptr && count > 0) {
         return checkThis(session);  // TLS 1.2 keeps the chain the session was established with
     }
     // TLS 1.3: GnuTLS keeps no certificate of the peer for a resumed session, so the chain is
     // the one checked when the ticket the session offered was issued (GnuTLS offers one).
-    if (m_decided) {
-        return m_verdict && m_verdict->kind == VerdictKind::Accepted
-                   ? 0
-                   : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;  // decided for early data
+    if (m_decided == Decided::EarlyDataTicket) {
+        m_decided = Decided::HandshakeKey;  // the session early data went under resumed
+        return acceptedNow();
     }
-    return checkResumedBy(m_offeredTickets.empty() ? nullptr : &m_offeredTickets.front());
+    return checkResumedBy(m_offeredTickets.empty() ? nullptr : &m_offeredTickets.front(),
+                          Decided::HandshakeKey);
+}
+
+int GnutlsSessionVerifier::acceptedNow() const {
+    return m_verdict && m_verdict->kind == VerdictKind::Accepted
+               ? 0
+               : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
 }
 
 int GnutlsSessionVerifier::refuseUncheckable() {
+    m_accepted.reset();  // no ticket of this handshake is kept under an earlier chain
     m_verdict.reset();
     m_error = invalidInput(
         "the peer authenticated with no certificate or key (a pre-shared key or an anonymous "
@@ -254,8 +306,8 @@ int GnutlsSessionVerifier::refuseUncheckable() {
     return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
 }
 
-int GnutlsSessionVerifier::checkResumedBy(const Bytes* ticket) {
-    m_decided = true;
+int GnutlsSessionVerifier::checkResumedBy(const Bytes* ticket, Decided what) {
+    m_decided = what;
     std::optional<ResumableSessions::Presented> presented;
     if (ticket != nullptr) {
         presented = ResumableSessions::instance().find(*ticket);
@@ -279,7 +331,7 @@ int GnutlsSessionVerifier::clientHelloSent(const gnutls_datum_t* message) {
     m_verdict.reset();
     m_error.reset();
     m_accepted.reset();
-    m_decided = false;
+    m_decided = Decided::Nothing;
     // GnuTLS 3.7 hands the hook the message body, without the 4-byte handshake header.
     const unsigned char* data = message != nullptr ? message->data : nullptr;
     const std::size_t size = message != nullptr ? message->size : 0;
@@ -305,14 +357,19 @@ int GnutlsSessionVerifier::clientHelloSent(const gnutls_datum_t* message) {
     // the server's Finished: the session it resumes is decided now, and a refusal stops the
     // handshake before any of it is sent.
     auto earlyData = clientHelloOffersEarlyData(data, size);
-    if (earlyData && *earlyData) {
-        return checkResumedBy(m_offeredTickets.empty() ? nullptr : &m_offeredTickets.front());
+    if (!earlyData) {
+        m_error = earlyData.error().withContext("the session's ClientHello could not be read");
+        return GNUTLS_E_INVALID_REQUEST;
+    }
+    if (*earlyData) {
+        return checkResumedBy(m_offeredTickets.empty() ? nullptr : &m_offeredTickets.front(),
+                              Decided::EarlyDataTicket);
     }
     return 0;
 }
 
 int GnutlsSessionVerifier::checkThis(gnutls_session_t session) {
-    m_decided = true;
+    m_decided = Decided::HandshakeKey;
     m_verdict.reset();
     m_error.reset();
     unsigned count = 0;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -63,6 +66,55 @@ private:
     gnutls_certificate_credentials_t m_credentials = nullptr;
     gnutls_session_t m_session = nullptr;
 };
+
+// An external pre-shared key, and a TLS 1.3 priority that allows it.
+const unsigned char kPskSecret[] = {0x6b, 0x65, 0x79, 0x21, 0x01, 0x02, 0x03, 0x04,
+                                    0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c};
+const gnutls_datum_t kPskKey{const_cast<unsigned char*>(kPskSecret), sizeof kPskSecret};
+constexpr const char* kPskPriority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+PSK:+ECDHE-PSK:+DHE-PSK";
+
+// Serves one handshake authenticated by kPskKey alone (no certificate, no tickets) on `fd`.
+void servePsk(int fd) {
+    gnutls_psk_server_credentials_t credentials = nullptr;
+    gnutls_psk_allocate_server_credentials(&credentials);
+    gnutls_psk_set_server_credentials_function(
+        credentials, [](gnutls_session_t, const char*, gnutls_datum_t* out) {
+            out->data = static_cast<unsigned char*>(gnutls_malloc(sizeof kPskSecret));
+            std::memcpy(out->data, kPskSecret, sizeof kPskSecret);
+            out->size = sizeof kPskSecret;
+            return 0;
+        });
+    gnutls_session_t session = nullptr;
+    gnutls_init(&session, GNUTLS_SERVER);
+    gnutls_priority_set_direct(session, kPskPriority, nullptr);
+    gnutls_credentials_set(session, GNUTLS_CRD_PSK, credentials);
+    gnutls_transport_set_int(session, fd);
+    gnutls_handshake_set_timeout(session, 10000);
+    int rc;
+    do {
+        rc = gnutls_handshake(session);
+    } while (rc < 0 && !gnutls_error_is_fatal(rc));
+    gnutls_deinit(session);
+    gnutls_psk_free_server_credentials(credentials);
+    close(fd);
+}
+
+// Every byte the client sends on `fd` until it closes or has been quiet for a second; a
+// listener that answers nothing, to see what left the client.
+std::string readUntilQuiet(int fd) {
+    std::string received;
+    char buffer[4096];
+    pollfd ready{fd, POLLIN, 0};
+    while (::poll(&ready, 1, 1000) > 0) {
+        ssize_t got = ::read(fd, buffer, sizeof buffer);
+        if (got <= 0) {
+            break;
+        }
+        received.append(buffer, static_cast<std::size_t>(got));
+    }
+    close(fd);
+    return received;
+}
 
 // Serves one handshake with `chain` (leaf first) and the leaf's key on `fd`; with a
 // `ticketKey`, issues session tickets under it (and resumes sessions it issued), under
@@ -375,24 +427,56 @@ protected:
     // the client resumes `saved` and sends it as early data. What the server received comes
     // back in `received`.
     Handshake handshakeWithEarlyData(const std::string& early, std::string& received) {
+        EarlyDataClient run;
+        run.resume = !early.empty();
+        run.early = early;
+        return handshakeWithEarlyData(run, received,
+                                      [this](int fd) { return serveTakingEarlyData(fd); });
+    }
+
+    // A client that may send early data.
+    struct EarlyDataClient {
+        bool resume = true;    // resume `saved` (and offer early data); else save the session
+        std::string early;     // sent as early data
+        bool verifier = true;  // false: the verifier is gone before the handshake
+        const char* priority = kTls13;
+        // Also offered: an external pre-shared key (identity "client"), after the ticket.
+        gnutls_psk_client_credentials_t psk = nullptr;
+    };
+
+    // One handshake of `run` against `serve`, which returns what it received.
+    Handshake handshakeWithEarlyData(const EarlyDataClient& run, std::string& received,
+                                     const std::function<std::string(int)>& serve) {
         Handshake outcome;
         int fds[2];
         EXPECT_TRUE(loopbackConnection(fds));
-        std::thread serverThread([&] { received = serveTakingEarlyData(fds[1]); });
+        std::thread serverThread([&] { received = serve(fds[1]); });
         {
-            ClientSession session(fds[0], kTls13, GNUTLS_ENABLE_EARLY_DATA);
-            if (!early.empty()) {
+            ClientSession session(fds[0], run.priority, GNUTLS_ENABLE_EARLY_DATA);
+            if (run.psk != nullptr) {
+                gnutls_credentials_set(session.get(), GNUTLS_CRD_PSK, run.psk);
+            }
+            if (run.resume) {
                 EXPECT_EQ(gnutls_session_set_data(session.get(), saved.data, saved.size), 0);
+            }
+            if (!run.early.empty()) {
                 // Buffered until the ClientHello is out (GnuTLS 3.7.9 answers 0 on success).
-                EXPECT_GE(gnutls_record_send_early_data(session.get(), early.data(), early.size()),
+                EXPECT_GE(gnutls_record_send_early_data(session.get(), run.early.data(),
+                                                        run.early.size()),
                           0);
             }
-            GnutlsSessionVerifier verifier(session.get(), *client, "https", "www.example.com");
+            auto verifier = std::make_unique<GnutlsSessionVerifier>(session.get(), *client, "https",
+                                                                    "www.example.com");
+            if (!run.verifier) {
+                verifier.reset();
+            }
             outcome.rc = session.handshake();
             outcome.resumed = outcome.rc == 0 && gnutls_session_is_resumed(session.get()) != 0;
-            outcome.verdict = verifier.verdict();
-            outcome.error = verifier.error();
-            if (outcome.rc == 0 && early.empty()) {
+            if (verifier) {
+                outcome.verdict = verifier->verdict();
+                outcome.error = verifier->error();
+            }
+            if (outcome.rc == 0 && !run.resume) {
                 EXPECT_EQ(gnutls_session_get_data2(session.get(), &saved), 0);
             }
         }
@@ -466,48 +550,71 @@ TEST_F(GnutlsEarlyDataTest, EarlyDataGoesOnlyUnderAChainTheDaemonStillAccepts) {
     ASSERT_TRUE(refused.verdict.has_value());
     EXPECT_EQ(refused.verdict->reason, "distrusted");
     EXPECT_EQ(received, "") << "early data reached a server whose key the daemon distrusts";
+
+    // On the wire, to a listener that answers nothing: GnuTLS would send the early data
+    // whatever the verifier answered for the hello, so the refusal must stop every byte.
+    EarlyDataClient secret;
+    secret.early = "GET /secret HTTP/1.1\r\n";
+    std::string onTheWire = "unset";
+    Handshake cut = handshakeWithEarlyData(secret, onTheWire, readUntilQuiet);
+    EXPECT_LT(cut.rc, 0);
+    ASSERT_TRUE(cut.verdict.has_value());
+    EXPECT_EQ(cut.verdict->reason, "distrusted");
+    EXPECT_EQ(onTheWire.size(), 0u) << "bytes left the client after the refusal";
+}
+
+// A verifier destroyed before the handshake leaves no one to decide the early data: none goes
+// out, and neither does the ClientHello.
+TEST_F(GnutlsEarlyDataTest, WithoutAVerifierNoEarlyDataLeaves) {
+    std::string received;
+    ASSERT_EQ(handshakeWithEarlyData("", received).rc, 0);
+    ASSERT_GT(saved.size, 0u) << "the server issued no ticket";
+    EarlyDataClient unchecked;
+    unchecked.early = "GET /secret HTTP/1.1\r\n";
+    unchecked.verifier = false;
+    std::string onTheWire = "unset";
+    EXPECT_LT(handshakeWithEarlyData(unchecked, onTheWire, readUntilQuiet).rc, 0);
+    EXPECT_EQ(onTheWire.size(), 0u) << "bytes left a client whose verifier was gone";
+}
+
+// The ClientHello offers the ticket (early data goes under it, and is decided) and an external
+// pre-shared key; a server that cannot resume the ticket chooses the key. Deciding the ticket
+// decided nothing of that handshake, which shows no certificate or key: it fails.
+TEST_F(GnutlsEarlyDataTest, AnExternalKeyChosenOverTheTicketIsNotTakenAsDecided) {
+    std::string received;
+    ASSERT_EQ(handshakeWithEarlyData("", received).rc, 0);
+    ASSERT_GT(saved.size, 0u) << "the server issued no ticket";
+    gnutls_psk_client_credentials_t psk = nullptr;
+    gnutls_psk_allocate_client_credentials(&psk);
+    gnutls_psk_set_client_credentials(psk, "client", &kPskKey, GNUTLS_PSK_KEY_RAW);
+    EarlyDataClient both;
+    both.priority = kPskPriority;
+    both.psk = psk;
+    Handshake outcome = handshakeWithEarlyData(both, received, [](int fd) {
+        servePsk(fd);
+        return std::string();
+    });
+    gnutls_psk_free_client_credentials(psk);
+    EXPECT_LT(outcome.rc, 0) << "a handshake authenticated by a pre-shared key went through";
+    ASSERT_TRUE(outcome.error.has_value())
+        << "the handshake failed for another reason: " << gnutls_strerror(outcome.rc);
+    EXPECT_NE(outcome.error->message().find("no certificate or key"), std::string::npos)
+        << outcome.error->message();
 }
 
 // A handshake authenticated by a pre-shared key shows no certificate or key, so no verify
 // function runs: the verifier fails it at the server's Finished rather than let it through
 // unasked.
 TEST_F(GnutlsGlueTest, AHandshakeWithNothingToCheckFails) {
-    const char* priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+PSK:+ECDHE-PSK:+DHE-PSK";
-    static const unsigned char secret[] = {0x6b, 0x65, 0x79, 0x21, 0x01, 0x02, 0x03, 0x04,
-                                           0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c};
-    const gnutls_datum_t key{const_cast<unsigned char*>(secret), sizeof secret};
     int fds[2];
     ASSERT_TRUE(loopbackConnection(fds));
-    std::thread serverThread([&] {
-        gnutls_psk_server_credentials_t credentials = nullptr;
-        gnutls_psk_allocate_server_credentials(&credentials);
-        gnutls_psk_set_server_credentials_function(
-            credentials, [](gnutls_session_t, const char*, gnutls_datum_t* out) {
-                out->data = static_cast<unsigned char*>(gnutls_malloc(sizeof secret));
-                std::memcpy(out->data, secret, sizeof secret);
-                out->size = sizeof secret;
-                return 0;
-            });
-        gnutls_session_t session = nullptr;
-        gnutls_init(&session, GNUTLS_SERVER);
-        gnutls_priority_set_direct(session, priority, nullptr);
-        gnutls_credentials_set(session, GNUTLS_CRD_PSK, credentials);
-        gnutls_transport_set_int(session, fds[1]);
-        gnutls_handshake_set_timeout(session, 10000);
-        int rc;
-        do {
-            rc = gnutls_handshake(session);
-        } while (rc < 0 && !gnutls_error_is_fatal(rc));
-        gnutls_deinit(session);
-        gnutls_psk_free_server_credentials(credentials);
-        close(fds[1]);
-    });
+    std::thread serverThread([&] { servePsk(fds[1]); });
     gnutls_psk_client_credentials_t credentials = nullptr;
     gnutls_psk_allocate_client_credentials(&credentials);
-    gnutls_psk_set_client_credentials(credentials, "client", &key, GNUTLS_PSK_KEY_RAW);
+    gnutls_psk_set_client_credentials(credentials, "client", &kPskKey, GNUTLS_PSK_KEY_RAW);
     gnutls_session_t session = nullptr;
     gnutls_init(&session, GNUTLS_CLIENT);
-    gnutls_priority_set_direct(session, priority, nullptr);
+    gnutls_priority_set_direct(session, kPskPriority, nullptr);
     gnutls_credentials_set(session, GNUTLS_CRD_PSK, credentials);
     gnutls_transport_set_int(session, fds[0]);
     gnutls_handshake_set_timeout(session, 10000);

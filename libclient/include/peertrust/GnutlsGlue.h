@@ -33,15 +33,18 @@ namespace peertrust {
 // until the session is done, and destroy it before gnutls_deinit: its destructor touches the
 // session). Each handshake asks the daemon about the chain the peer sent (or its raw public key)
 // for `protocol` and `peer`; anything but "accepted" fails the handshake, and so does a daemon
-// that cannot be asked. A resumed handshake, for which the peer sends no certificate and GnuTLS
-// calls no verify function, is decided too, when the server's Finished arrives, by the chain
-// the session was established with: a key distrusted since is refused on resumption as well.
-// TLS 1.2 sessions keep that chain; for TLS 1.3, whose resumed sessions GnuTLS keeps none for,
-// the verifier keeps it, in this process, under each ticket the server gives the session it
+// that cannot be asked. A resumed handshake, for which the peer sends no certificate (and, in
+// TLS 1.3, GnuTLS calls no verify function), is decided too, when the server's Finished arrives, by
+// the chain the session was established with: a key distrusted since is refused on resumption as
+// well. TLS 1.2 sessions keep that chain; for TLS 1.3, whose resumed sessions GnuTLS keeps none
+// for, the verifier keeps it, in this process, under each ticket the server gives the session it
 // accepted, so keep the verifier until the session is closed. A TLS 1.3 session resumed with
 // a ticket no verifier of this process kept (one saved by another run) fails. Early data
 // (0-RTT) goes out only after the session its ticket resumes is accepted: that is decided when
-// the ClientHello goes out, and a refusal stops the handshake before any of it is sent. A
+// the ClientHello goes out. GnuTLS sends early data whatever the handshake hook answers then,
+// so a refusal cuts the session's transport (its push and pull functions are replaced by ones
+// that fail): neither the ClientHello nor the early data leave, and the session is only fit to
+// be deinitialised. A verifier destroyed before such a handshake leaves the same. A
 // handshake in which the peer shows no certificate or key (a pre-shared key or an anonymous
 // suite) fails at the server's Finished: there is nothing to ask the daemon about. A second
 // verifier for the same session replaces the first, which then has no more say, not even when
@@ -71,6 +74,10 @@ public:
     const std::optional<Error>& error() const { return m_error; }
 
 private:
+    // What the daemon was asked (or could not be) about in this handshake: the session a
+    // ticket offered for early data resumes, or the key the handshake itself authenticated.
+    enum class Decided : unsigned char { Nothing, EarlyDataTicket, HandshakeKey };
+
     // GnuTLS's callbacks: no exception leaves them (one fails the handshake instead).
     static int check(gnutls_session_t session) noexcept;
     static int handshakeMessage(gnutls_session_t session, unsigned type, unsigned when,
@@ -82,9 +89,11 @@ private:
     int checkThis(gnutls_session_t session);
     int checkResumed(gnutls_session_t session);
     // A TLS 1.3 resumption by the chain kept under `ticket` (none: fails closed).
-    int checkResumedBy(const Bytes* ticket);
+    int checkResumedBy(const Bytes* ticket, Decided what);
     // A handshake that reached the server's Finished without a key to ask about.
     int refuseUncheckable();
+    // 0 when the last verdict accepts, else the handshake's failure.
+    int acceptedNow() const;
     // Asks the daemon about `request`'s key for this verifier's protocol and peer.
     int decide(VerifyRequest request);
     int clientHelloSent(const gnutls_datum_t* message);
@@ -98,7 +107,7 @@ private:
     // What the last handshake accepted (its key's format and bytes): a ticket that comes
     // after it is kept with it.
     std::optional<std::pair<KeyFormat, Bytes>> m_accepted;
-    bool m_decided = false;  // the daemon was asked (or could not be) in this handshake
+    Decided m_decided = Decided::Nothing;  // one byte, as the bool it replaced in 0.3
     std::optional<Verdict> m_verdict;
     std::optional<Error> m_error;
 };
