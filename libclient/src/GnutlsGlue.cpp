@@ -49,6 +49,11 @@ int failingPullTimeout(gnutls_transport_ptr_t, unsigned int) {
     errno = ECONNRESET;
     return -1;
 }
+// GnuTLS asks the session's errno function what a failure was: a program's own might answer
+// EAGAIN, and the refused handshake would then be retried for ever.
+int brokenPipe(gnutls_transport_ptr_t) {
+    return EPIPE;
+}
 
 // GnuTLS 3.7.9 sends a ClientHello's early data whatever the handshake hook answered for the
 // hello (it drops the hook's error when early data is in flight), so refusing there is not
@@ -58,6 +63,7 @@ void cutTransport(gnutls_session_t session) {
     gnutls_transport_set_vec_push_function(session, failingVecPush);
     gnutls_transport_set_pull_function(session, failingPull);
     gnutls_transport_set_pull_timeout_function(session, failingPullTimeout);
+    gnutls_transport_set_errno_function(session, brokenPipe);
 }
 
 // The one service behind makeTrustDatabase (the tdb callbacks carry no user pointer either).
@@ -240,10 +246,14 @@ int GnutlsSessionVerifier::handshakeMessage(gnutls_session_t session, unsigned t
         } else {
             // Without a verifier the verify function fails a full handshake, and the check
             // below a resumed one; early data would go out before either, so it is stopped.
-            auto earlyData =
-                clientHelloOffersEarlyData(message != nullptr ? message->data : nullptr,
-                                           message != nullptr ? message->size : 0);
-            rc = earlyData && !*earlyData ? 0 : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+            try {
+                auto earlyData =
+                    clientHelloOffersEarlyData(message != nullptr ? message->data : nullptr,
+                                               message != nullptr ? message->size : 0);
+                rc = earlyData && !*earlyData ? 0 : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+            } catch (...) {
+                rc = GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;  // no memory to read it
+            }
         }
         if (rc < 0) {
             cutTransport(session);
@@ -354,8 +364,8 @@ int GnutlsSessionVerifier::clientHelloSent(const gnutls_datum_t* message) {
         m_sentServerName = std::move(**name);
     }
     // Early data goes out under the first offered ticket right after this hello, long before
-    // the server's Finished: the session it resumes is decided now, and a refusal stops the
-    // handshake before any of it is sent.
+    // the server's Finished: the session it resumes is decided now, and a refusal cuts the
+    // transport before any of it is sent.
     auto earlyData = clientHelloOffersEarlyData(data, size);
     if (!earlyData) {
         m_error = earlyData.error().withContext("the session's ClientHello could not be read");

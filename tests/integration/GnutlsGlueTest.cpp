@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -442,6 +443,8 @@ protected:
         const char* priority = kTls13;
         // Also offered: an external pre-shared key (identity "client"), after the ticket.
         gnutls_psk_client_credentials_t psk = nullptr;
+        // The program's own errno function, which calls every transport failure EAGAIN.
+        bool retryingErrno = false;
     };
 
     // One handshake of `run` against `serve`, which returns what it received.
@@ -455,6 +458,10 @@ protected:
             ClientSession session(fds[0], run.priority, GNUTLS_ENABLE_EARLY_DATA);
             if (run.psk != nullptr) {
                 gnutls_credentials_set(session.get(), GNUTLS_CRD_PSK, run.psk);
+            }
+            if (run.retryingErrno) {
+                gnutls_transport_set_errno_function(session.get(),
+                                                    [](gnutls_transport_ptr_t) { return EAGAIN; });
             }
             if (run.resume) {
                 EXPECT_EQ(gnutls_session_set_data(session.get(), saved.data, saved.size), 0);
@@ -561,6 +568,19 @@ TEST_F(GnutlsEarlyDataTest, EarlyDataGoesOnlyUnderAChainTheDaemonStillAccepts) {
     ASSERT_TRUE(cut.verdict.has_value());
     EXPECT_EQ(cut.verdict->reason, "distrusted");
     EXPECT_EQ(onTheWire.size(), 0u) << "bytes left the client after the refusal";
+
+    // Offered early data with none queued: GnuTLS then goes on to read the server's answer.
+    // A program whose errno function calls every failure "try again" is not left retrying.
+    secret.early.clear();
+    secret.retryingErrno = true;
+    onTheWire = "unset";
+    auto start = std::chrono::steady_clock::now();
+    Handshake again = handshakeWithEarlyData(secret, onTheWire, readUntilQuiet);
+    EXPECT_LT(again.rc, 0);
+    EXPECT_NE(again.rc, GNUTLS_E_TIMEDOUT)
+        << "the refused handshake was retried until it timed out";
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    EXPECT_EQ(onTheWire.size(), 0u);
 }
 
 // A verifier destroyed before the handshake leaves no one to decide the early data: none goes

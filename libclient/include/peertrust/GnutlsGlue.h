@@ -44,7 +44,9 @@ namespace peertrust {
 // the ClientHello goes out. GnuTLS sends early data whatever the handshake hook answers then,
 // so a refusal cuts the session's transport (its push and pull functions are replaced by ones
 // that fail): neither the ClientHello nor the early data leave, and the session is only fit to
-// be deinitialised. A verifier destroyed before such a handshake leaves the same. A
+// be deinitialised. A verifier destroyed before such a handshake leaves the same. (A GnuTLS
+// built with kernel TLS, which Debian's is not, writes early data to the socket past these
+// functions: do not offer early data with such a build.) A
 // handshake in which the peer shows no certificate or key (a pre-shared key or an anonymous
 // suite) fails at the server's Finished: there is nothing to ask the daemon about. A second
 // verifier for the same session replaces the first, which then has no more say, not even when
