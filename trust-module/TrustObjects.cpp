@@ -2,6 +2,7 @@
 #include <gnutls/x509.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "StapledExtension.h"
 #include "TrustObject.h"
@@ -153,27 +154,36 @@ Result<void> addAnchor(const policy::ExportedAnchor& anchor, std::vector<TrustOb
     return {};
 }
 
+// Distrust goes into both tokens, whichever layer holds it: GnuTLS looks for it only in the
+// token its trust URL names, and an administrator's distrust must hold under the user's
+// anchors, as a user's must under the system's (this module is one user's view).
 Result<void> addDistrust(const policy::ExportedDistrust& entry, std::vector<TrustObject>& out) {
-    const std::string base = layerName(entry.layer) + "/distrust/" + entry.id + "/";
+    std::vector<TrustObject> objects;
+    std::optional<pkcs11::CertificateFacts> facts;
     if (entry.certDer) {
-        PEERTRUST_TRY_ASSIGN(pkcs11::CertificateFacts facts, pkcs11::factsOf(*entry.certDer));
-        std::vector<TrustObject> objects;
-        objects.push_back({base + "certificate",
-                           entry.layer,
-                           certificateObject(facts, entry.label, false, true),
-                           {}});
-        objects.push_back(
-            {base + "nss-trust", entry.layer, nssTrustObject(facts, entry.label, {}, true), {}});
-        out.insert(out.end(), std::make_move_iterator(objects.begin()),
-                   std::make_move_iterator(objects.end()));
-        return {};
+        PEERTRUST_TRY_ASSIGN(facts, pkcs11::factsOf(*entry.certDer));
     }
-    // A bare key: p11-kit's form for a distrusted public key.
-    pkcs11::AttributeSet a;
-    commonAttributes(a, CKO_PUBLIC_KEY, entry.label);
-    a.setBool(CKA_X_DISTRUSTED, true);
-    a.setBytes(CKA_PUBLIC_KEY_INFO, entry.spkiDer);
-    out.push_back({base + "public-key", entry.layer, std::move(a), {}});
+    for (StoreLayer token : {StoreLayer::System, StoreLayer::User}) {
+        const std::string base =
+            layerName(token) + "/distrust/" + layerName(entry.layer) + "/" + entry.id + "/";
+        if (facts) {
+            objects.push_back({base + "certificate",
+                               token,
+                               certificateObject(*facts, entry.label, false, true),
+                               {}});
+            objects.push_back(
+                {base + "nss-trust", token, nssTrustObject(*facts, entry.label, {}, true), {}});
+            continue;
+        }
+        // A bare key: p11-kit's form for a distrusted public key.
+        pkcs11::AttributeSet a;
+        commonAttributes(a, CKO_PUBLIC_KEY, entry.label);
+        a.setBool(CKA_X_DISTRUSTED, true);
+        a.setBytes(CKA_PUBLIC_KEY_INFO, entry.spkiDer);
+        objects.push_back({base + "public-key", token, std::move(a), {}});
+    }
+    out.insert(out.end(), std::make_move_iterator(objects.begin()),
+               std::make_move_iterator(objects.end()));
     return {};
 }
 

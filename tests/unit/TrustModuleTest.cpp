@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <set>
 
 #include "Pkcs11Entry.h"
 #include "TrustModule.h"
@@ -138,6 +139,28 @@ TEST_F(TrustModuleTest, EachAnchorGetsWhatEachClientCanEnforce) {
 
     // The user token holds the user store's objects only.
     EXPECT_TRUE(certificates(open(kUserSlot)).empty());
+}
+
+// GnuTLS looks for distrust only in the token its trust URL names: each token carries every
+// layer's distrust, so a client of either token sees the administrator's and the user's.
+TEST_F(TrustModuleTest, EachTokenCarriesEveryLayersDistrust) {
+    Issued adminBad = issue(caSpec("Admin Distrusted"), root);
+    Issued userBad = issue(caSpec("User Distrusted"), root);
+    ASSERT_TRUE(system().addDistrust({DistrustKind::Certificate, adminBad.der, "admin"}).ok());
+    ASSERT_TRUE(user().addDistrust({DistrustKind::Certificate, userBad.der, "user"}).ok());
+    initialize();
+    for (CK_SLOT_ID slot : {kSystemSlot, kUserSlot}) {
+        CK_SESSION_HANDLE s = open(slot);
+        CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+        CK_BBOOL yes = CK_TRUE;
+        std::set<std::string> distrusted;
+        for (CK_OBJECT_HANDLE h :
+             find(s, {{CKA_CLASS, &cls, sizeof cls}, {CKA_X_DISTRUSTED, &yes, sizeof yes}})) {
+            Bytes label = attribute(s, h, CKA_LABEL);
+            distrusted.insert(std::string(label.begin(), label.end()));
+        }
+        EXPECT_EQ(distrusted, (std::set<std::string>{"admin", "user"})) << "token " << slot;
+    }
 }
 
 TEST_F(TrustModuleTest, AChangeMadeElsewhereShowsAtTheNextSearch) {
