@@ -145,6 +145,8 @@ CertificateOwnLimits ownLimitsOf(const crypto::Certificate& cert) {
         own.nameConstraints = true;
         gnutls_free(value.data);
     }
+    own.ca =
+        gnutls_x509_crt_get_ca_status(crt, nullptr) > 0 || gnutls_x509_crt_get_version(crt) == 1;
     return own;
 }
 
@@ -155,6 +157,12 @@ AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
                                  const CertificateOwnLimits& own) {
     AnchorExport out =
         computeWithoutDistrustBelow(scope, distrusted, revocationListId, registry, own);
+    const bool scoped = scope.hasNameScope() || !scope.admitsEveryProtocol();
+    if (!own.ca && scoped && out.gnutls.level != ExportLevel::None) {
+        out.gnutls = nothing(
+            "not a CA certificate, and scoped: GnuTLS trusts such a certificate as itself when a "
+            "server presents it, without the stapled extensions that carry the scope");
+    }
     if (distrustBelowId && out.pemFile.level != ExportLevel::None) {
         out.pemFile = nothing("the distrust " + *distrustBelowId +
                               " is of a certificate it issued, which a PEM file cannot say");

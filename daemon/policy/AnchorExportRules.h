@@ -21,6 +21,9 @@ namespace peertrust::policy {
 struct CertificateOwnLimits {
     std::optional<std::vector<std::string>> keyPurposes;  // its EKU; none: any purpose
     bool nameConstraints = false;                         // it carries NameConstraints
+    // A CA certificate (or a version 1 one). GnuTLS trusts any other, when a server presents
+    // it, as itself, without the stapled extensions that would carry a scope.
+    bool ca = true;
 };
 CertificateOwnLimits ownLimitsOf(const crypto::Certificate& cert);
 

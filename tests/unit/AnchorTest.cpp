@@ -176,6 +176,38 @@ TEST(AnchorExportRulesTest, TheCertificatesOwnLimitsNarrowWhatIsExported) {
     EXPECT_FALSE(none.nameConstraints);
 }
 
+// GnuTLS trusts an end-entity certificate it finds in the trust token as itself when a server
+// presents it, and applies no stapled extension to it: such an anchor with a scope is not a
+// GnuTLS anchor (NSS enforces the purposes by its own trust bits, and gets no name scope).
+TEST(AnchorExportRulesTest, AScopedAnchorThatIsNoCaIsNoGnutlsAnchor) {
+    policy::ProtocolRegistry registry;
+    CertSpec nas;  // a device's own certificate: not a CA, no key purposes of its own
+    nas.commonName = "nas.lan";
+    nas.dnsNames = {"nas.lan"};
+    auto device = crypto::parseCertificate(selfSigned(nas).der);
+    ASSERT_TRUE(device.ok());
+    const policy::CertificateOwnLimits own = policy::ownLimitsOf(*device);
+    EXPECT_FALSE(own.ca);
+    for (const AnchorScope& scope : {scopeOf({"tls"}), scopeOf({}, {".lan"})}) {
+        AnchorExport scoped =
+            policy::computeAnchorExport(scope, false, std::nullopt, registry, std::nullopt, own);
+        EXPECT_EQ(scoped.gnutls.level, ExportLevel::None);
+        EXPECT_NE(scoped.gnutls.why.find("not a CA certificate"), std::string::npos)
+            << scoped.gnutls.why;
+    }
+    EXPECT_EQ(policy::computeAnchorExport(scopeOf({"tls"}), false, std::nullopt, registry,
+                                          std::nullopt, own)
+                  .nss.purposes,
+              std::vector<std::string>{policy::kPurposeServerAuth});
+    // Unscoped, nothing is stapled that could be skipped.
+    EXPECT_EQ(policy::computeAnchorExport({}, false, std::nullopt, registry, std::nullopt, own)
+                  .gnutls.level,
+              ExportLevel::Anchor);
+    auto ca = crypto::parseCertificate(selfSigned(caSpec("Lan Root")).der);
+    ASSERT_TRUE(ca.ok());
+    EXPECT_TRUE(policy::ownLimitsOf(*ca).ca);
+}
+
 TEST(AnchorExportRulesTest, StapledConstraintsExcludeAddressesADnsScopeDoesNotPermit) {
     AnchorScope br = scopeOf({}, {".br"});
     auto nc = policy::scopeConstraints(br, true);
