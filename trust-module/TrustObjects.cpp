@@ -141,8 +141,10 @@ Result<void> addAnchor(const policy::ExportedAnchor& anchor, std::vector<TrustOb
         }
     }
     // gcr's callers check names themselves and see no stapled extensions: they get what NSS
-    // gets, an anchor only where no name scope needs enforcing.
-    if (nss.level == ExportLevel::Anchor) {
+    // gets, an anchor only where no name scope needs enforcing. And gcr checks no certificate
+    // of a chain against distrust objects: an anchor that issued a distrusted certificate is
+    // not its anchor (as it is no PEM file's).
+    if (nss.level == ExportLevel::Anchor && !anchor.distrustBelowId) {
         for (const auto& purpose : nss.purposes) {
             pkcs11::AttributeSet a = assertionObject(kAssertionAnchored, anchor.label, purpose);
             a.setBytes(kAttrCertificateValue, facts.der);

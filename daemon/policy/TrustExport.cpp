@@ -28,9 +28,10 @@ Result<std::shared_ptr<const TrustExport>> PolicyEngine::trustExport() {
         exported.certDer = anchor.row.certDer;
         exported.scope = anchor.row.scope;
         bool distrusted = current->distrustOfCertificate(anchor.cert).has_value();
+        exported.distrustBelowId = distrustIdUnder(*current, anchor);
         exported.exports = computeAnchorExport(
             anchor.row.scope, distrusted, revocationListIdUnder(*current, anchor),
-            current->protocols(), distrustIdUnder(*current, anchor), ownLimitsOf(anchor.cert));
+            current->protocols(), exported.distrustBelowId, ownLimitsOf(anchor.cert));
         out->anchors.push_back(std::move(exported));
     }
     {

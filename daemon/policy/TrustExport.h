@@ -21,6 +21,9 @@ struct ExportedAnchor {
     Bytes certDer;
     AnchorScope scope;
     AnchorExport exports;
+    // The distrust of a certificate it issued, if any: PKCS#11 clients that check the chain
+    // against distrust objects see it; gcr's anchored assertions cannot say it.
+    std::optional<std::string> distrustBelowId;
 };
 
 struct ExportedDistrust {

@@ -127,7 +127,9 @@ vfy www.example.com || fail "vfychain refused a leaf of the unscoped anchor"
 ! vfy www.gov.br || fail "vfychain accepted a leaf of the name-scoped anchor (NSS cannot scope)"
 
 echo "== gcr: anchors, pins looked up, stored and removed through the module"
-for name in open mail br www.example.com www.gov.br; do der "$name"; done
+ca plain "Plain Root"
+admin anchor add plain.pem --label "Plain Root" >/dev/null
+for name in open plain mail br www.example.com www.gov.br; do der "$name"; done
 # gcr's answer as printed: "yes" or "no"; an error prints neither, so it never passes as "no".
 expect() {  # yes|no message command...
     local want=$1 message=$2 got
@@ -136,7 +138,11 @@ expect() {  # yes|no message command...
     [ "$got" = "$want" ] || fail "$message (gcr said '${got:-an error}', see $work/gcr.log)"
 }
 gcr_check="$build/tests/peertrust_gcr_trust_check"
-expect yes "gcr: Open Root is not anchored" "$gcr_check" anchored open.der server-auth
+expect yes "gcr: Plain Root is not anchored" "$gcr_check" anchored plain.der server-auth
+# gcr checks no certificate of a chain against distrust: Open Root, which issued the distrusted
+# Rogue Sub-CA, is not gcr's anchor (GnuTLS and NSS, which do check, keep it).
+expect no "gcr: Open Root is anchored above its distrusted sub-CA" \
+    "$gcr_check" anchored open.der server-auth
 expect no "gcr: smtp-only Mail Root anchored" "$gcr_check" anchored mail.der server-auth
 expect no "gcr: smtp-only Mail Root anchored for email" "$gcr_check" anchored mail.der email
 expect no "gcr: name-scoped Brazil Root anchored (gcr cannot scope)" \
@@ -172,7 +178,7 @@ as_user() {  # its own HOME, so its own user store; the system store the admin w
         env -i PATH="$PATH" HOME="$work/home" PEERTRUST_SYSTEM_DB="$PEERTRUST_SYSTEM_DB" "$@"
 }
 expect yes "the unprivileged user does not see the system anchor" \
-    as_user "$gcr_check" anchored open.der server-auth
+    as_user "$gcr_check" anchored plain.der server-auth
 grep -q "label: Open Root" <<<"$(as_user trust list --filter=ca-anchors)" ||
     fail "trust list as the unprivileged user lacks Open Root"
 expect no "the unprivileged user sees root's pin" \
@@ -183,7 +189,7 @@ expect no "the unprivileged user read root's pins" \
     as_user env PEERTRUST_USER_DB="$PEERTRUST_USER_DB" "$gcr_check" pinned www.example.com.der \
     server-auth www.example.com
 expect no "an unreadable user store did not fail closed" \
-    as_user env PEERTRUST_USER_DB="$PEERTRUST_USER_DB" "$gcr_check" anchored open.der server-auth
+    as_user env PEERTRUST_USER_DB="$PEERTRUST_USER_DB" "$gcr_check" anchored plain.der server-auth
 # gcr stores the user's pin in the user's own store, which the user's CLI lists.
 expect yes "the unprivileged user cannot store a pin through gcr" \
     as_user "$gcr_check" add-pin www.gov.br.der server-auth www.gov.br

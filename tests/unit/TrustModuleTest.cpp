@@ -163,6 +163,24 @@ TEST_F(TrustModuleTest, EachTokenCarriesEveryLayersDistrust) {
     }
 }
 
+// gcr builds a chain to an anchored assertion without looking for distrust objects under it:
+// an anchor that issued a distrusted certificate gets none, while GnuTLS and NSS, which check
+// the chain against the distrust beside it, keep theirs.
+TEST_F(TrustModuleTest, AnAnchorThatIssuedADistrustedCertificateIsNoGcrAnchor) {
+    Issued leaked = issue(caSpec("Leaked Sub CA"), root);
+    ASSERT_TRUE(system().addDistrust({DistrustKind::Certificate, leaked.der, "leaked"}).ok());
+    initialize();
+    CK_SESSION_HANDLE s = open(kSystemSlot);
+    CK_OBJECT_CLASS assertion = kClassTrustAssertion;
+    CK_ULONG anchored = kAssertionAnchored;
+    EXPECT_TRUE(find(s, {{CKA_CLASS, &assertion, sizeof assertion},
+                         {kAttrAssertionType, &anchored, sizeof anchored}})
+                    .empty())
+        << "gcr was given the anchor above a distrusted certificate";
+    EXPECT_TRUE(certificates(s).at("Open Root"));
+    EXPECT_EQ(nssServerTrust(s, "Open Root"), CKT_NSS_TRUSTED_DELEGATOR);
+}
+
 TEST_F(TrustModuleTest, AChangeMadeElsewhereShowsAtTheNextSearch) {
     initialize();
     CK_SESSION_HANDLE s = open(kSystemSlot);
