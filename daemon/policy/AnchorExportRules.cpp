@@ -1,6 +1,12 @@
 #include "policy/AnchorExportRules.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <optional>
+
+#include "policy/AnchorScope.h"
+#include "policy/PeerName.h"
 
 namespace peertrust::policy {
 
@@ -113,6 +119,40 @@ AnchorExport computeWithoutDistrustBelow(const AnchorScope& scope, bool distrust
     return out;
 }
 
+// GnuTLS trusts a certificate found in the token as itself when a peer presents it, checking
+// its own names and EKU only: why that would admit more than the scope, if it would.
+std::optional<std::string> trustedAsItselfBeyondScope(const AnchorScope& scope,
+                                                      const CertificateOwnLimits& own,
+                                                      const std::vector<std::string>& exported) {
+    if (scope.hasNameScope()) {
+        for (const std::string& name : own.hostNames) {
+            auto peer = parsePeerName(name, {});
+            if (!peer || !scopeAdmitsName(scope, *peer)) {
+                return "its certificate names " + name +
+                       ", outside its name scope, and GnuTLS trusts a certificate it finds in the "
+                       "token for its own names when a peer presents it";
+            }
+        }
+    }
+    // A CA's certificate is presented as itself only by the CA (whose root certificate's CN
+    // may well look like a host name); any other by whoever holds it.
+    if (own.ca && !own.hostNamesFromSan) {
+        return std::nullopt;
+    }
+    for (const char* purpose : {kPurposeServerAuth, kPurposeClientAuth}) {
+        const bool ownPurpose =
+            !own.keyPurposes || std::find(own.keyPurposes->begin(), own.keyPurposes->end(),
+                                          purpose) != own.keyPurposes->end();
+        if (ownPurpose && std::find(exported.begin(), exported.end(), purpose) == exported.end()) {
+            return std::string("its certificate may serve as ") +
+                   (std::string(purpose) == kPurposeServerAuth ? "a TLS server" : "a TLS client") +
+                   ", which its scope does not admit, and GnuTLS trusts a certificate it finds "
+                   "in the token for its own purposes when a peer presents it";
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 CertificateOwnLimits ownLimitsOf(const crypto::Certificate& cert) {
@@ -147,6 +187,36 @@ CertificateOwnLimits ownLimitsOf(const crypto::Certificate& cert) {
     }
     own.ca =
         gnutls_x509_crt_get_ca_status(crt, nullptr) > 0 || gnutls_x509_crt_get_version(crt) == 1;
+    for (unsigned i = 0;; ++i) {
+        char name[256];
+        size_t size = sizeof name;
+        const int type = gnutls_x509_crt_get_subject_alt_name(crt, i, name, &size, nullptr);
+        if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
+            break;
+        }
+        if (type == GNUTLS_SAN_DNSNAME) {
+            own.hostNames.emplace_back(name, size);
+        } else if (type == GNUTLS_SAN_IPADDRESS && (size == 4 || size == 16)) {
+            char text[64];
+            if (inet_ntop(size == 4 ? AF_INET : AF_INET6, name, text, sizeof text) != nullptr) {
+                own.hostNames.emplace_back(text);
+            }
+        } else if (type < 0 && type != GNUTLS_E_SHORT_MEMORY_BUFFER) {
+            // Unreadable: a name that fits no scope, so a name-scoped anchor is not GnuTLS's.
+            own.hostNames.emplace_back("(an unreadable subject alternative name)");
+            break;
+        }
+    }
+    own.hostNamesFromSan = !own.hostNames.empty();
+    if (own.hostNames.empty()) {
+        // GnuTLS matches a host name against the CN when there is no SAN.
+        char cn[256];
+        size_t size = sizeof cn;
+        if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &size) == 0 &&
+            parsePeerName(std::string_view(cn, size), {}).ok()) {
+            own.hostNames.emplace_back(cn, size);
+        }
+    }
     return own;
 }
 
@@ -157,11 +227,10 @@ AnchorExport computeAnchorExport(const AnchorScope& scope, bool distrusted,
                                  const CertificateOwnLimits& own) {
     AnchorExport out =
         computeWithoutDistrustBelow(scope, distrusted, revocationListId, registry, own);
-    const bool scoped = scope.hasNameScope() || !scope.admitsEveryProtocol();
-    if (!own.ca && scoped && out.gnutls.level != ExportLevel::None) {
-        out.gnutls = nothing(
-            "not a CA certificate, and scoped: GnuTLS trusts such a certificate as itself when a "
-            "server presents it, without the stapled extensions that carry the scope");
+    if (out.gnutls.level != ExportLevel::None) {
+        if (auto why = trustedAsItselfBeyondScope(scope, own, out.gnutls.purposes)) {
+            out.gnutls = nothing(*why);
+        }
     }
     if (distrustBelowId && out.pemFile.level != ExportLevel::None) {
         out.pemFile = nothing("the distrust " + *distrustBelowId +

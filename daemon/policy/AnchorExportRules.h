@@ -21,9 +21,13 @@ namespace peertrust::policy {
 struct CertificateOwnLimits {
     std::optional<std::vector<std::string>> keyPurposes;  // its EKU; none: any purpose
     bool nameConstraints = false;                         // it carries NameConstraints
-    // A CA certificate (or a version 1 one). GnuTLS trusts any other, when a server presents
-    // it, as itself, without the stapled extensions that would carry a scope.
+    // GnuTLS trusts a certificate found in the token as itself when a peer presents it, with
+    // its own EKU and names and without the stapled extensions that carry a scope. These say
+    // what it could be presented for: whether it is a CA certificate (or a version 1 one), and
+    // the host names it carries (SAN DNS names and addresses; else a host-name-like CN).
     bool ca = true;
+    std::vector<std::string> hostNames;
+    bool hostNamesFromSan = false;  // else from the CN, or none
 };
 CertificateOwnLimits ownLimitsOf(const crypto::Certificate& cert);
 

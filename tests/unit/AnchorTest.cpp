@@ -176,36 +176,57 @@ TEST(AnchorExportRulesTest, TheCertificatesOwnLimitsNarrowWhatIsExported) {
     EXPECT_FALSE(none.nameConstraints);
 }
 
-// GnuTLS trusts an end-entity certificate it finds in the trust token as itself when a server
-// presents it, and applies no stapled extension to it: such an anchor with a scope is not a
-// GnuTLS anchor (NSS enforces the purposes by its own trust bits, and gets no name scope).
-TEST(AnchorExportRulesTest, AScopedAnchorThatIsNoCaIsNoGnutlsAnchor) {
+// GnuTLS trusts a certificate it finds in the trust token as itself when a peer presents it,
+// with its own names and EKU, and applies no stapled extension to it: an anchor whose own
+// certificate would so admit more than its scope is not a GnuTLS anchor. NSS enforces the
+// purposes by its own trust bits, and gets no name scope anyway.
+TEST(AnchorExportRulesTest, AnAnchorTrustedAsItselfGetsNoMoreThanItsScope) {
     policy::ProtocolRegistry registry;
-    CertSpec nas;  // a device's own certificate: not a CA, no key purposes of its own
+    auto limitsOf = [](const CertSpec& spec) {
+        auto cert = crypto::parseCertificate(selfSigned(spec).der);
+        EXPECT_TRUE(cert.ok());
+        return policy::ownLimitsOf(*cert);
+    };
+    auto gnutls = [&](const AnchorScope& scope, const policy::CertificateOwnLimits& own) {
+        return policy::computeAnchorExport(scope, false, std::nullopt, registry, std::nullopt, own)
+            .gnutls;
+    };
+    CertSpec nas;  // a device's own certificate: no key purposes of its own
     nas.commonName = "nas.lan";
     nas.dnsNames = {"nas.lan"};
-    auto device = crypto::parseCertificate(selfSigned(nas).der);
-    ASSERT_TRUE(device.ok());
-    const policy::CertificateOwnLimits own = policy::ownLimitsOf(*device);
-    EXPECT_FALSE(own.ca);
-    for (const AnchorScope& scope : {scopeOf({"tls"}), scopeOf({}, {".lan"})}) {
-        AnchorExport scoped =
-            policy::computeAnchorExport(scope, false, std::nullopt, registry, std::nullopt, own);
-        EXPECT_EQ(scoped.gnutls.level, ExportLevel::None);
-        EXPECT_NE(scoped.gnutls.why.find("not a CA certificate"), std::string::npos)
-            << scoped.gnutls.why;
-    }
+    const policy::CertificateOwnLimits device = limitsOf(nas);
+    EXPECT_FALSE(device.ca);
+    EXPECT_EQ(device.hostNames, std::vector<std::string>{"nas.lan"});
+
+    // Limited to TLS servers, it could still be presented as a TLS client.
+    ClientExport tlsOnly = gnutls(scopeOf({"tls"}), device);
+    EXPECT_EQ(tlsOnly.level, ExportLevel::None);
+    EXPECT_NE(tlsOnly.why.find("a TLS client"), std::string::npos) << tlsOnly.why;
     EXPECT_EQ(policy::computeAnchorExport(scopeOf({"tls"}), false, std::nullopt, registry,
-                                          std::nullopt, own)
+                                          std::nullopt, device)
                   .nss.purposes,
               std::vector<std::string>{policy::kPurposeServerAuth});
-    // Unscoped, nothing is stapled that could be skipped.
-    EXPECT_EQ(policy::computeAnchorExport({}, false, std::nullopt, registry, std::nullopt, own)
-                  .gnutls.level,
-              ExportLevel::Anchor);
-    auto ca = crypto::parseCertificate(selfSigned(caSpec("Lan Root")).der);
-    ASSERT_TRUE(ca.ok());
-    EXPECT_TRUE(policy::ownLimitsOf(*ca).ca);
+    // Scoped to names its own name is outside of.
+    ClientExport elsewhere = gnutls(scopeOf({}, {".example"}), device);
+    EXPECT_EQ(elsewhere.level, ExportLevel::None);
+    EXPECT_NE(elsewhere.why.find("nas.lan"), std::string::npos) << elsewhere.why;
+    // Inside its scope, or unscoped, nothing is admitted that the scope does not.
+    EXPECT_EQ(gnutls(scopeOf({}, {".lan"}), device).level, ExportLevel::AnchorWithNameConstraints);
+    EXPECT_EQ(gnutls({}, device).level, ExportLevel::Anchor);
+
+    // A self-signed device certificate that says CA:TRUE (openssl req -x509 makes those) is
+    // judged by its names just the same.
+    CertSpec caDevice = caSpec("nas.lan");
+    caDevice.dnsNames = {"nas.lan"};
+    const policy::CertificateOwnLimits caNamed = limitsOf(caDevice);
+    EXPECT_TRUE(caNamed.ca);
+    EXPECT_EQ(gnutls(scopeOf({"tls"}), caNamed).level, ExportLevel::None);
+    EXPECT_EQ(gnutls(scopeOf({}, {".example"}), caNamed).level, ExportLevel::None);
+
+    // A CA's root, which only the CA could present as itself, keeps its scope in stapled form;
+    // also one whose CN reads like a host name.
+    EXPECT_EQ(gnutls(scopeOf({"tls"}), limitsOf(caSpec("Lan Root"))).level, ExportLevel::Anchor);
+    EXPECT_EQ(gnutls(scopeOf({"tls"}), limitsOf(caSpec("izenpe.com"))).level, ExportLevel::Anchor);
 }
 
 TEST(AnchorExportRulesTest, StapledConstraintsExcludeAddressesADnsScopeDoesNotPermit) {

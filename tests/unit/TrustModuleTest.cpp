@@ -137,7 +137,8 @@ TEST_F(TrustModuleTest, EachAnchorGetsWhatEachClientCanEnforce) {
     ASSERT_EQ(assertions.size(), 1u);
     EXPECT_EQ(attribute(s, assertions[0], kAttrCertificateValue), root.der);
 
-    // The user token holds the user store's objects only.
+    // The user token holds the user store's objects only (and every layer's distrust, of
+    // which there is none here).
     EXPECT_TRUE(certificates(open(kUserSlot)).empty());
 }
 
