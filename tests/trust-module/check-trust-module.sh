@@ -58,11 +58,12 @@ grep -q "label: Open Root" <<<"$listing" || fail "trust list lacks Open Root"
 
 # gnutls-cli trusting only our token against gnutls-serv on loopback.
 handshake() {  # host cert-name -> 0 trusted, 1 not; no verdict at all fails the test
+    # (token=user handshake ...: trusting the user token instead of the system one)
     start_server gnutls-serv --port @PORT@ --x509certfile "$2.pem" --x509keyfile "$2.key" ||
         fail "gnutls-serv did not start"
     local out
     out=$(echo | timeout 20 gnutls-cli -p "$server_port" \
-        --x509cafile "pkcs11:token=peertrust%20system" \
+        --x509cafile "pkcs11:token=peertrust%20${token:-system}" \
         --sni-hostname "$1" --verify-hostname "$1" 127.0.0.1 2>&1 || true)
     stop_server
     grep -q "Status: The certificate is trusted" <<<"$out" && return 0
@@ -88,6 +89,19 @@ admin distrust add rogue.pem >/dev/null
 ! handshake www.rogue.example rogue-chain ||
     fail "GnuTLS trusted a chain through a distrusted sub-CA"
 handshake www.example.com www.example.com || fail "the sub-CA's distrust took its anchor away"
+# GnuTLS reads distrust only from the token it trusts: the administrator's distrust of a sub-CA
+# under the user's own anchor must reach a client of the user token too.
+ca own "Own Root"
+person anchor add own.pem --label "Own Root" >/dev/null
+sub_ca own ownsub "Own Sub-CA"
+server_cert ownsub www.own.example
+cat www.own.example.pem ownsub.pem > own-chain.pem
+cp www.own.example.key own-chain.key
+token=user handshake www.own.example own-chain ||
+    fail "the chain through the user's own anchor was refused through the user token"
+admin distrust add ownsub.pem >/dev/null
+! token=user handshake www.own.example own-chain ||
+    fail "through the user token, GnuTLS trusted a sub-CA the administrator distrusts"
 # A CA whose certificate permits only example.com, anchored with --permit .br: stapled .br
 # constraints would replace its own in GnuTLS, so GnuTLS is not given it as an anchor.
 constrained_ca narrow "Narrow Root" example.com
